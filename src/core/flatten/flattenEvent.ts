@@ -1,0 +1,269 @@
+import { createHash } from 'node:crypto';
+import type { SignalCatalog, SignalDefinition } from '../catalog/SignalCatalog.js';
+import { isPlainObject, type TelemetryItem } from '../model/TelemetryItem.js';
+import type { ColumnRegistry } from '../schema/ColumnRegistry.js';
+import { acceptsValue, type ColumnType, inferType, typeForKind } from '../schema/ColumnType.js';
+import { PIPELINE_COLUMNS } from '../schema/fixedColumns.js';
+import { columnNameFor, gridCellSegment, oemUpdatedAtColumn } from './columnName.js';
+import { parseTimestamp } from './parseTimestamp.js';
+
+/** A flattened row: column name -> scalar. TIMESTAMP values are epoch milliseconds. */
+export type FlatRow = Record<string, string | number | boolean | null>;
+
+export interface FlattenContext {
+  readonly catalog: SignalCatalog;
+  readonly columns: ColumnRegistry;
+}
+
+export interface PipelineFields {
+  readonly processedAt: number;
+  readonly sourceFile: string;
+  readonly sequenceNumber: string;
+}
+
+/** Per-row state while flattening one event. */
+class RowBuilder {
+  readonly row: FlatRow = {};
+  readonly rescued: Record<string, unknown> = {};
+  readonly signalErrors: Record<string, unknown> = {};
+
+  constructor(readonly columns: ColumnRegistry) {}
+
+  /** Puts a value in its column; a value the column cannot hold (or a second value for it) is rescued. */
+  put(segments: readonly string[], name: string, type: ColumnType | undefined, value: unknown): void {
+    if (value === undefined) return;
+    const resolvedType = type ?? inferType(value);
+    if (resolvedType === undefined) {
+      // null in an undocumented field: nothing to type a column by yet; null is what an absent column reads as.
+      if (value !== null) this.rescued[name] = value;
+      return;
+    }
+    const column = this.columns.resolve(segments, name, resolvedType);
+    if (column.name in this.row) {
+      this.rescued[column.name] = value;
+    } else if (acceptsValue(column.type, value)) {
+      this.row[column.name] = value as FlatRow[string];
+    } else {
+      this.rescued[column.name] = value;
+    }
+  }
+
+  putFixed(name: string, value: unknown): void {
+    if (value === undefined || value === null) return;
+    const column = this.columns.get(name);
+    if (column && acceptsValue(column.type, value)) this.row[name] = value as FlatRow[string];
+    else this.rescued[name] = value;
+  }
+
+  putTimestamp(name: string, value: unknown): void {
+    if (value === undefined || value === null) return;
+    const t = parseTimestamp(value);
+    if (t === undefined) this.rescued[name] = value;
+    else this.row[name] = t;
+  }
+}
+
+function isGridItem(item: unknown): item is Record<string, unknown> & { row: number; column: number } {
+  return (
+    isPlainObject(item) &&
+    Number.isSafeInteger(item.row) &&
+    Number.isSafeInteger(item.column) &&
+    (item.row as number) >= 0 &&
+    (item.column as number) >= 0
+  );
+}
+
+/**
+ * Flattens one body field (recursively for objects and grid arrays).
+ * `rel` are the column segments below the signal's base; `docPath` is the catalog path (`values[].isOpen`).
+ */
+function flattenField(
+  b: RowBuilder,
+  def: SignalDefinition | undefined,
+  base: readonly string[],
+  valueOnly: boolean,
+  rel: readonly string[],
+  docPath: string,
+  value: unknown,
+): void {
+  const kind = def?.fields[docPath];
+  const segments = valueOnly && rel.length === 1 && rel[0] === 'value' ? base : [...base, ...rel];
+  if (Array.isArray(value)) {
+    const documentedGrid = def?.gridArrays.has(docPath) ?? false;
+    const grid = value.length > 0 && value.every(isGridItem) && (documentedGrid || kind === undefined);
+    if (grid) {
+      // `values` is the conventional array name: `Wheel_Tires_r0c1_tirePressure`, not `..._values_r0c1_...`.
+      const prefix = rel.length === 1 && rel[0] === 'values' ? [] : rel;
+      for (const item of value as Array<Record<string, unknown> & { row: number; column: number }>) {
+        const cell = [...prefix, gridCellSegment(item.row, item.column)];
+        for (const [key, v] of Object.entries(item)) {
+          if (key === 'row' || key === 'column') continue;
+          flattenField(b, def, base, false, [...cell, key], `${docPath}[].${key}`, v);
+        }
+      }
+      return;
+    }
+    if (documentedGrid && value.length > 0) {
+      b.rescued[columnNameFor(segments)] = value; // a documented grid that is not one: keep it verbatim
+      return;
+    }
+    b.put(segments, columnNameFor(segments), 'VARCHAR', JSON.stringify(value));
+    return;
+  }
+  if (isPlainObject(value)) {
+    if (kind !== undefined && kind !== 'object') {
+      b.rescued[columnNameFor(segments)] = value;
+      return;
+    }
+    for (const [key, v] of Object.entries(value)) {
+      flattenField(b, def, base, false, [...rel, key], `${docPath}.${key}`, v);
+    }
+    return;
+  }
+  const type = kind === undefined || kind === 'object' ? undefined : typeForKind(kind);
+  b.put(segments, columnNameFor(segments), kind === 'array' ? 'VARCHAR' : type, value);
+}
+
+function signalKey(signal: Record<string, unknown>, index: number): string {
+  if (typeof signal.code === 'string') return signal.code;
+  if (typeof signal.group === 'string' && typeof signal.name === 'string') return `${signal.group}.${signal.name}`;
+  return `signals[${index}]`;
+}
+
+function flattenSignal(b: RowBuilder, catalog: SignalCatalog, signal: unknown, index: number): void {
+  if (!isPlainObject(signal)) {
+    b.rescued[`signals[${index}]`] = signal;
+    return;
+  }
+  const def = catalog.lookup(signal);
+  const group = typeof signal.group === 'string' ? signal.group : def?.group;
+  const name = typeof signal.name === 'string' ? signal.name : def?.name;
+  if (group === undefined || name === undefined) {
+    b.rescued[signalKey(signal, index)] = signal;
+    return;
+  }
+  const status = isPlainObject(signal.status) ? signal.status : undefined;
+  if (status?.value === 'ERROR') {
+    const error = isPlainObject(status.error) ? status.error : {};
+    b.signalErrors[signalKey(signal, index)] = { type: error.type ?? null, code: error.code ?? null };
+    return;
+  }
+  const base = [group, name];
+  const baseName = columnNameFor(base);
+  let body = signal.body;
+  if (typeof body === 'string') {
+    try {
+      body = JSON.parse(body);
+    } catch {
+      b.rescued[baseName] = signal.body;
+      return;
+    }
+  }
+  if (body !== undefined && body !== null) {
+    if (!isPlainObject(body)) {
+      b.rescued[baseName] = body;
+      return;
+    }
+    const keys = Object.keys(body);
+    const valueOnly = def ? def.valueOnly : keys.length === 1 && keys[0] === 'value';
+    for (const key of keys) flattenField(b, def, base, valueOnly, [key], key, body[key]);
+  }
+  const meta = isPlainObject(signal.meta) ? signal.meta : undefined;
+  const oem = meta?.oemUpdatedAt;
+  if (oem !== undefined && oem !== null && oem !== 0) {
+    const t = parseTimestamp(oem);
+    const metaSegments = [...base, '__oem_updated_at'];
+    if (t === undefined) b.rescued[oemUpdatedAtColumn(baseName)] = oem;
+    else b.put(metaSegments, oemUpdatedAtColumn(baseName), 'TIMESTAMP', t);
+  }
+}
+
+/** VEHICLE_ERROR deliveries name the signals an error concerns: as "Group.Name" strings or `{code}` objects. */
+function recordVehicleErrors(b: RowBuilder, catalog: SignalCatalog, errors: unknown): void {
+  if (!Array.isArray(errors)) return;
+  for (const error of errors) {
+    if (!isPlainObject(error)) continue;
+    const entry = { type: error.type ?? null, code: error.code ?? null };
+    const signals = Array.isArray(error.signals) ? error.signals : [];
+    if (signals.length === 0) b.signalErrors['*'] = entry;
+    for (const s of signals) {
+      if (typeof s === 'string') {
+        const [group, name] = s.split('.');
+        b.signalErrors[(group && name && catalog.byGroupName(group, name)?.code) || s] = entry;
+      } else if (isPlainObject(s)) {
+        b.signalErrors[signalKey(s, 0)] = entry;
+      }
+    }
+  }
+}
+
+function json(value: unknown): string | null {
+  return value === undefined || value === null ? null : JSON.stringify(value);
+}
+
+function nonEmptyJson(value: Record<string, unknown>): string | null {
+  for (const _ in value) return JSON.stringify(value);
+  return null;
+}
+
+/** Hash of the row's content (pipeline columns excluded): a replay with the same content is "unchanged". */
+export function contentHash(row: FlatRow): string {
+  const hash = createHash('sha1');
+  for (const [k, v] of Object.entries(row)) {
+    if (PIPELINE_COLUMNS.has(k) || v === null) continue;
+    hash.update(k);
+    hash.update('\u0000');
+    hash.update(typeof v === 'string' ? `s${v}` : String(v));
+    hash.update('\u0001');
+  }
+  return hash.digest('hex');
+}
+
+/**
+ * The one implementation of the flattening rules: an event in item shape becomes one wide row.
+ * New columns are registered in `ctx.columns`; values that do not fit go to `_rescued_data`, never dropped.
+ *
+ * @example
+ * const columns = new ColumnRegistry();
+ * const row = flattenEvent(item, { catalog: SignalCatalog.default(), columns }, pipeline);
+ * row.Charge_IsCharging; // true
+ */
+export function flattenEvent(item: TelemetryItem, ctx: FlattenContext, pipeline: PipelineFields): FlatRow {
+  const b = new RowBuilder(ctx.columns);
+  const vehicle = isPlainObject(item.vehicle) ? item.vehicle : {};
+  const meta = isPlainObject(item.meta) ? item.meta : {};
+  const user = isPlainObject(item.user) ? item.user : {};
+
+  b.putFixed('event_id', item.event_id);
+  b.putFixed('event_type', item.event_type);
+  b.putTimestamp('recorded_at', item.recorded_at);
+  b.putFixed('record_type', item.record_type);
+  b.putFixed('smartcar_user_id', item.smartcar_user_id ?? user.id);
+  b.putFixed('car_timezone', item.car_timezone);
+  b.putFixed('vehicle_id', vehicle.id);
+  b.putFixed('vehicle_make', vehicle.make);
+  b.putFixed('vehicle_model', vehicle.model);
+  b.putFixed('vehicle_year', vehicle.year);
+  b.putFixed('meta_mode', meta.mode);
+  b.putFixed('meta_version', meta.version);
+  b.putFixed('meta_delivery_id', meta.deliveryId);
+  b.putTimestamp('meta_delivered_at', meta.deliveredAt);
+  b.putFixed('meta_webhook_id', meta.webhookId);
+  b.putFixed('meta_webhook_name', meta.webhookName);
+  b.putFixed('meta_signal_count', meta.signalCount);
+  b.row.triggers = json(item.triggers);
+
+  item.signals.forEach((signal, index) => {
+    flattenSignal(b, ctx.catalog, signal, index);
+  });
+  recordVehicleErrors(b, ctx.catalog, item.errors);
+
+  b.row.signal_errors = nonEmptyJson(b.signalErrors);
+  b.row.vehicle_errors = json(item.errors);
+  b.row._rescued_data = nonEmptyJson(b.rescued);
+  b.row.pipeline_processed_at = pipeline.processedAt;
+  b.row.pipeline_source_file = pipeline.sourceFile;
+  b.row.pipeline_sequence_number = pipeline.sequenceNumber;
+  b.row.pipeline_content_hash = contentHash(b.row);
+  return b.row;
+}

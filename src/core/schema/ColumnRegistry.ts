@@ -1,0 +1,65 @@
+import { withHash } from '../flatten/columnName.js';
+import type { ColumnType } from './ColumnType.js';
+import { type ColumnDef, FIXED_COLUMNS } from './fixedColumns.js';
+
+/**
+ * The table's columns as flattening sees them: existing ones (read from the sink) plus the ones this batch adds.
+ * Column names are compared case-insensitively, as SQL engines do; when a new path's name differs only in case
+ * from an existing column, the newcomer gets a stable hash suffix (first come keeps the plain name).
+ *
+ * @example
+ * const columns = new ColumnRegistry(await sink.readColumns());
+ * const col = columns.resolve(['Charge', 'IsCharging'], 'Charge_IsCharging', 'BOOLEAN');
+ */
+export class ColumnRegistry {
+  readonly #byLower = new Map<string, ColumnDef>();
+  readonly #added: ColumnDef[] = [];
+  /** Cache: requested name -> resolved column (hot path: the same names recur on every event). */
+  readonly #resolved = new Map<string, ColumnDef>();
+
+  constructor(existing: readonly ColumnDef[] = []) {
+    for (const c of FIXED_COLUMNS) this.#byLower.set(c.name.toLowerCase(), c);
+    for (const c of existing) {
+      if (!this.#byLower.has(c.name.toLowerCase())) this.#byLower.set(c.name.toLowerCase(), c);
+    }
+  }
+
+  /** Returns the column for `name` (derived from `segments`), creating it with `type` when new. */
+  resolve(segments: readonly string[], name: string, type: ColumnType): ColumnDef {
+    const cached = this.#resolved.get(name);
+    if (cached) return cached;
+    let candidate = name;
+    for (let attempt = 0; ; attempt++) {
+      const existing = this.#byLower.get(candidate.toLowerCase());
+      if (!existing) {
+        const created: ColumnDef = { name: candidate, type };
+        this.#byLower.set(candidate.toLowerCase(), created);
+        this.#added.push(created);
+        this.#resolved.set(name, created);
+        return created;
+      }
+      if (existing.name === candidate) {
+        this.#resolved.set(name, existing);
+        return existing;
+      }
+      candidate = withHash(name, segments, attempt === 0 ? '' : String(attempt));
+    }
+  }
+
+  get(name: string): ColumnDef | undefined {
+    return this.#byLower.get(name.toLowerCase());
+  }
+
+  /** Columns created since construction (or the last {@link takeAdded}), in order of first appearance. */
+  added(): readonly ColumnDef[] {
+    return this.#added;
+  }
+
+  takeAdded(): ColumnDef[] {
+    return this.#added.splice(0);
+  }
+
+  all(): ColumnDef[] {
+    return [...this.#byLower.values()];
+  }
+}

@@ -1,0 +1,45 @@
+import type { FlatRow } from '../core/flatten/flattenEvent.js';
+import type { ColumnDef } from '../core/schema/fixedColumns.js';
+
+/** One unit of loading: the rows flattened from a set of raw objects, committed all or nothing. */
+export interface LoadBatch {
+  /** Stable id derived from the raw object keys, recorded in the sink's ledger. */
+  readonly batchId: string;
+  /** The raw object keys the rows came from; each is loaded exactly once (ledger). */
+  readonly files: readonly string[];
+  /** Every column the batch's rows use (fixed columns first), with types. */
+  readonly columns: readonly ColumnDef[];
+  /** Columns the table does not have yet (schema evolution: added before the rows are merged). */
+  readonly newColumns: readonly ColumnDef[];
+  /** Upserts, at most one per event_id (the highest sequence number of the batch). */
+  readonly rows: readonly FlatRow[];
+  /** REMOVE records, at most one per event_id, not also present in `rows`. */
+  readonly deletes: readonly { readonly eventId: string; readonly sequenceNumber: string }[];
+}
+
+export interface LoadResult {
+  readonly inserted: number;
+  readonly updated: number;
+  /** Rows whose event_id already had this content or a newer version, and deletes that found nothing newer to delete. */
+  readonly unchanged: number;
+  readonly deleted: number;
+}
+
+/**
+ * The analytics table: DuckDB locally, a Delta table in Databricks Unity Catalog in the cloud.
+ * Loads are idempotent: a batch whose files are all in the ledger changes nothing; per event_id the row with the
+ * highest sequence number wins; a REMOVE leaves a tombstone so an older replayed version cannot resurrect the row.
+ *
+ * @example
+ * const sink = await DuckDbSink.open('./data/warehouse.duckdb');
+ * const columns = await sink.readColumns();
+ * const result = await sink.load(batch);
+ */
+export interface TableSink {
+  /** Existing table columns (empty before the first load). */
+  readColumns(): Promise<ColumnDef[]>;
+  /** Which of these raw object keys were already loaded (the exactly-once ledger). */
+  loadedFiles(keys: readonly string[]): Promise<Set<string>>;
+  load(batch: LoadBatch): Promise<LoadResult>;
+  close(): Promise<void>;
+}

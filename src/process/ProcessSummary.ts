@@ -1,0 +1,50 @@
+import type { ColumnDef } from '../core/schema/fixedColumns.js';
+
+/**
+ * What a process run did. Counts reconcile:
+ * `records = inserted + updated + unchanged + deleted + skipped + quarantined`.
+ */
+export interface ProcessSummary {
+  objects: number;
+  /** Objects found already loaded (a crash after the load, before archiving): archived without loading again. */
+  objectsRecovered: number;
+  /** Objects that could not be read at all (e.g. corrupt gzip): moved to quarantine whole. */
+  objectsQuarantined: number;
+  batches: number;
+  records: number;
+  inserted: number;
+  updated: number;
+  unchanged: number;
+  deleted: number;
+  skipped: number;
+  skippedByReason: Record<string, number>;
+  quarantined: number;
+  quarantinedByReason: Record<string, number>;
+  columnsAdded: ColumnDef[];
+  /** True when the run stopped early (deadline) with objects still pending. */
+  stoppedEarly: boolean;
+}
+
+export function emptyProcessSummary(): ProcessSummary {
+  return {
+    objects: 0,
+    objectsRecovered: 0,
+    objectsQuarantined: 0,
+    batches: 0,
+    records: 0,
+    inserted: 0,
+    updated: 0,
+    unchanged: 0,
+    deleted: 0,
+    skipped: 0,
+    skippedByReason: {},
+    quarantined: 0,
+    quarantinedByReason: {},
+    columnsAdded: [],
+    stoppedEarly: false,
+  };
+}
+
+export function reconciles(s: ProcessSummary): boolean {
+  return s.records === s.inserted + s.updated + s.unchanged + s.deleted + s.skipped + s.quarantined;
+}

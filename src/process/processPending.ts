@@ -1,0 +1,171 @@
+import { SignalCatalog } from '../core/catalog/SignalCatalog.js';
+import { errorMessage } from '../core/errors.js';
+import { asRawRecord, type Change, toChange } from '../core/model/Change.js';
+import type { RawRecord } from '../core/model/RawRecord.js';
+import { encodeNdjson, parseLine } from '../core/ndjson/ndjson.js';
+import { ColumnRegistry } from '../core/schema/ColumnRegistry.js';
+import type { ObjectStore } from '../ports/ObjectStore.js';
+import type { TableSink } from '../ports/TableSink.js';
+import { BatchBuilder } from './BatchBuilder.js';
+import { emptyProcessSummary, type ProcessSummary } from './ProcessSummary.js';
+import { readRawLines } from './readRawLines.js';
+
+export interface ProcessDeps {
+  readonly store: ObjectStore;
+  readonly sink: TableSink;
+  readonly catalog?: SignalCatalog;
+  readonly now?: () => number;
+}
+
+/** Named points between the steps of a batch; the CLI wires them to fault injection for crash tests. */
+export type Checkpoint = 'after-read' | 'after-quarantine' | 'after-load' | 'after-archive-copy' | 'after-archive';
+
+export interface ProcessOptions {
+  readonly rawPrefix: string;
+  readonly archivePrefix: string;
+  readonly quarantinePrefix: string;
+  /** A batch closes once it holds this many distinct events (bounds memory). */
+  readonly maxEventsPerBatch?: number;
+  /** Checked before each new object: the Lambda stops taking work near its deadline; the next run continues. */
+  readonly shouldStop?: () => boolean;
+  readonly onProgress?: (summary: Readonly<ProcessSummary>) => void;
+  readonly checkpoint?: (step: Checkpoint) => void | Promise<void>;
+}
+
+interface QuarantineLine {
+  readonly reason: string;
+  readonly source: { readonly object: string; readonly line: number; readonly file?: string; readonly position?: number };
+  readonly record: unknown;
+}
+
+function bump(counts: Record<string, number>, reason: string, by = 1): void {
+  counts[reason] = (counts[reason] ?? 0) + by;
+}
+
+function relocate(key: string, fromPrefix: string, toPrefix: string): string {
+  return toPrefix + (key.startsWith(fromPrefix) ? key.slice(fromPrefix.length) : key);
+}
+
+/**
+ * Stage 2 + 3: takes every pending raw object, flattens its records, quarantines what cannot become a row,
+ * loads batches into the sink (exactly once per object, via the sink's ledger) and archives the objects only
+ * after their batch committed. A crash anywhere leaves a state that the next run finishes correctly.
+ *
+ * @example
+ * const summary = await processPending({ store, sink }, {
+ *   rawPrefix: 'raw/telemetry/', archivePrefix: 'archive/telemetry/', quarantinePrefix: 'quarantine/telemetry/',
+ * });
+ */
+export async function processPending(deps: ProcessDeps, options: ProcessOptions): Promise<ProcessSummary> {
+  const { store, sink } = deps;
+  const catalog = deps.catalog ?? SignalCatalog.default();
+  const now = deps.now ?? Date.now;
+  const maxEvents = options.maxEventsPerBatch ?? 20_000;
+  const checkpoint = options.checkpoint ?? (() => undefined);
+  const summary = emptyProcessSummary();
+  const columns = new ColumnRegistry(await sink.readColumns());
+
+  const pending: string[] = [];
+  for await (const o of store.list(options.rawPrefix)) pending.push(o.key);
+  pending.sort();
+
+  const archive = async (keys: readonly string[]): Promise<void> => {
+    for (const key of keys) {
+      await store.copy(key, relocate(key, options.rawPrefix, options.archivePrefix));
+      await checkpoint('after-archive-copy');
+      await store.delete(key);
+    }
+    await checkpoint('after-archive');
+  };
+
+  const alreadyLoaded = await sink.loadedFiles(pending);
+  if (alreadyLoaded.size > 0) {
+    await archive([...alreadyLoaded].sort());
+    summary.objectsRecovered += alreadyLoaded.size;
+  }
+
+  let batch = new BatchBuilder({ catalog, columns }, now());
+  let quarantine = new Map<string, QuarantineLine[]>();
+
+  const flush = async (): Promise<void> => {
+    if (batch.files.length === 0) return;
+    await checkpoint('after-read');
+    for (const [key, lines] of quarantine) {
+      await store.put(relocate(key, options.rawPrefix, options.quarantinePrefix).replace(/\.gz$/, ''), Buffer.from(encodeNdjson(lines)));
+    }
+    await checkpoint('after-quarantine');
+    const newColumns = columns.takeAdded();
+    const result = await sink.load(batch.build(newColumns));
+    summary.columnsAdded.push(...newColumns);
+    await checkpoint('after-load');
+    summary.inserted += result.inserted;
+    summary.updated += result.updated;
+    summary.unchanged += result.unchanged;
+    summary.deleted += result.deleted;
+    for (const [reason, n] of batch.skipped) {
+      summary.skipped += n;
+      bump(summary.skippedByReason, reason, n);
+    }
+    summary.batches += 1;
+    await archive(batch.files);
+    options.onProgress?.(summary);
+    batch = new BatchBuilder({ catalog, columns }, now());
+    quarantine = new Map();
+  };
+
+  for (const key of pending) {
+    if (alreadyLoaded.has(key)) continue;
+    if (options.shouldStop?.()) {
+      summary.stoppedEarly = true;
+      break;
+    }
+    // Read the whole object before touching the batch: an object is accepted or quarantined as a unit.
+    const lines: QuarantineLine[] = [];
+    const accepted: Extract<Change, { kind: 'upsert' | 'delete' }>[] = [];
+    const skipped: string[] = [];
+    let lineNo = 0;
+    try {
+      for await (const line of readRawLines(store, key)) {
+        lineNo += 1;
+        const parsed = parseLine(line);
+        const raw: RawRecord | undefined = parsed.ok ? asRawRecord(parsed.value) : undefined;
+        const change: Change = raw ? toChange(raw) : { kind: 'quarantine', reason: 'not a raw stream record' };
+        if (change.kind === 'upsert' || change.kind === 'delete') {
+          accepted.push(change);
+        } else if (change.kind === 'skip') {
+          skipped.push(change.reason);
+        } else {
+          lines.push({
+            reason: change.reason,
+            source: { object: key, line: lineNo, ...raw?.source },
+            record: raw?.rawText ?? raw ?? line,
+          });
+        }
+      }
+    } catch (error) {
+      // The object itself is unreadable (corrupt gzip, ...): keep it whole in quarantine with the reason.
+      summary.objectsQuarantined += 1;
+      const target = relocate(key, options.rawPrefix, options.quarantinePrefix);
+      await store.copy(key, target);
+      await store.put(`${target}.reason.json`, Buffer.from(JSON.stringify({ object: key, reason: errorMessage(error) })));
+      await store.delete(key);
+      continue;
+    }
+    summary.records += lineNo;
+    for (const change of accepted) batch.add(change, key);
+    for (const reason of skipped) {
+      summary.skipped += 1;
+      bump(summary.skippedByReason, reason);
+    }
+    for (const l of lines) {
+      summary.quarantined += 1;
+      bump(summary.quarantinedByReason, l.reason);
+    }
+    summary.objects += 1;
+    batch.files.push(key);
+    if (lines.length > 0) quarantine.set(key, lines);
+    if (batch.size >= maxEvents) await flush();
+  }
+  await flush();
+  return summary;
+}
