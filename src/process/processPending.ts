@@ -18,7 +18,12 @@ export interface ProcessDeps {
 }
 
 /** Named points between the steps of a batch; the CLI wires them to fault injection for crash tests. */
-export type Checkpoint = 'after-read' | 'after-quarantine' | 'after-load' | 'after-archive-copy' | 'after-archive';
+export type Checkpoint =
+  | 'after-read'
+  | 'after-quarantine'
+  | 'after-load'
+  | 'after-archive-copy'
+  | 'after-archive';
 
 export interface ProcessOptions {
   readonly rawPrefix: string;
@@ -34,7 +39,12 @@ export interface ProcessOptions {
 
 interface QuarantineLine {
   readonly reason: string;
-  readonly source: { readonly object: string; readonly line: number; readonly file?: string; readonly position?: number };
+  readonly source: {
+    readonly object: string;
+    readonly line: number;
+    readonly file?: string;
+    readonly position?: number;
+  };
   readonly record: unknown;
 }
 
@@ -91,7 +101,10 @@ export async function processPending(deps: ProcessDeps, options: ProcessOptions)
     if (batch.files.length === 0) return;
     await checkpoint('after-read');
     for (const [key, lines] of quarantine) {
-      await store.put(relocate(key, options.rawPrefix, options.quarantinePrefix).replace(/\.gz$/, ''), Buffer.from(encodeNdjson(lines)));
+      await store.put(
+        relocate(key, options.rawPrefix, options.quarantinePrefix).replace(/\.gz$/, ''),
+        Buffer.from(encodeNdjson(lines)),
+      );
     }
     await checkpoint('after-quarantine');
     const newColumns = columns.takeAdded();
@@ -129,7 +142,9 @@ export async function processPending(deps: ProcessDeps, options: ProcessOptions)
         lineNo += 1;
         const parsed = parseLine(line);
         const raw: RawRecord | undefined = parsed.ok ? asRawRecord(parsed.value) : undefined;
-        const change: Change = raw ? toChange(raw) : { kind: 'quarantine', reason: 'not a raw stream record' };
+        const change: Change = raw
+          ? toChange(raw)
+          : { kind: 'quarantine', reason: 'not a raw stream record' };
         if (change.kind === 'upsert' || change.kind === 'delete') {
           accepted.push(change);
         } else if (change.kind === 'skip') {
@@ -147,7 +162,10 @@ export async function processPending(deps: ProcessDeps, options: ProcessOptions)
       summary.objectsQuarantined += 1;
       const target = relocate(key, options.rawPrefix, options.quarantinePrefix);
       await store.copy(key, target);
-      await store.put(`${target}.reason.json`, Buffer.from(JSON.stringify({ object: key, reason: errorMessage(error) })));
+      await store.put(
+        `${target}.reason.json`,
+        Buffer.from(JSON.stringify({ object: key, reason: errorMessage(error) })),
+      );
       await store.delete(key);
       continue;
     }

@@ -24,7 +24,8 @@ export class FsObjectStore implements ObjectStore {
   }
 
   #path(key: string): string {
-    if (key.includes('\0') || key.split('/').some((p) => p === '..')) throw new Error(`invalid object key: ${key}`);
+    if (key.includes('\0') || key.split('/').some((p) => p === '..'))
+      throw new Error(`invalid object key: ${key}`);
     return join(this.root, ...key.split('/'));
   }
 

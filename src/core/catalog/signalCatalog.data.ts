@@ -3,973 +3,973 @@ import type { CatalogEntry } from './SignalCatalog.js';
 
 export const SIGNAL_CATALOG_DATA: readonly CatalogEntry[] = [
   {
-    "code": "charge-amperage",
-    "group": "Charge",
-    "name": "Amperage",
-    "kind": "signal",
-    "fields": {
-      "value": "number",
-      "unit": "string"
-    }
-  },
-  {
-    "code": "charge-amperagemax",
-    "group": "Charge",
-    "name": "AmperageMax",
-    "kind": "signal",
-    "fields": {
-      "value": "number",
-      "unit": "string"
-    }
-  },
-  {
-    "code": "charge-amperagerequested",
-    "group": "Charge",
-    "name": "AmperageRequested",
-    "kind": "signal",
-    "fields": {
-      "value": "number",
-      "unit": "string"
-    }
-  },
-  {
-    "code": "charge-chargelimits",
-    "group": "Charge",
-    "name": "ChargeLimits",
-    "kind": "signal",
-    "fields": {
-      "values": "array",
-      "values[].type": "string",
-      "values[].limit": "number",
-      "values[].condition": "object",
-      "values[].condition.name": "string",
-      "values[].condition.address": "string",
-      "values[].condition.latitude": "number",
-      "values[].condition.longitude": "number",
-      "values[].condition.connectorType": "string",
-      "activeLimit": "number",
-      "unit": "string"
-    }
-  },
-  {
-    "code": "charge-chargeportstatuscolor",
-    "group": "Charge",
-    "name": "ChargePortStatusColor",
-    "kind": "signal",
-    "fields": {
-      "value": "string"
-    }
-  },
-  {
-    "code": "charge-chargerate",
-    "group": "Charge",
-    "name": "ChargeRate",
-    "kind": "signal",
-    "fields": {
-      "value": "number",
-      "unit": "string"
-    }
-  },
-  {
-    "code": "charge-chargerecords",
-    "group": "Charge",
-    "name": "ChargeRecords",
-    "kind": "signal",
-    "fields": {
-      "values": "array",
-      "values[].id": "string",
-      "values[].cost": "object",
-      "values[].cost.currency": "string",
-      "values[].cost.energyAmount": "number",
-      "values[].cost.otherAmount": "number",
-      "values[].startTime": "string",
-      "values[].endTime": "string",
-      "values[].location": "object",
-      "values[].location.name": "string",
-      "values[].location.address": "string",
-      "values[].location.latitude": "number",
-      "values[].location.longitude": "number",
-      "values[].energyAdded": "number",
-      "values[].connectorType": "string",
-      "values[].isPublicCharger": "boolean",
-      "values[].startStateOfCharge": "number",
-      "values[].endStateOfCharge": "number"
-    }
-  },
-  {
-    "code": "charge-chargetimers",
-    "group": "Charge",
-    "name": "ChargeTimers",
-    "kind": "signal",
-    "fields": {
-      "values": "array",
-      "values[].type": "string",
-      "values[].condition": "object",
-      "values[].condition.name": "string",
-      "values[].condition.address": "string",
-      "values[].condition.latitude": "number",
-      "values[].condition.longitude": "number",
-      "values[].condition.connectorType": "string",
-      "values[].schedules": "array",
-      "values[].schedules[].start": "string",
-      "values[].schedules[].end": "string",
-      "values[].schedules[].days": "array",
-      "values[].departureTimers": "array",
-      "values[].departureTimers[].days": "array",
-      "values[].departureTimers[].time": "string",
-      "values[].isOEMOptimizationEnabled": "boolean"
-    }
-  },
-  {
-    "code": "charge-chargerphases",
-    "group": "Charge",
-    "name": "ChargerPhases",
-    "kind": "signal",
-    "fields": {
-      "value": "integer"
-    }
-  },
-  {
-    "code": "charge-chargingconnectortype",
-    "group": "Charge",
-    "name": "ChargingConnectorType",
-    "kind": "signal",
-    "fields": {
-      "value": "string"
-    }
-  },
-  {
-    "code": "charge-detailedchargingstatus",
-    "group": "Charge",
-    "name": "DetailedChargingStatus",
-    "kind": "signal",
-    "fields": {
-      "value": "string"
-    }
-  },
-  {
-    "code": "charge-energyadded",
-    "group": "Charge",
-    "name": "EnergyAdded",
-    "kind": "signal",
-    "fields": {
-      "value": "number",
-      "unit": "string"
-    }
-  },
-  {
-    "code": "charge-fastchargertype",
-    "group": "Charge",
-    "name": "FastChargerType",
-    "kind": "signal",
-    "fields": {
-      "value": "string"
-    }
-  },
-  {
-    "code": "charge-ischarging",
-    "group": "Charge",
-    "name": "IsCharging",
-    "kind": "signal",
-    "fields": {
-      "value": "boolean"
-    }
-  },
-  {
-    "code": "charge-ischargingcableconnected",
-    "group": "Charge",
-    "name": "IsChargingCableConnected",
-    "kind": "signal",
-    "fields": {
-      "value": "boolean"
-    }
-  },
-  {
-    "code": "charge-ischargingcablelatched",
-    "group": "Charge",
-    "name": "IsChargingCableLatched",
-    "kind": "signal",
-    "fields": {
-      "value": "boolean"
-    }
-  },
-  {
-    "code": "charge-ischargingportflapopen",
-    "group": "Charge",
-    "name": "IsChargingPortFlapOpen",
-    "kind": "signal",
-    "fields": {
-      "value": "boolean"
-    }
-  },
-  {
-    "code": "charge-isfastchargerpresent",
-    "group": "Charge",
-    "name": "IsFastChargerPresent",
-    "kind": "signal",
-    "fields": {
-      "value": "boolean"
-    }
-  },
-  {
-    "code": "charge-timetocomplete",
-    "group": "Charge",
-    "name": "TimeToComplete",
-    "kind": "signal",
-    "fields": {
-      "value": "number",
-      "unit": "string"
-    }
-  },
-  {
-    "code": "charge-voltage",
-    "group": "Charge",
-    "name": "Voltage",
-    "kind": "signal",
-    "fields": {
-      "value": "number",
-      "unit": "string"
-    }
-  },
-  {
-    "code": "charge-wattage",
-    "group": "Charge",
-    "name": "Wattage",
-    "kind": "signal",
-    "fields": {
-      "value": "number",
-      "unit": "string"
-    }
-  },
-  {
-    "code": "climate-externaltemperature",
-    "group": "Climate",
-    "name": "ExternalTemperature",
-    "kind": "signal",
-    "fields": {
-      "value": "number",
-      "unit": "string"
-    }
-  },
-  {
-    "code": "climate-internaltemperature",
-    "group": "Climate",
-    "name": "InternalTemperature",
-    "kind": "signal",
-    "fields": {
-      "value": "number",
-      "unit": "string"
-    }
-  },
-  {
-    "code": "closure-doors",
-    "group": "Closure",
-    "name": "Doors",
-    "kind": "signal",
-    "fields": {
-      "values": "array",
-      "values[].row": "number",
-      "values[].column": "number",
-      "values[].isOpen": "boolean",
-      "values[].isLocked": "boolean",
-      "rowCount": "number",
-      "columnCount": "number"
-    }
-  },
-  {
-    "code": "closure-enginecover",
-    "group": "Closure",
-    "name": "EngineCover",
-    "kind": "signal",
-    "fields": {
-      "isOpen": "boolean"
-    }
-  },
-  {
-    "code": "closure-fronttrunk",
-    "group": "Closure",
-    "name": "FrontTrunk",
-    "kind": "signal",
-    "fields": {
-      "isOpen": "boolean",
-      "isLocked": "boolean"
-    }
-  },
-  {
-    "code": "closure-islocked",
-    "group": "Closure",
-    "name": "IsLocked",
-    "kind": "signal",
-    "fields": {
-      "value": "boolean"
-    }
-  },
-  {
-    "code": "closure-reartrunk",
-    "group": "Closure",
-    "name": "RearTrunk",
-    "kind": "signal",
-    "fields": {
-      "isOpen": "boolean",
-      "isLocked": "boolean"
-    }
-  },
-  {
-    "code": "closure-sunroof",
-    "group": "Closure",
-    "name": "Sunroof",
-    "kind": "signal",
-    "fields": {
-      "isOpen": "boolean"
-    }
-  },
-  {
-    "code": "closure-tailgate",
-    "group": "Closure",
-    "name": "Tailgate",
-    "kind": "signal",
-    "fields": {
-      "isOpen": "boolean",
-      "isLocked": "boolean"
-    }
-  },
-  {
-    "code": "closure-windows",
-    "group": "Closure",
-    "name": "Windows",
-    "kind": "signal",
-    "fields": {
-      "values": "array",
-      "values[].row": "number",
-      "values[].column": "number",
-      "values[].isOpen": "boolean",
-      "rowCount": "number",
-      "columnCount": "number"
-    }
-  },
-  {
-    "code": "connectivitysoftware-currentfirmwareversion",
-    "group": "ConnectivitySoftware",
-    "name": "CurrentFirmwareVersion",
-    "kind": "signal",
-    "fields": {
-      "value": "string"
-    }
-  },
-  {
-    "code": "connectivitystatus-isasleep",
-    "group": "ConnectivityStatus",
-    "name": "IsAsleep",
-    "kind": "signal",
-    "fields": {
-      "value": "boolean"
-    }
-  },
-  {
-    "code": "connectivitystatus-isdigitalkeypaired",
-    "group": "ConnectivityStatus",
-    "name": "IsDigitalKeyPaired",
-    "kind": "signal",
-    "fields": {
-      "value": "boolean"
-    }
-  },
-  {
-    "code": "connectivitystatus-isonline",
-    "group": "ConnectivityStatus",
-    "name": "IsOnline",
-    "kind": "signal",
-    "fields": {
-      "value": "boolean"
-    }
-  },
-  {
-    "code": "diagnostics-abs",
-    "group": "Diagnostics",
-    "name": "ABS",
-    "kind": "signal",
-    "fields": {
-      "status": "string",
-      "description": "string"
-    }
-  },
-  {
-    "code": "diagnostics-activesafety",
-    "group": "Diagnostics",
-    "name": "ActiveSafety",
-    "kind": "signal",
-    "fields": {
-      "status": "string",
-      "description": "string"
-    }
-  },
-  {
-    "code": "diagnostics-airbag",
-    "group": "Diagnostics",
-    "name": "Airbag",
-    "kind": "signal",
-    "fields": {
-      "status": "string",
-      "description": "string"
-    }
-  },
-  {
-    "code": "diagnostics-brakefluid",
-    "group": "Diagnostics",
-    "name": "BrakeFluid",
-    "kind": "signal",
-    "fields": {
-      "status": "string",
-      "description": "string"
-    }
-  },
-  {
-    "code": "diagnostics-driverassistance",
-    "group": "Diagnostics",
-    "name": "DriverAssistance",
-    "kind": "signal",
-    "fields": {
-      "status": "string",
-      "description": "string"
-    }
-  },
-  {
-    "code": "diagnostics-evbatteryconditioning",
-    "group": "Diagnostics",
-    "name": "EVBatteryConditioning",
-    "kind": "signal",
-    "fields": {
-      "status": "string",
-      "description": "string"
-    }
-  },
-  {
-    "code": "diagnostics-evcharging",
-    "group": "Diagnostics",
-    "name": "EVCharging",
-    "kind": "signal",
-    "fields": {
-      "status": "string",
-      "description": "string"
-    }
-  },
-  {
-    "code": "diagnostics-evdriveunit",
-    "group": "Diagnostics",
-    "name": "EVDriveUnit",
-    "kind": "signal",
-    "fields": {
-      "status": "string",
-      "description": "string"
-    }
-  },
-  {
-    "code": "diagnostics-evhvbattery",
-    "group": "Diagnostics",
-    "name": "EVHVBattery",
-    "kind": "signal",
-    "fields": {
-      "status": "string",
-      "description": "string"
-    }
-  },
-  {
-    "code": "diagnostics-emissions",
-    "group": "Diagnostics",
-    "name": "Emissions",
-    "kind": "signal",
-    "fields": {
-      "status": "string",
-      "description": "string"
-    }
-  },
-  {
-    "code": "diagnostics-lighting",
-    "group": "Diagnostics",
-    "name": "Lighting",
-    "kind": "signal",
-    "fields": {
-      "status": "string",
-      "description": "string"
-    }
-  },
-  {
-    "code": "diagnostics-mil",
-    "group": "Diagnostics",
-    "name": "MIL",
-    "kind": "signal",
-    "fields": {
-      "status": "string",
-      "description": "string"
-    }
-  },
-  {
-    "code": "diagnostics-oillife",
-    "group": "Diagnostics",
-    "name": "OilLife",
-    "kind": "signal",
-    "fields": {
-      "status": "string",
-      "description": "string"
-    }
-  },
-  {
-    "code": "diagnostics-oilpressure",
-    "group": "Diagnostics",
-    "name": "OilPressure",
-    "kind": "signal",
-    "fields": {
-      "status": "string",
-      "description": "string"
-    }
-  },
-  {
-    "code": "diagnostics-oiltemperature",
-    "group": "Diagnostics",
-    "name": "OilTemperature",
-    "kind": "signal",
-    "fields": {
-      "status": "string",
-      "description": "string"
-    }
-  },
-  {
-    "code": "diagnostics-telematics",
-    "group": "Diagnostics",
-    "name": "Telematics",
-    "kind": "signal",
-    "fields": {
-      "status": "string",
-      "description": "string"
-    }
-  },
-  {
-    "code": "diagnostics-tirepressure",
-    "group": "Diagnostics",
-    "name": "TirePressure",
-    "kind": "signal",
-    "fields": {
-      "status": "string",
-      "description": "string"
-    }
-  },
-  {
-    "code": "diagnostics-tirepressuremonitoring",
-    "group": "Diagnostics",
-    "name": "TirePressureMonitoring",
-    "kind": "signal",
-    "fields": {
-      "status": "string",
-      "description": "string"
-    }
-  },
-  {
-    "code": "diagnostics-transmission",
-    "group": "Diagnostics",
-    "name": "Transmission",
-    "kind": "signal",
-    "fields": {
-      "status": "string",
-      "description": "string"
-    }
-  },
-  {
-    "code": "diagnostics-washerfluid",
-    "group": "Diagnostics",
-    "name": "WasherFluid",
-    "kind": "signal",
-    "fields": {
-      "status": "string",
-      "description": "string"
-    }
-  },
-  {
-    "code": "diagnostics-waterinfuel",
-    "group": "Diagnostics",
-    "name": "WaterInFuel",
-    "kind": "signal",
-    "fields": {
-      "status": "string",
-      "description": "string"
-    }
-  },
-  {
-    "code": "diagnostics-dtccount",
-    "group": "Diagnostics",
-    "name": "DTCCount",
-    "kind": "signal",
-    "fields": {
-      "value": "integer",
-      "unit": "string"
-    }
-  },
-  {
-    "code": "diagnostics-dtclist",
-    "group": "Diagnostics",
-    "name": "DTCList",
-    "kind": "signal",
-    "fields": {
-      "values": "array",
-      "values[].code": "string",
-      "values[].timestamp": "string"
-    }
-  },
-  {
-    "code": "hvac-cabintargettemperature",
-    "group": "HVAC",
-    "name": "CabinTargetTemperature",
-    "kind": "signal",
-    "fields": {
-      "value": "number",
-      "unit": "string"
-    }
-  },
-  {
-    "code": "hvac-iscabinhvacactive",
-    "group": "HVAC",
-    "name": "IsCabinHVACActive",
-    "kind": "signal",
-    "fields": {
-      "value": "boolean"
-    }
-  },
-  {
-    "code": "hvac-isfrontdefrosteractive",
-    "group": "HVAC",
-    "name": "IsFrontDefrosterActive",
-    "kind": "signal",
-    "fields": {
-      "value": "boolean"
-    }
-  },
-  {
-    "code": "hvac-isreardefrosteractive",
-    "group": "HVAC",
-    "name": "IsRearDefrosterActive",
-    "kind": "signal",
-    "fields": {
-      "value": "boolean"
-    }
-  },
-  {
-    "code": "hvac-issteeringheateractive",
-    "group": "HVAC",
-    "name": "IsSteeringHeaterActive",
-    "kind": "signal",
-    "fields": {
-      "value": "boolean"
-    }
-  },
-  {
-    "code": "internalcombustionengine-amountremaining",
-    "group": "InternalCombustionEngine",
-    "name": "AmountRemaining",
-    "kind": "signal",
-    "fields": {
-      "value": "number",
-      "unit": "string"
-    }
-  },
-  {
-    "code": "internalcombustionengine-fuellevel",
-    "group": "InternalCombustionEngine",
-    "name": "FuelLevel",
-    "kind": "signal",
-    "fields": {
-      "value": "number",
-      "unit": "string"
-    }
-  },
-  {
-    "code": "internalcombustionengine-oillife",
-    "group": "InternalCombustionEngine",
-    "name": "OilLife",
-    "kind": "signal",
-    "fields": {
-      "value": "number",
-      "unit": "string"
-    }
-  },
-  {
-    "code": "internalcombustionengine-range",
-    "group": "InternalCombustionEngine",
-    "name": "Range",
-    "kind": "signal",
-    "fields": {
-      "value": "number",
-      "unit": "string"
-    }
-  },
-  {
-    "code": "location-isathome",
-    "group": "Location",
-    "name": "IsAtHome",
-    "kind": "signal",
-    "fields": {
-      "value": "boolean"
-    }
-  },
-  {
-    "code": "location-preciselocation",
-    "group": "Location",
-    "name": "PreciseLocation",
-    "kind": "signal",
-    "fields": {
-      "latitude": "number",
-      "longitude": "number",
-      "heading": "number",
-      "direction": "string",
-      "locationType": "string"
-    }
-  },
-  {
-    "code": "lowvoltagebattery-stateofcharge",
-    "group": "LowVoltageBattery",
-    "name": "StateOfCharge",
-    "kind": "signal",
-    "fields": {
-      "value": "number",
-      "unit": "string"
-    }
-  },
-  {
-    "code": "lowvoltagebattery-status",
-    "group": "LowVoltageBattery",
-    "name": "Status",
-    "kind": "signal",
-    "fields": {
-      "value": "string"
-    }
-  },
-  {
-    "code": "motion-currentspeed",
-    "group": "Motion",
-    "name": "CurrentSpeed",
-    "kind": "signal",
-    "fields": {
-      "value": "number",
-      "unit": "string"
-    }
-  },
-  {
-    "code": "odometer-traveleddistance",
-    "group": "Odometer",
-    "name": "TraveledDistance",
-    "kind": "signal",
-    "fields": {
-      "value": "number",
-      "unit": "string"
-    }
-  },
-  {
-    "code": "service-isinservice",
-    "group": "Service",
-    "name": "IsInService",
-    "kind": "signal",
-    "fields": {
-      "value": "boolean"
-    }
-  },
-  {
-    "code": "service-records",
-    "group": "Service",
-    "name": "Records",
-    "kind": "signal",
-    "fields": {
-      "values": "array",
-      "values[].id": "string",
-      "values[].cost": "object",
-      "values[].cost.amount": "number",
-      "values[].cost.currency": "string",
-      "values[].time": "string",
-      "values[].tasks": "array",
-      "values[].tasks[].id": "string",
-      "values[].tasks[].description": "string",
-      "values[].details": "array",
-      "values[].details[].id": "string",
-      "values[].details[].description": "string",
-      "values[].odometer": "number"
-    }
-  },
-  {
-    "code": "surveillance-isenabled",
-    "group": "Surveillance",
-    "name": "IsEnabled",
-    "kind": "signal",
-    "fields": {
-      "value": "boolean"
-    }
-  },
-  {
-    "code": "surveillance-brand",
-    "group": "Surveillance",
-    "name": "Brand",
-    "kind": "attribute",
-    "fields": {
-      "value": "string"
-    }
-  },
-  {
-    "code": "tractionbattery-isheateractive",
-    "group": "TractionBattery",
-    "name": "IsHeaterActive",
-    "kind": "signal",
-    "fields": {
-      "value": "boolean"
-    }
-  },
-  {
-    "code": "tractionbattery-maxrangechargecounter",
-    "group": "TractionBattery",
-    "name": "MaxRangeChargeCounter",
-    "kind": "signal",
-    "fields": {
-      "value": "integer",
-      "unit": "string"
-    }
-  },
-  {
-    "code": "tractionbattery-nominalcapacity",
-    "group": "TractionBattery",
-    "name": "NominalCapacity",
-    "kind": "signal",
-    "fields": {
-      "source": "string",
-      "capacity": "number",
-      "availableCapacities": "array",
-      "availableCapacities[].capacity": "number",
-      "availableCapacities[].description": "string",
-      "unit": "string"
-    }
-  },
-  {
-    "code": "tractionbattery-range",
-    "group": "TractionBattery",
-    "name": "Range",
-    "kind": "signal",
-    "fields": {
-      "value": "number",
-      "unit": "string",
-      "type": "string",
-      "additionalValues": "array",
-      "additionalValues[].type": "string",
-      "additionalValues[].value": "number"
-    }
-  },
-  {
-    "code": "tractionbattery-stateofcharge",
-    "group": "TractionBattery",
-    "name": "StateOfCharge",
-    "kind": "signal",
-    "fields": {
-      "value": "number",
-      "unit": "string"
-    }
-  },
-  {
-    "code": "transmission-gearstate",
-    "group": "Transmission",
-    "name": "GearState",
-    "kind": "signal",
-    "fields": {
-      "value": "string"
-    }
-  },
-  {
-    "code": "transmission-drivemode",
-    "group": "Transmission",
-    "name": "DriveMode",
-    "kind": "signal",
-    "fields": {
-      "canonical": "string",
-      "oemDisplayName": "string"
-    }
-  },
-  {
-    "code": "vehicleidentification-nickname",
-    "group": "VehicleIdentification",
-    "name": "Nickname",
-    "kind": "signal",
-    "fields": {
-      "value": "string"
-    }
-  },
-  {
-    "code": "vehicleidentification-exteriorcolor",
-    "group": "VehicleIdentification",
-    "name": "ExteriorColor",
-    "kind": "attribute",
-    "fields": {
-      "value": "string"
-    }
-  },
-  {
-    "code": "vehicleidentification-vin",
-    "group": "VehicleIdentification",
-    "name": "VIN",
-    "kind": "attribute",
-    "fields": {
-      "value": "string"
-    }
-  },
-  {
-    "code": "vehicleidentification-packages",
-    "group": "VehicleIdentification",
-    "name": "Packages",
-    "kind": "attribute",
-    "fields": {
-      "values": "array"
-    }
-  },
-  {
-    "code": "vehicleidentification-trim",
-    "group": "VehicleIdentification",
-    "name": "Trim",
-    "kind": "attribute",
-    "fields": {
-      "value": "string"
-    }
-  },
-  {
-    "code": "vehicleuseraccount-permissions",
-    "group": "VehicleUserAccount",
-    "name": "Permissions",
-    "kind": "signal",
-    "fields": {
-      "values": "array"
-    }
-  },
-  {
-    "code": "vehicleuseraccount-role",
-    "group": "VehicleUserAccount",
-    "name": "Role",
-    "kind": "signal",
-    "fields": {
-      "value": "string"
-    }
-  },
-  {
-    "code": "wheel-tires",
-    "group": "Wheel",
-    "name": "Tires",
-    "kind": "signal",
-    "fields": {
-      "values": "array",
-      "values[].row": "number",
-      "values[].column": "number",
-      "values[].tirePressure": "number",
-      "rowCount": "number",
-      "columnCount": "number",
-      "unit": "string"
-    }
-  },
-  {
-    "code": "wheel-style",
-    "group": "Wheel",
-    "name": "Style",
-    "kind": "attribute",
-    "fields": {
-      "value": "string"
-    }
-  }
+    code: 'charge-amperage',
+    group: 'Charge',
+    name: 'Amperage',
+    kind: 'signal',
+    fields: {
+      value: 'number',
+      unit: 'string',
+    },
+  },
+  {
+    code: 'charge-amperagemax',
+    group: 'Charge',
+    name: 'AmperageMax',
+    kind: 'signal',
+    fields: {
+      value: 'number',
+      unit: 'string',
+    },
+  },
+  {
+    code: 'charge-amperagerequested',
+    group: 'Charge',
+    name: 'AmperageRequested',
+    kind: 'signal',
+    fields: {
+      value: 'number',
+      unit: 'string',
+    },
+  },
+  {
+    code: 'charge-chargelimits',
+    group: 'Charge',
+    name: 'ChargeLimits',
+    kind: 'signal',
+    fields: {
+      values: 'array',
+      'values[].type': 'string',
+      'values[].limit': 'number',
+      'values[].condition': 'object',
+      'values[].condition.name': 'string',
+      'values[].condition.address': 'string',
+      'values[].condition.latitude': 'number',
+      'values[].condition.longitude': 'number',
+      'values[].condition.connectorType': 'string',
+      activeLimit: 'number',
+      unit: 'string',
+    },
+  },
+  {
+    code: 'charge-chargeportstatuscolor',
+    group: 'Charge',
+    name: 'ChargePortStatusColor',
+    kind: 'signal',
+    fields: {
+      value: 'string',
+    },
+  },
+  {
+    code: 'charge-chargerate',
+    group: 'Charge',
+    name: 'ChargeRate',
+    kind: 'signal',
+    fields: {
+      value: 'number',
+      unit: 'string',
+    },
+  },
+  {
+    code: 'charge-chargerecords',
+    group: 'Charge',
+    name: 'ChargeRecords',
+    kind: 'signal',
+    fields: {
+      values: 'array',
+      'values[].id': 'string',
+      'values[].cost': 'object',
+      'values[].cost.currency': 'string',
+      'values[].cost.energyAmount': 'number',
+      'values[].cost.otherAmount': 'number',
+      'values[].startTime': 'string',
+      'values[].endTime': 'string',
+      'values[].location': 'object',
+      'values[].location.name': 'string',
+      'values[].location.address': 'string',
+      'values[].location.latitude': 'number',
+      'values[].location.longitude': 'number',
+      'values[].energyAdded': 'number',
+      'values[].connectorType': 'string',
+      'values[].isPublicCharger': 'boolean',
+      'values[].startStateOfCharge': 'number',
+      'values[].endStateOfCharge': 'number',
+    },
+  },
+  {
+    code: 'charge-chargetimers',
+    group: 'Charge',
+    name: 'ChargeTimers',
+    kind: 'signal',
+    fields: {
+      values: 'array',
+      'values[].type': 'string',
+      'values[].condition': 'object',
+      'values[].condition.name': 'string',
+      'values[].condition.address': 'string',
+      'values[].condition.latitude': 'number',
+      'values[].condition.longitude': 'number',
+      'values[].condition.connectorType': 'string',
+      'values[].schedules': 'array',
+      'values[].schedules[].start': 'string',
+      'values[].schedules[].end': 'string',
+      'values[].schedules[].days': 'array',
+      'values[].departureTimers': 'array',
+      'values[].departureTimers[].days': 'array',
+      'values[].departureTimers[].time': 'string',
+      'values[].isOEMOptimizationEnabled': 'boolean',
+    },
+  },
+  {
+    code: 'charge-chargerphases',
+    group: 'Charge',
+    name: 'ChargerPhases',
+    kind: 'signal',
+    fields: {
+      value: 'integer',
+    },
+  },
+  {
+    code: 'charge-chargingconnectortype',
+    group: 'Charge',
+    name: 'ChargingConnectorType',
+    kind: 'signal',
+    fields: {
+      value: 'string',
+    },
+  },
+  {
+    code: 'charge-detailedchargingstatus',
+    group: 'Charge',
+    name: 'DetailedChargingStatus',
+    kind: 'signal',
+    fields: {
+      value: 'string',
+    },
+  },
+  {
+    code: 'charge-energyadded',
+    group: 'Charge',
+    name: 'EnergyAdded',
+    kind: 'signal',
+    fields: {
+      value: 'number',
+      unit: 'string',
+    },
+  },
+  {
+    code: 'charge-fastchargertype',
+    group: 'Charge',
+    name: 'FastChargerType',
+    kind: 'signal',
+    fields: {
+      value: 'string',
+    },
+  },
+  {
+    code: 'charge-ischarging',
+    group: 'Charge',
+    name: 'IsCharging',
+    kind: 'signal',
+    fields: {
+      value: 'boolean',
+    },
+  },
+  {
+    code: 'charge-ischargingcableconnected',
+    group: 'Charge',
+    name: 'IsChargingCableConnected',
+    kind: 'signal',
+    fields: {
+      value: 'boolean',
+    },
+  },
+  {
+    code: 'charge-ischargingcablelatched',
+    group: 'Charge',
+    name: 'IsChargingCableLatched',
+    kind: 'signal',
+    fields: {
+      value: 'boolean',
+    },
+  },
+  {
+    code: 'charge-ischargingportflapopen',
+    group: 'Charge',
+    name: 'IsChargingPortFlapOpen',
+    kind: 'signal',
+    fields: {
+      value: 'boolean',
+    },
+  },
+  {
+    code: 'charge-isfastchargerpresent',
+    group: 'Charge',
+    name: 'IsFastChargerPresent',
+    kind: 'signal',
+    fields: {
+      value: 'boolean',
+    },
+  },
+  {
+    code: 'charge-timetocomplete',
+    group: 'Charge',
+    name: 'TimeToComplete',
+    kind: 'signal',
+    fields: {
+      value: 'number',
+      unit: 'string',
+    },
+  },
+  {
+    code: 'charge-voltage',
+    group: 'Charge',
+    name: 'Voltage',
+    kind: 'signal',
+    fields: {
+      value: 'number',
+      unit: 'string',
+    },
+  },
+  {
+    code: 'charge-wattage',
+    group: 'Charge',
+    name: 'Wattage',
+    kind: 'signal',
+    fields: {
+      value: 'number',
+      unit: 'string',
+    },
+  },
+  {
+    code: 'climate-externaltemperature',
+    group: 'Climate',
+    name: 'ExternalTemperature',
+    kind: 'signal',
+    fields: {
+      value: 'number',
+      unit: 'string',
+    },
+  },
+  {
+    code: 'climate-internaltemperature',
+    group: 'Climate',
+    name: 'InternalTemperature',
+    kind: 'signal',
+    fields: {
+      value: 'number',
+      unit: 'string',
+    },
+  },
+  {
+    code: 'closure-doors',
+    group: 'Closure',
+    name: 'Doors',
+    kind: 'signal',
+    fields: {
+      values: 'array',
+      'values[].row': 'number',
+      'values[].column': 'number',
+      'values[].isOpen': 'boolean',
+      'values[].isLocked': 'boolean',
+      rowCount: 'number',
+      columnCount: 'number',
+    },
+  },
+  {
+    code: 'closure-enginecover',
+    group: 'Closure',
+    name: 'EngineCover',
+    kind: 'signal',
+    fields: {
+      isOpen: 'boolean',
+    },
+  },
+  {
+    code: 'closure-fronttrunk',
+    group: 'Closure',
+    name: 'FrontTrunk',
+    kind: 'signal',
+    fields: {
+      isOpen: 'boolean',
+      isLocked: 'boolean',
+    },
+  },
+  {
+    code: 'closure-islocked',
+    group: 'Closure',
+    name: 'IsLocked',
+    kind: 'signal',
+    fields: {
+      value: 'boolean',
+    },
+  },
+  {
+    code: 'closure-reartrunk',
+    group: 'Closure',
+    name: 'RearTrunk',
+    kind: 'signal',
+    fields: {
+      isOpen: 'boolean',
+      isLocked: 'boolean',
+    },
+  },
+  {
+    code: 'closure-sunroof',
+    group: 'Closure',
+    name: 'Sunroof',
+    kind: 'signal',
+    fields: {
+      isOpen: 'boolean',
+    },
+  },
+  {
+    code: 'closure-tailgate',
+    group: 'Closure',
+    name: 'Tailgate',
+    kind: 'signal',
+    fields: {
+      isOpen: 'boolean',
+      isLocked: 'boolean',
+    },
+  },
+  {
+    code: 'closure-windows',
+    group: 'Closure',
+    name: 'Windows',
+    kind: 'signal',
+    fields: {
+      values: 'array',
+      'values[].row': 'number',
+      'values[].column': 'number',
+      'values[].isOpen': 'boolean',
+      rowCount: 'number',
+      columnCount: 'number',
+    },
+  },
+  {
+    code: 'connectivitysoftware-currentfirmwareversion',
+    group: 'ConnectivitySoftware',
+    name: 'CurrentFirmwareVersion',
+    kind: 'signal',
+    fields: {
+      value: 'string',
+    },
+  },
+  {
+    code: 'connectivitystatus-isasleep',
+    group: 'ConnectivityStatus',
+    name: 'IsAsleep',
+    kind: 'signal',
+    fields: {
+      value: 'boolean',
+    },
+  },
+  {
+    code: 'connectivitystatus-isdigitalkeypaired',
+    group: 'ConnectivityStatus',
+    name: 'IsDigitalKeyPaired',
+    kind: 'signal',
+    fields: {
+      value: 'boolean',
+    },
+  },
+  {
+    code: 'connectivitystatus-isonline',
+    group: 'ConnectivityStatus',
+    name: 'IsOnline',
+    kind: 'signal',
+    fields: {
+      value: 'boolean',
+    },
+  },
+  {
+    code: 'diagnostics-abs',
+    group: 'Diagnostics',
+    name: 'ABS',
+    kind: 'signal',
+    fields: {
+      status: 'string',
+      description: 'string',
+    },
+  },
+  {
+    code: 'diagnostics-activesafety',
+    group: 'Diagnostics',
+    name: 'ActiveSafety',
+    kind: 'signal',
+    fields: {
+      status: 'string',
+      description: 'string',
+    },
+  },
+  {
+    code: 'diagnostics-airbag',
+    group: 'Diagnostics',
+    name: 'Airbag',
+    kind: 'signal',
+    fields: {
+      status: 'string',
+      description: 'string',
+    },
+  },
+  {
+    code: 'diagnostics-brakefluid',
+    group: 'Diagnostics',
+    name: 'BrakeFluid',
+    kind: 'signal',
+    fields: {
+      status: 'string',
+      description: 'string',
+    },
+  },
+  {
+    code: 'diagnostics-driverassistance',
+    group: 'Diagnostics',
+    name: 'DriverAssistance',
+    kind: 'signal',
+    fields: {
+      status: 'string',
+      description: 'string',
+    },
+  },
+  {
+    code: 'diagnostics-evbatteryconditioning',
+    group: 'Diagnostics',
+    name: 'EVBatteryConditioning',
+    kind: 'signal',
+    fields: {
+      status: 'string',
+      description: 'string',
+    },
+  },
+  {
+    code: 'diagnostics-evcharging',
+    group: 'Diagnostics',
+    name: 'EVCharging',
+    kind: 'signal',
+    fields: {
+      status: 'string',
+      description: 'string',
+    },
+  },
+  {
+    code: 'diagnostics-evdriveunit',
+    group: 'Diagnostics',
+    name: 'EVDriveUnit',
+    kind: 'signal',
+    fields: {
+      status: 'string',
+      description: 'string',
+    },
+  },
+  {
+    code: 'diagnostics-evhvbattery',
+    group: 'Diagnostics',
+    name: 'EVHVBattery',
+    kind: 'signal',
+    fields: {
+      status: 'string',
+      description: 'string',
+    },
+  },
+  {
+    code: 'diagnostics-emissions',
+    group: 'Diagnostics',
+    name: 'Emissions',
+    kind: 'signal',
+    fields: {
+      status: 'string',
+      description: 'string',
+    },
+  },
+  {
+    code: 'diagnostics-lighting',
+    group: 'Diagnostics',
+    name: 'Lighting',
+    kind: 'signal',
+    fields: {
+      status: 'string',
+      description: 'string',
+    },
+  },
+  {
+    code: 'diagnostics-mil',
+    group: 'Diagnostics',
+    name: 'MIL',
+    kind: 'signal',
+    fields: {
+      status: 'string',
+      description: 'string',
+    },
+  },
+  {
+    code: 'diagnostics-oillife',
+    group: 'Diagnostics',
+    name: 'OilLife',
+    kind: 'signal',
+    fields: {
+      status: 'string',
+      description: 'string',
+    },
+  },
+  {
+    code: 'diagnostics-oilpressure',
+    group: 'Diagnostics',
+    name: 'OilPressure',
+    kind: 'signal',
+    fields: {
+      status: 'string',
+      description: 'string',
+    },
+  },
+  {
+    code: 'diagnostics-oiltemperature',
+    group: 'Diagnostics',
+    name: 'OilTemperature',
+    kind: 'signal',
+    fields: {
+      status: 'string',
+      description: 'string',
+    },
+  },
+  {
+    code: 'diagnostics-telematics',
+    group: 'Diagnostics',
+    name: 'Telematics',
+    kind: 'signal',
+    fields: {
+      status: 'string',
+      description: 'string',
+    },
+  },
+  {
+    code: 'diagnostics-tirepressure',
+    group: 'Diagnostics',
+    name: 'TirePressure',
+    kind: 'signal',
+    fields: {
+      status: 'string',
+      description: 'string',
+    },
+  },
+  {
+    code: 'diagnostics-tirepressuremonitoring',
+    group: 'Diagnostics',
+    name: 'TirePressureMonitoring',
+    kind: 'signal',
+    fields: {
+      status: 'string',
+      description: 'string',
+    },
+  },
+  {
+    code: 'diagnostics-transmission',
+    group: 'Diagnostics',
+    name: 'Transmission',
+    kind: 'signal',
+    fields: {
+      status: 'string',
+      description: 'string',
+    },
+  },
+  {
+    code: 'diagnostics-washerfluid',
+    group: 'Diagnostics',
+    name: 'WasherFluid',
+    kind: 'signal',
+    fields: {
+      status: 'string',
+      description: 'string',
+    },
+  },
+  {
+    code: 'diagnostics-waterinfuel',
+    group: 'Diagnostics',
+    name: 'WaterInFuel',
+    kind: 'signal',
+    fields: {
+      status: 'string',
+      description: 'string',
+    },
+  },
+  {
+    code: 'diagnostics-dtccount',
+    group: 'Diagnostics',
+    name: 'DTCCount',
+    kind: 'signal',
+    fields: {
+      value: 'integer',
+      unit: 'string',
+    },
+  },
+  {
+    code: 'diagnostics-dtclist',
+    group: 'Diagnostics',
+    name: 'DTCList',
+    kind: 'signal',
+    fields: {
+      values: 'array',
+      'values[].code': 'string',
+      'values[].timestamp': 'string',
+    },
+  },
+  {
+    code: 'hvac-cabintargettemperature',
+    group: 'HVAC',
+    name: 'CabinTargetTemperature',
+    kind: 'signal',
+    fields: {
+      value: 'number',
+      unit: 'string',
+    },
+  },
+  {
+    code: 'hvac-iscabinhvacactive',
+    group: 'HVAC',
+    name: 'IsCabinHVACActive',
+    kind: 'signal',
+    fields: {
+      value: 'boolean',
+    },
+  },
+  {
+    code: 'hvac-isfrontdefrosteractive',
+    group: 'HVAC',
+    name: 'IsFrontDefrosterActive',
+    kind: 'signal',
+    fields: {
+      value: 'boolean',
+    },
+  },
+  {
+    code: 'hvac-isreardefrosteractive',
+    group: 'HVAC',
+    name: 'IsRearDefrosterActive',
+    kind: 'signal',
+    fields: {
+      value: 'boolean',
+    },
+  },
+  {
+    code: 'hvac-issteeringheateractive',
+    group: 'HVAC',
+    name: 'IsSteeringHeaterActive',
+    kind: 'signal',
+    fields: {
+      value: 'boolean',
+    },
+  },
+  {
+    code: 'internalcombustionengine-amountremaining',
+    group: 'InternalCombustionEngine',
+    name: 'AmountRemaining',
+    kind: 'signal',
+    fields: {
+      value: 'number',
+      unit: 'string',
+    },
+  },
+  {
+    code: 'internalcombustionengine-fuellevel',
+    group: 'InternalCombustionEngine',
+    name: 'FuelLevel',
+    kind: 'signal',
+    fields: {
+      value: 'number',
+      unit: 'string',
+    },
+  },
+  {
+    code: 'internalcombustionengine-oillife',
+    group: 'InternalCombustionEngine',
+    name: 'OilLife',
+    kind: 'signal',
+    fields: {
+      value: 'number',
+      unit: 'string',
+    },
+  },
+  {
+    code: 'internalcombustionengine-range',
+    group: 'InternalCombustionEngine',
+    name: 'Range',
+    kind: 'signal',
+    fields: {
+      value: 'number',
+      unit: 'string',
+    },
+  },
+  {
+    code: 'location-isathome',
+    group: 'Location',
+    name: 'IsAtHome',
+    kind: 'signal',
+    fields: {
+      value: 'boolean',
+    },
+  },
+  {
+    code: 'location-preciselocation',
+    group: 'Location',
+    name: 'PreciseLocation',
+    kind: 'signal',
+    fields: {
+      latitude: 'number',
+      longitude: 'number',
+      heading: 'number',
+      direction: 'string',
+      locationType: 'string',
+    },
+  },
+  {
+    code: 'lowvoltagebattery-stateofcharge',
+    group: 'LowVoltageBattery',
+    name: 'StateOfCharge',
+    kind: 'signal',
+    fields: {
+      value: 'number',
+      unit: 'string',
+    },
+  },
+  {
+    code: 'lowvoltagebattery-status',
+    group: 'LowVoltageBattery',
+    name: 'Status',
+    kind: 'signal',
+    fields: {
+      value: 'string',
+    },
+  },
+  {
+    code: 'motion-currentspeed',
+    group: 'Motion',
+    name: 'CurrentSpeed',
+    kind: 'signal',
+    fields: {
+      value: 'number',
+      unit: 'string',
+    },
+  },
+  {
+    code: 'odometer-traveleddistance',
+    group: 'Odometer',
+    name: 'TraveledDistance',
+    kind: 'signal',
+    fields: {
+      value: 'number',
+      unit: 'string',
+    },
+  },
+  {
+    code: 'service-isinservice',
+    group: 'Service',
+    name: 'IsInService',
+    kind: 'signal',
+    fields: {
+      value: 'boolean',
+    },
+  },
+  {
+    code: 'service-records',
+    group: 'Service',
+    name: 'Records',
+    kind: 'signal',
+    fields: {
+      values: 'array',
+      'values[].id': 'string',
+      'values[].cost': 'object',
+      'values[].cost.amount': 'number',
+      'values[].cost.currency': 'string',
+      'values[].time': 'string',
+      'values[].tasks': 'array',
+      'values[].tasks[].id': 'string',
+      'values[].tasks[].description': 'string',
+      'values[].details': 'array',
+      'values[].details[].id': 'string',
+      'values[].details[].description': 'string',
+      'values[].odometer': 'number',
+    },
+  },
+  {
+    code: 'surveillance-isenabled',
+    group: 'Surveillance',
+    name: 'IsEnabled',
+    kind: 'signal',
+    fields: {
+      value: 'boolean',
+    },
+  },
+  {
+    code: 'surveillance-brand',
+    group: 'Surveillance',
+    name: 'Brand',
+    kind: 'attribute',
+    fields: {
+      value: 'string',
+    },
+  },
+  {
+    code: 'tractionbattery-isheateractive',
+    group: 'TractionBattery',
+    name: 'IsHeaterActive',
+    kind: 'signal',
+    fields: {
+      value: 'boolean',
+    },
+  },
+  {
+    code: 'tractionbattery-maxrangechargecounter',
+    group: 'TractionBattery',
+    name: 'MaxRangeChargeCounter',
+    kind: 'signal',
+    fields: {
+      value: 'integer',
+      unit: 'string',
+    },
+  },
+  {
+    code: 'tractionbattery-nominalcapacity',
+    group: 'TractionBattery',
+    name: 'NominalCapacity',
+    kind: 'signal',
+    fields: {
+      source: 'string',
+      capacity: 'number',
+      availableCapacities: 'array',
+      'availableCapacities[].capacity': 'number',
+      'availableCapacities[].description': 'string',
+      unit: 'string',
+    },
+  },
+  {
+    code: 'tractionbattery-range',
+    group: 'TractionBattery',
+    name: 'Range',
+    kind: 'signal',
+    fields: {
+      value: 'number',
+      unit: 'string',
+      type: 'string',
+      additionalValues: 'array',
+      'additionalValues[].type': 'string',
+      'additionalValues[].value': 'number',
+    },
+  },
+  {
+    code: 'tractionbattery-stateofcharge',
+    group: 'TractionBattery',
+    name: 'StateOfCharge',
+    kind: 'signal',
+    fields: {
+      value: 'number',
+      unit: 'string',
+    },
+  },
+  {
+    code: 'transmission-gearstate',
+    group: 'Transmission',
+    name: 'GearState',
+    kind: 'signal',
+    fields: {
+      value: 'string',
+    },
+  },
+  {
+    code: 'transmission-drivemode',
+    group: 'Transmission',
+    name: 'DriveMode',
+    kind: 'signal',
+    fields: {
+      canonical: 'string',
+      oemDisplayName: 'string',
+    },
+  },
+  {
+    code: 'vehicleidentification-nickname',
+    group: 'VehicleIdentification',
+    name: 'Nickname',
+    kind: 'signal',
+    fields: {
+      value: 'string',
+    },
+  },
+  {
+    code: 'vehicleidentification-exteriorcolor',
+    group: 'VehicleIdentification',
+    name: 'ExteriorColor',
+    kind: 'attribute',
+    fields: {
+      value: 'string',
+    },
+  },
+  {
+    code: 'vehicleidentification-vin',
+    group: 'VehicleIdentification',
+    name: 'VIN',
+    kind: 'attribute',
+    fields: {
+      value: 'string',
+    },
+  },
+  {
+    code: 'vehicleidentification-packages',
+    group: 'VehicleIdentification',
+    name: 'Packages',
+    kind: 'attribute',
+    fields: {
+      values: 'array',
+    },
+  },
+  {
+    code: 'vehicleidentification-trim',
+    group: 'VehicleIdentification',
+    name: 'Trim',
+    kind: 'attribute',
+    fields: {
+      value: 'string',
+    },
+  },
+  {
+    code: 'vehicleuseraccount-permissions',
+    group: 'VehicleUserAccount',
+    name: 'Permissions',
+    kind: 'signal',
+    fields: {
+      values: 'array',
+    },
+  },
+  {
+    code: 'vehicleuseraccount-role',
+    group: 'VehicleUserAccount',
+    name: 'Role',
+    kind: 'signal',
+    fields: {
+      value: 'string',
+    },
+  },
+  {
+    code: 'wheel-tires',
+    group: 'Wheel',
+    name: 'Tires',
+    kind: 'signal',
+    fields: {
+      values: 'array',
+      'values[].row': 'number',
+      'values[].column': 'number',
+      'values[].tirePressure': 'number',
+      rowCount: 'number',
+      columnCount: 'number',
+      unit: 'string',
+    },
+  },
+  {
+    code: 'wheel-style',
+    group: 'Wheel',
+    name: 'Style',
+    kind: 'attribute',
+    fields: {
+      value: 'string',
+    },
+  },
 ];

@@ -126,7 +126,8 @@ function flattenField(
 
 function signalKey(signal: Record<string, unknown>, index: number): string {
   if (typeof signal.code === 'string') return signal.code;
-  if (typeof signal.group === 'string' && typeof signal.name === 'string') return `${signal.group}.${signal.name}`;
+  if (typeof signal.group === 'string' && typeof signal.name === 'string')
+    return `${signal.group}.${signal.name}`;
   return `signals[${index}]`;
 }
 

@@ -4,7 +4,12 @@ import { isPlainObject, type TelemetryItem, toTelemetryItem } from './TelemetryI
 
 /** What one raw record asks of the table. */
 export type Change =
-  | { readonly kind: 'upsert'; readonly eventId: string; readonly sequenceNumber: string; readonly item: TelemetryItem }
+  | {
+      readonly kind: 'upsert';
+      readonly eventId: string;
+      readonly sequenceNumber: string;
+      readonly item: TelemetryItem;
+    }
   | { readonly kind: 'delete'; readonly eventId: string; readonly sequenceNumber: string }
   | { readonly kind: 'skip'; readonly reason: string }
   | { readonly kind: 'quarantine'; readonly reason: string };
@@ -27,7 +32,12 @@ export function toChange(record: RawRecord): Change {
   try {
     const result = toTelemetryItem(record.newImage);
     if (result.kind === 'skip') return result;
-    return { kind: 'upsert', eventId: result.item.event_id, sequenceNumber: record.sequenceNumber, item: result.item };
+    return {
+      kind: 'upsert',
+      eventId: result.item.event_id,
+      sequenceNumber: record.sequenceNumber,
+      item: result.item,
+    };
   } catch (error) {
     if (error instanceof InvalidRecordError) return { kind: 'quarantine', reason: error.message };
     return { kind: 'quarantine', reason: `unexpected: ${errorMessage(error)}` };

@@ -29,7 +29,8 @@ export function padSequence(sequence: string | number | bigint): string {
   const s = String(sequence);
   if (!/^\d+$/.test(s)) throw new Error(`sequence number must be decimal digits, got ${JSON.stringify(s)}`);
   const trimmed = s.replace(/^0+(?=\d)/, '');
-  if (trimmed.length > SEQUENCE_WIDTH) throw new Error(`sequence number longer than ${SEQUENCE_WIDTH} digits`);
+  if (trimmed.length > SEQUENCE_WIDTH)
+    throw new Error(`sequence number longer than ${SEQUENCE_WIDTH} digits`);
   return trimmed.padStart(SEQUENCE_WIDTH, '0');
 }
 

@@ -21,7 +21,9 @@ export interface TelemetryItem {
 }
 
 /** What an input payload turned out to be. */
-export type ItemOrSkip = { readonly kind: 'item'; readonly item: TelemetryItem } | { readonly kind: 'skip'; readonly reason: string };
+export type ItemOrSkip =
+  | { readonly kind: 'item'; readonly item: TelemetryItem }
+  | { readonly kind: 'skip'; readonly reason: string };
 
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -76,9 +78,13 @@ export function validateItem(candidate: Record<string, unknown>): TelemetryItem 
  */
 export function toTelemetryItem(payload: unknown): ItemOrSkip {
   if (!isPlainObject(payload)) {
-    throw new InvalidRecordError(`event must be a JSON object, got ${Array.isArray(payload) ? 'array' : typeof payload}`);
+    throw new InvalidRecordError(
+      `event must be a JSON object, got ${Array.isArray(payload) ? 'array' : typeof payload}`,
+    );
   }
   if ('event_id' in payload) return { kind: 'item', item: validateItem(payload) };
   if (isWebhookDelivery(payload)) return fromWebhook(payload);
-  throw new InvalidRecordError('not a telemetry event: neither event_id (stored item) nor eventId/eventType (webhook)');
+  throw new InvalidRecordError(
+    'not a telemetry event: neither event_id (stored item) nor eventId/eventType (webhook)',
+  );
 }

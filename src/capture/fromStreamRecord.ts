@@ -1,0 +1,89 @@
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { padSequence, type RawRecord } from '../core/model/RawRecord.js';
+
+/** A DynamoDB stream record as Lambda delivers it and as `aws dynamodbstreams get-records` prints it. */
+export interface StreamRecordLike {
+  readonly eventID?: string;
+  readonly eventName?: string;
+  readonly userIdentity?: { readonly type?: string; readonly principalId?: string } | null;
+  readonly dynamodb?: {
+    readonly ApproximateCreationDateTime?: number | string | Date;
+    readonly Keys?: Record<string, unknown>;
+    readonly NewImage?: Record<string, unknown>;
+    readonly OldImage?: Record<string, unknown>;
+    readonly SequenceNumber?: string;
+  };
+}
+
+/** Count of significant decimal digits: up to 15 always survive a round trip through a double. */
+function significantDigits(s: string): number {
+  const mantissa = s
+    .replace(/^[-+]/, '')
+    .replace(/[eE].*$/, '')
+    .replace('.', '');
+  return mantissa.replace(/^0+/, '').replace(/0+$/, '').length;
+}
+
+/**
+ * DynamoDB numbers are arbitrary-precision decimals. One that a JavaScript number holds exactly becomes a number;
+ * any other stays a string of its exact digits (never silently rounded).
+ */
+export function preciseNumber(text: string): number | string {
+  const n = Number(text);
+  if (!Number.isFinite(n)) return text;
+  if (/^-?\d+$/.test(text)) return Number.isSafeInteger(n) ? n : text;
+  return significantDigits(text) <= 15 ? n : text;
+}
+
+/** Sets (SS/NS/BS) become arrays and binary becomes base64, so images are plain JSON. */
+function toPlainJson(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(toPlainJson);
+  if (value instanceof Set) return [...value].map(toPlainJson);
+  if (value instanceof Uint8Array) return Buffer.from(value).toString('base64');
+  if (typeof value === 'object' && value !== null) {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = toPlainJson(v);
+    return out;
+  }
+  return value;
+}
+
+/** Unmarshalls DynamoDB JSON (typed attribute values) into plain JSON without losing number precision. */
+export function unmarshallImage(image: Record<string, unknown>): Record<string, unknown> {
+  const plain = unmarshall(image as Record<string, AttributeValue>, { wrapNumbers: preciseNumber });
+  return toPlainJson(plain) as Record<string, unknown>;
+}
+
+function epochMs(value: number | string | Date | undefined, fallback: number): number {
+  if (value instanceof Date) return value.getTime();
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isFinite(n)) return fallback;
+  // Streams report epoch seconds (possibly fractional); anything past year 33658 in seconds is already ms.
+  return n < 1e12 ? Math.round(n * 1000) : Math.round(n);
+}
+
+/**
+ * A DynamoDB stream record becomes a raw record: images unmarshalled, sequence number padded.
+ * Throws on a record without a sequence number or event name (the capture handler reports it as failed).
+ */
+export function fromStreamRecord(record: StreamRecordLike, now: number = Date.now()): RawRecord {
+  const d = record.dynamodb;
+  if (!d?.SequenceNumber) throw new Error('stream record without dynamodb.SequenceNumber');
+  const eventName = record.eventName;
+  if (eventName !== 'INSERT' && eventName !== 'MODIFY' && eventName !== 'REMOVE') {
+    throw new Error(`stream record with unknown eventName ${JSON.stringify(eventName)}`);
+  }
+  const sequenceNumber = padSequence(d.SequenceNumber);
+  return {
+    eventName,
+    eventID: record.eventID ?? sequenceNumber,
+    sequenceNumber,
+    approximateCreationTime: epochMs(d.ApproximateCreationDateTime, now),
+    keys: d.Keys ? unmarshallImage(d.Keys) : null,
+    newImage: d.NewImage ? unmarshallImage(d.NewImage) : null,
+    ...(d.OldImage ? { oldImage: unmarshallImage(d.OldImage) } : {}),
+    userIdentity: record.userIdentity ?? null,
+  };
+}

@@ -1,0 +1,7 @@
+import type { Command } from './CliIO.js';
+
+/** Placeholder: implemented with the Databricks sink (issue 4). */
+export const doctorCommand: Command = async (_args, io) => {
+  io.stderr.write('telemetry doctor: not implemented yet\n');
+  return 1;
+};

@@ -1,0 +1,84 @@
+import { ConfigError, errorMessage } from '../core/errors.js';
+import { type CliIO, type Command, processIO, UsageError } from './CliIO.js';
+
+/** Sub-commands, loaded on demand so `telemetry query` does not pay for the AWS SDK. */
+const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
+  run: {
+    summary: 'capture, process and load events into the local table',
+    load: async () => (await import('./runCommand.js')).runCommand,
+  },
+  query: {
+    summary: 'run SQL against the local table',
+    load: async () => (await import('./queryCommand.js')).queryCommand,
+  },
+  sample: {
+    summary: 'write realistic sample events (NDJSON) to stdout',
+    load: async () => (await import('./sampleCommand.js')).sampleCommand,
+  },
+  process: {
+    summary: 'process pending raw objects (local folder or S3) once',
+    load: async () => (await import('./processCommand.js')).processCommand,
+  },
+  dev: {
+    summary: 'a local AWS: DynamoDB Local + S3 server + stream poller + process loop',
+    load: async () => (await import('./devCommand.js')).devCommand,
+  },
+  deploy: {
+    summary: 'create or update the Databricks job, schema and table',
+    load: async () => (await import('./deployCommand.js')).deployCommand,
+  },
+  doctor: {
+    summary: 'check a Databricks workspace and say what is wrong',
+    load: async () => (await import('./doctorCommand.js')).doctorCommand,
+  },
+};
+
+export function usage(): string {
+  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(8)} ${c.summary}`);
+  return `Usage: telemetry <command> [options]\n\nCommands:\n${lines.join('\n')}\n\nRun 'telemetry <command> --help' for a command's options.\n`;
+}
+
+/** Runs one CLI invocation and returns its exit code (0 ok, 1 failure, 2 wrong usage). */
+export async function runCli(argv: string[], io: CliIO): Promise<number> {
+  const [name, ...args] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    io.stdout.write(usage());
+    return name === undefined ? 2 : 0;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    io.stderr.write(`telemetry: unknown command '${name}'\n\n${usage()}`);
+    return 2;
+  }
+  try {
+    return await (await command.load())(args, io);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.stderr.write(`telemetry ${name}: ${error.message}\nRun 'telemetry ${name} --help' for usage.\n`);
+      return 2;
+    }
+    if (error instanceof ConfigError) {
+      io.stderr.write(`telemetry ${name}: ${error.message}\n`);
+      return 2;
+    }
+    io.stderr.write(`telemetry ${name}: ${errorMessage(error)}\n`);
+    if (io.env.TELEMETRY_DEBUG) io.stderr.write(`${(error as Error)?.stack ?? ''}\n`);
+    return 1;
+  }
+}
+
+// Entry point when bundled as dist/cli.js.
+if (process.argv[1] && /(?:^|[/\\])(?:cli\.js|main\.ts|telemetry(?:\.js)?)$/.test(process.argv[1])) {
+  const controller = new AbortController();
+  process.once('SIGINT', () => controller.abort());
+  process.once('SIGTERM', () => controller.abort());
+  runCli(process.argv.slice(2), processIO(controller.signal)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      process.stderr.write(`telemetry: ${errorMessage(error)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}

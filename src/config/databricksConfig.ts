@@ -1,0 +1,16 @@
+import { z } from 'zod';
+import { nonEmpty } from './parseEnv.js';
+
+/**
+ * How to reach Databricks. In Lambda, credentials come from Secrets Manager (the secret's ARN is configured,
+ * never the credentials); locally, from DATABRICKS_TOKEN or DATABRICKS_CLIENT_ID/DATABRICKS_CLIENT_SECRET.
+ */
+export const databricksEnv = z.object({
+  TELEMETRY_DATABRICKS_HOST: z.url(),
+  TELEMETRY_DATABRICKS_WAREHOUSE_ID: nonEmpty,
+  TELEMETRY_DATABRICKS_SECRET_ARN: nonEmpty.optional(),
+  TELEMETRY_TABLE: nonEmpty.default('main.telemetry.car_telemetry_flattened'),
+  TELEMETRY_LOAD_MODE: z.enum(['direct', 'job']).default('direct'),
+  TELEMETRY_DATABRICKS_JOB_NAME: nonEmpty.default('telemetry-load'),
+});
+export type DatabricksConfig = z.infer<typeof databricksEnv>;
