@@ -1,0 +1,238 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import {
+  type DuckDBAppender,
+  type DuckDBConnection,
+  DuckDBInstance,
+  DuckDBTimestampValue,
+  type DuckDBValue,
+} from '@duckdb/node-api';
+import { TransientError } from '../../core/errors.js';
+import type { ColumnType } from '../../core/schema/ColumnType.js';
+import { type ColumnDef, FIXED_COLUMNS } from '../../core/schema/fixedColumns.js';
+import type { LoadBatch, LoadResult, TableSink } from '../../ports/TableSink.js';
+import { DUCKDB_TYPES, logicalType, qualified, quoteIdent } from './duckDbSql.js';
+
+export interface DuckDbSinkOptions {
+  readonly schema?: string;
+  readonly table?: string;
+}
+
+const STAGE = '_telemetry_stage';
+const STAGE_DELETES = '_telemetry_stage_deletes';
+
+function appendValue(appender: DuckDBAppender, type: ColumnType, value: unknown): void {
+  if (value === null || value === undefined) {
+    appender.appendNull();
+    return;
+  }
+  switch (type) {
+    case 'BOOLEAN':
+      appender.appendBoolean(value as boolean);
+      return;
+    case 'DOUBLE':
+      appender.appendDouble(value as number);
+      return;
+    case 'BIGINT':
+      appender.appendBigInt(BigInt(value as number));
+      return;
+    case 'TIMESTAMP':
+      appender.appendTimestamp(new DuckDBTimestampValue(BigInt(value as number) * 1000n));
+      return;
+    case 'VARCHAR':
+      appender.appendVarchar(value as string);
+      return;
+  }
+}
+
+/**
+ * The local table: a DuckDB file with `telemetry.car_telemetry_flattened`, a ledger of loaded raw objects
+ * (`_loaded_files`) and tombstones of deleted events (`_deleted_events`). One transaction per batch: new columns,
+ * rows, deletes and ledger entries commit together or not at all.
+ *
+ * @example
+ * const sink = await DuckDbSink.open('./data/warehouse.duckdb');
+ * try { await sink.load(batch); } finally { await sink.close(); }
+ */
+export class DuckDbSink implements TableSink {
+  readonly #table: string;
+  readonly #ledger: string;
+  readonly #tombstones: string;
+  #ready = false;
+
+  private constructor(
+    private readonly instance: DuckDBInstance,
+    readonly connection: DuckDBConnection,
+    private readonly schema: string,
+    private readonly tableName: string,
+  ) {
+    this.#table = qualified(schema, tableName);
+    this.#ledger = qualified(schema, '_loaded_files');
+    this.#tombstones = qualified(schema, '_deleted_events');
+  }
+
+  static async open(path: string, options: DuckDbSinkOptions = {}): Promise<DuckDbSink> {
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    const instance = await DuckDBInstance.create(path);
+    const connection = await instance.connect();
+    return new DuckDbSink(instance, connection, options.schema ?? 'telemetry', options.table ?? 'car_telemetry_flattened');
+  }
+
+  async #ensureTables(): Promise<void> {
+    if (this.#ready) return;
+    const fixed = FIXED_COLUMNS.map((c) => `${quoteIdent(c.name)} ${DUCKDB_TYPES[c.type]}`).join(', ');
+    await this.connection.run(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(this.schema)}`);
+    await this.connection.run(`CREATE TABLE IF NOT EXISTS ${this.#table} (${fixed})`);
+    await this.connection.run(
+      `CREATE TABLE IF NOT EXISTS ${this.#ledger} (file VARCHAR PRIMARY KEY, batch_id VARCHAR, loaded_at TIMESTAMP)`,
+    );
+    await this.connection.run(
+      `CREATE TABLE IF NOT EXISTS ${this.#tombstones} (event_id VARCHAR PRIMARY KEY, sequence_number VARCHAR)`,
+    );
+    this.#ready = true;
+  }
+
+  async readColumns(): Promise<ColumnDef[]> {
+    const reader = await this.connection.runAndReadAll(
+      `SELECT column_name, data_type FROM information_schema.columns
+       WHERE table_schema = $1 AND table_name = $2 ORDER BY ordinal_position`,
+      [this.schema, this.tableName],
+    );
+    const columns: ColumnDef[] = [];
+    for (const [name, type] of reader.getRows()) {
+      const logical = logicalType(String(type));
+      if (logical) columns.push({ name: String(name), type: logical });
+    }
+    return columns;
+  }
+
+  async loadedFiles(keys: readonly string[]): Promise<Set<string>> {
+    await this.#ensureTables();
+    const found = new Set<string>();
+    for (let i = 0; i < keys.length; i += 500) {
+      const chunk = keys.slice(i, i + 500);
+      const marks = chunk.map((_, j) => `$${j + 1}`).join(', ');
+      const reader = await this.connection.runAndReadAll(`SELECT file FROM ${this.#ledger} WHERE file IN (${marks})`, [
+        ...chunk,
+      ]);
+      for (const [file] of reader.getRows()) found.add(String(file));
+    }
+    return found;
+  }
+
+  async load(batch: LoadBatch): Promise<LoadResult> {
+    await this.#ensureTables();
+    const c = this.connection;
+    await c.run('BEGIN TRANSACTION');
+    try {
+      const already = await this.loadedFiles(batch.files);
+      if (already.size > 0) {
+        throw new TransientError(`batch ${batch.batchId}: ${already.size} file(s) already loaded by another writer`);
+      }
+      const existing = new Set((await this.readColumns()).map((col) => col.name.toLowerCase()));
+      for (const col of batch.columns) {
+        if (existing.has(col.name.toLowerCase())) continue;
+        await c.run(`ALTER TABLE ${this.#table} ADD COLUMN ${quoteIdent(col.name)} ${DUCKDB_TYPES[col.type]}`);
+        existing.add(col.name.toLowerCase());
+      }
+      const result = await this.#merge(batch);
+      for (const file of batch.files) {
+        await c.run(`INSERT INTO ${this.#ledger} VALUES ($1, $2, now()::TIMESTAMP)`, [file, batch.batchId]);
+      }
+      await c.run('COMMIT');
+      return result;
+    } catch (error) {
+      await c.run('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      await c.run(`DROP TABLE IF EXISTS ${quoteIdent(STAGE)}`).catch(() => undefined);
+      await c.run(`DROP TABLE IF EXISTS ${quoteIdent(STAGE_DELETES)}`).catch(() => undefined);
+    }
+  }
+
+  async #stageRows(batch: LoadBatch): Promise<void> {
+    const c = this.connection;
+    const defs = batch.columns.map((col) => `${quoteIdent(col.name)} ${DUCKDB_TYPES[col.type]}`).join(', ');
+    await c.run(`CREATE OR REPLACE TEMP TABLE ${quoteIdent(STAGE)} (${defs})`);
+    const appender = await c.createAppender(STAGE, 'main', 'temp');
+    try {
+      for (const row of batch.rows) {
+        for (const col of batch.columns) appendValue(appender, col.type, row[col.name]);
+        appender.endRow();
+      }
+      appender.flushSync();
+    } finally {
+      appender.closeSync();
+    }
+    await c.run(`CREATE OR REPLACE TEMP TABLE ${quoteIdent(STAGE_DELETES)} (event_id VARCHAR, sequence_number VARCHAR)`);
+    if (batch.deletes.length > 0) {
+      const del = await c.createAppender(STAGE_DELETES, 'main', 'temp');
+      try {
+        for (const d of batch.deletes) {
+          del.appendVarchar(d.eventId);
+          del.appendVarchar(d.sequenceNumber);
+          del.endRow();
+        }
+        del.flushSync();
+      } finally {
+        del.closeSync();
+      }
+    }
+  }
+
+  /** Latest wins per event_id; identical content is "unchanged"; tombstones stop older versions coming back. */
+  async #merge(batch: LoadBatch): Promise<LoadResult> {
+    const c = this.connection;
+    await this.#stageRows(batch);
+    const t = this.#table;
+    const s = `temp.main.${quoteIdent(STAGE)}`;
+    const sd = `temp.main.${quoteIdent(STAGE_DELETES)}`;
+    const d = this.#tombstones;
+    const counts = await c.runAndReadAll(
+      `SELECT
+         count(*) FILTER (WHERE t.event_id IS NULL AND (d.event_id IS NULL OR s.pipeline_sequence_number > d.sequence_number)),
+         count(*) FILTER (WHERE t.event_id IS NOT NULL AND s.pipeline_sequence_number > t.pipeline_sequence_number
+                          AND s.pipeline_content_hash IS DISTINCT FROM t.pipeline_content_hash)
+       FROM ${s} s LEFT JOIN ${t} t ON t.event_id = s.event_id LEFT JOIN ${d} d ON d.event_id = s.event_id`,
+    );
+    const [inserted, updated] = (counts.getRows()[0] ?? [0, 0]).map((v: DuckDBValue) => Number(v));
+    const deletedReader = await c.runAndReadAll(
+      `SELECT count(*) FROM ${t} t JOIN ${sd} sd ON t.event_id = sd.event_id
+       WHERE sd.sequence_number > t.pipeline_sequence_number`,
+    );
+    const deleted = Number(deletedReader.getRows()[0]?.[0] ?? 0);
+
+    await c.run(
+      `DELETE FROM ${t} WHERE event_id IN (
+         SELECT s.event_id FROM ${s} s JOIN ${t} t2 ON t2.event_id = s.event_id
+         WHERE s.pipeline_sequence_number > t2.pipeline_sequence_number
+           AND s.pipeline_content_hash IS DISTINCT FROM t2.pipeline_content_hash)`,
+    );
+    await c.run(
+      `INSERT INTO ${t} BY NAME SELECT s.* FROM ${s} s
+       WHERE NOT EXISTS (SELECT 1 FROM ${t} t WHERE t.event_id = s.event_id)
+         AND NOT EXISTS (SELECT 1 FROM ${d} d WHERE d.event_id = s.event_id AND d.sequence_number >= s.pipeline_sequence_number)`,
+    );
+    await c.run(
+      `DELETE FROM ${t} WHERE event_id IN (
+         SELECT sd.event_id FROM ${sd} sd JOIN ${t} t2 ON t2.event_id = sd.event_id
+         WHERE sd.sequence_number > t2.pipeline_sequence_number)`,
+    );
+    await c.run(
+      `INSERT INTO ${d} SELECT event_id, sequence_number FROM ${sd}
+       ON CONFLICT (event_id) DO UPDATE SET sequence_number = greatest(sequence_number, excluded.sequence_number)`,
+    );
+    const total = batch.rows.length + batch.deletes.length;
+    return {
+      inserted: inserted ?? 0,
+      updated: updated ?? 0,
+      deleted,
+      unchanged: total - (inserted ?? 0) - (updated ?? 0) - deleted,
+    };
+  }
+
+  async close(): Promise<void> {
+    this.connection.closeSync();
+    this.instance.closeSync();
+  }
+}

@@ -1,0 +1,30 @@
+import type { ColumnType } from '../../core/schema/ColumnType.js';
+
+/** DuckDB identifiers: double quotes, embedded quotes doubled. Every identifier from data goes through here. */
+export function quoteIdent(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}
+
+export function qualified(schema: string, table: string): string {
+  return `${quoteIdent(schema)}.${quoteIdent(table)}`;
+}
+
+/** Logical type -> DuckDB type. TIMESTAMP holds UTC instants (no zone, by convention, as in Delta's display). */
+export const DUCKDB_TYPES: Readonly<Record<ColumnType, string>> = {
+  BOOLEAN: 'BOOLEAN',
+  DOUBLE: 'DOUBLE',
+  BIGINT: 'BIGINT',
+  VARCHAR: 'VARCHAR',
+  TIMESTAMP: 'TIMESTAMP',
+};
+
+/** DuckDB's information_schema type names -> logical type (undefined for types we never create). */
+export function logicalType(duckDbType: string): ColumnType | undefined {
+  const t = duckDbType.toUpperCase();
+  if (t === 'BOOLEAN') return 'BOOLEAN';
+  if (t === 'DOUBLE' || t === 'FLOAT') return 'DOUBLE';
+  if (t === 'BIGINT' || t === 'INTEGER') return 'BIGINT';
+  if (t === 'VARCHAR') return 'VARCHAR';
+  if (t.startsWith('TIMESTAMP')) return 'TIMESTAMP';
+  return undefined;
+}
