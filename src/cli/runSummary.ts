@@ -1,0 +1,41 @@
+import type { ProcessSummary } from '../process/ProcessSummary.js';
+
+export interface RunSummary {
+  readonly dataDir: string;
+  readonly table: string;
+  readonly input: { readonly files: number; readonly records: number; readonly sample: boolean };
+  readonly capture: { readonly objects: number; readonly bytes: number };
+  readonly process: ProcessSummary;
+  readonly reconciled: boolean;
+  readonly seconds: number;
+  readonly eventsPerSecond: number;
+}
+
+function reasons(counts: Record<string, number>): string {
+  return Object.entries(counts)
+    .map(([r, n]) => `\n      ${String(n).padStart(7)}  ${r}`)
+    .join('');
+}
+
+/** The human summary of `telemetry run`: counts that reconcile, new columns, time and throughput. */
+export function formatRunSummary(s: RunSummary): string {
+  const p = s.process;
+  const cols = p.columnsAdded.length;
+  const shown = p.columnsAdded.slice(0, 12).map((c) => `${c.name} ${c.type}`);
+  return [
+    `telemetry run: ${s.input.sample ? 'sample events' : `${s.input.files} input file(s)`} -> ${s.table}`,
+    `  input       ${s.input.records} records -> ${s.capture.objects} raw object(s), ${(s.capture.bytes / 1024).toFixed(1)} KiB gzip`,
+    `  processed   ${p.records} records from ${p.objects} object(s)${p.objectsRecovered ? ` (+${p.objectsRecovered} recovered from an interrupted run)` : ''}`,
+    `  inserted    ${p.inserted}`,
+    `  updated     ${p.updated}`,
+    `  unchanged   ${p.unchanged}`,
+    `  deleted     ${p.deleted}`,
+    `  skipped     ${p.skipped}${reasons(p.skippedByReason)}`,
+    `  quarantined ${p.quarantined}${reasons(p.quarantinedByReason)}${p.objectsQuarantined ? `\n  unreadable objects quarantined: ${p.objectsQuarantined}` : ''}`,
+    `  reconciled  ${s.reconciled ? 'yes' : 'NO'} (records = inserted + updated + unchanged + deleted + skipped + quarantined)`,
+    `  columns     ${cols} added${cols ? `: ${shown.join(', ')}${cols > shown.length ? `, ... (+${cols - shown.length})` : ''}` : ''}`,
+    `  time        ${s.seconds.toFixed(2)} s, ${s.eventsPerSecond} events/s`,
+    `  data        ${s.dataDir}`,
+    '',
+  ].join('\n');
+}
