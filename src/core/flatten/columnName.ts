@@ -31,7 +31,7 @@ export function sanitizeSegment(segment: string): string {
 }
 
 export function withHash(name: string, segments: readonly string[], salt = ''): string {
-  const head = name.length > MAX_BASE_LENGTH - 10 ? name.slice(0, MAX_BASE_LENGTH - 10) : name;
+  const head = name.length > MAX_BASE_LENGTH - 11 ? name.slice(0, MAX_BASE_LENGTH - 11) : name;
   return `${head}__h${pathHash(segments, salt)}`;
 }
 
