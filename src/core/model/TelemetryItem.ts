@@ -82,8 +82,8 @@ export function toTelemetryItem(payload: unknown): ItemOrSkip {
       `event must be a JSON object, got ${Array.isArray(payload) ? 'array' : typeof payload}`,
     );
   }
-  if ('event_id' in payload) return { kind: 'item', item: validateItem(payload) };
   if (isWebhookDelivery(payload)) return fromWebhook(payload);
+  if ('event_id' in payload || 'signals' in payload) return { kind: 'item', item: validateItem(payload) };
   throw new InvalidRecordError(
     'not a telemetry event: neither event_id (stored item) nor eventId/eventType (webhook)',
   );

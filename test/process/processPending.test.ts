@@ -1,0 +1,137 @@
+import { describe, expect, it } from 'vitest';
+import { reconciles } from '../../src/process/ProcessSummary.js';
+import { event, insert, pipeline, remove } from '../support/pipeline.js';
+
+describe('processPending (memory store + DuckDB)', () => {
+  it('loads, archives, and leaves the table unchanged when the same records come again', async () => {
+    const p = await pipeline();
+    await p.capture([insert(event('a', 50), 1), insert(event('b', 60), 2)]);
+    const first = await p.process();
+    expect(first).toMatchObject({ records: 2, inserted: 2, objects: 1, batches: 1 });
+    expect(await p.keys('raw/')).toEqual([]);
+    expect(await p.keys('archive/')).toHaveLength(1);
+
+    // Same events re-delivered with newer sequence numbers (a re-run of the same input): content is the same.
+    await p.capture([insert(event('a', 50), 3), insert(event('b', 60), 4)]);
+    const second = await p.process();
+    expect(second).toMatchObject({ records: 2, inserted: 0, updated: 0, unchanged: 2 });
+    expect(await p.rows()).toEqual([
+      { event_id: 'a', soc: 50 },
+      { event_id: 'b', soc: 60 },
+    ]);
+    expect(reconciles(second)).toBe(true);
+  });
+
+  it('latest sequence number wins, within a batch and across batches', async () => {
+    const p = await pipeline();
+    await p.capture([insert(event('a', 10), 1), insert(event('a', 20), 5), insert(event('a', 15), 3)]);
+    const s = await p.process();
+    expect(s).toMatchObject({ inserted: 1, skipped: 2 });
+    expect(await p.rows()).toEqual([{ event_id: 'a', soc: 20 }]);
+
+    await p.capture([insert(event('a', 99), 4)], 'shard-2'); // older version arriving late
+    expect(await p.process()).toMatchObject({ unchanged: 1 });
+    await p.capture([insert(event('a', 30), 9)], 'shard-2');
+    expect(await p.process()).toMatchObject({ updated: 1 });
+    expect(await p.rows()).toEqual([{ event_id: 'a', soc: 30 }]);
+  });
+
+  it('REMOVE deletes the row; TTL removals are ignored and counted; older versions cannot resurrect it', async () => {
+    const p = await pipeline();
+    await p.capture([insert(event('a', 1), 1), insert(event('b', 2), 2)]);
+    await p.process();
+    await p.capture([remove('a', 3), remove('b', 4, true)]);
+    const s = await p.process();
+    expect(s).toMatchObject({
+      deleted: 1,
+      skipped: 1,
+      skippedByReason: { 'TTL removal (expired in DynamoDB, kept in the table)': 1 },
+    });
+    expect(await p.rows()).toEqual([{ event_id: 'b', soc: 2 }]);
+
+    await p.capture([insert(event('a', 1), 1)], 'replay'); // an at-least-once replay of the original insert
+    expect(await p.process()).toMatchObject({ inserted: 0, unchanged: 1 });
+    expect(await p.rows()).toEqual([{ event_id: 'b', soc: 2 }]);
+  });
+
+  it('quarantines unusable records with source, position and reason; the rest of the batch loads', async () => {
+    const p = await pipeline();
+    const bad = [
+      { ...insert({ signals: [] }, 2) },
+      { ...insert({ event_id: 'c', signals: 'nope' }, 3) },
+      { ...insert({}, 4), newImage: null, rawText: '{oops', source: { file: 'in.ndjson', position: 7 } },
+    ];
+    await p.capture([insert(event('a', 1), 1), ...bad, insert(event('d', 4), 5)]);
+    const s = await p.process();
+    expect(s).toMatchObject({ records: 5, inserted: 2, quarantined: 3 });
+    expect(reconciles(s)).toBe(true);
+    const [qKey] = await p.keys('quarantine/');
+    const lines = await p.ndjson(qKey as string);
+    expect(lines.map((l) => l.reason)).toEqual([
+      'event_id is missing',
+      'signals must be an array, got string',
+      'not valid JSON',
+    ]);
+    expect(lines[2]).toMatchObject({ record: '{oops', source: { file: 'in.ndjson', position: 7, line: 3 } });
+  });
+
+  it('an unreadable object is quarantined whole with its reason; others proceed', async () => {
+    const p = await pipeline();
+    await p.store.put('raw/telemetry/2025/11/25/20/broken.ndjson.gz', Buffer.from('definitely not gzip'));
+    await p.capture([insert(event('a', 1), 1)]);
+    const s = await p.process();
+    expect(s).toMatchObject({ objectsQuarantined: 1, inserted: 1 });
+    expect(await p.keys('quarantine/')).toEqual([
+      'quarantine/telemetry/2025/11/25/20/broken.ndjson.gz',
+      'quarantine/telemetry/2025/11/25/20/broken.ndjson.gz.reason.json',
+    ]);
+  });
+
+  it('an object loaded but not archived (crash) is archived on the next run without loading twice', async () => {
+    const p = await pipeline();
+    await p.capture([insert(event('a', 1), 1)]);
+    await expect(
+      p.process({
+        checkpoint: (step) => {
+          if (step === 'after-load') throw new Error('crash');
+        },
+      }),
+    ).rejects.toThrow('crash');
+    expect(await p.keys('raw/')).toHaveLength(1);
+    const s = await p.process();
+    expect(s).toMatchObject({ objectsRecovered: 1, records: 0, inserted: 0 });
+    expect(await p.keys('raw/')).toEqual([]);
+    expect(await p.rows()).toEqual([{ event_id: 'a', soc: 1 }]);
+  });
+
+  it('stops taking objects when told (Lambda deadline) and the next run continues', async () => {
+    const p = await pipeline();
+    await p.capture([insert(event('a', 1), 1)], 's1');
+    await p.capture([insert(event('b', 2), 2)], 's2');
+    let calls = 0;
+    const s = await p.process({ shouldStop: () => calls++ >= 1 });
+    expect(s).toMatchObject({ objects: 1, stoppedEarly: true });
+    expect(await p.process()).toMatchObject({ objects: 1, inserted: 1 });
+    expect(await p.rows()).toHaveLength(2);
+  });
+
+  it('adds columns for new signals between batches (schema evolution)', async () => {
+    const p = await pipeline();
+    await p.capture([insert(event('a', 1), 1)]);
+    await p.process();
+    const withNew = event('b', 2);
+    (withNew.signals as unknown[]).push({ group: 'Oem', name: 'Brand-New', body: { value: 'x' } });
+    await p.capture([insert(withNew, 2)], 's2');
+    const s = await p.process();
+    expect(s.columnsAdded.map((c) => c.name)).toEqual([
+      expect.stringMatching(/^Oem_Brand_New__h[0-9a-f]{8}$/),
+    ]);
+    const col = s.columnsAdded[0]?.name as string;
+    expect(
+      await p.rows(`SELECT event_id, "${col}" AS v FROM telemetry.car_telemetry_flattened ORDER BY 1`),
+    ).toEqual([
+      { event_id: 'a', v: null },
+      { event_id: 'b', v: 'x' },
+    ]);
+  });
+});
