@@ -72,7 +72,7 @@ describe('processPending (memory store + DuckDB)', () => {
       'signals must be an array, got string',
       'not valid JSON',
     ]);
-    expect(lines[2]).toMatchObject({ record: '{oops', source: { file: 'in.ndjson', position: 7, line: 3 } });
+    expect(lines[2]).toMatchObject({ record: '{oops', source: { file: 'in.ndjson', position: 7, line: 4 } });
   });
 
   it('an unreadable object is quarantined whole with its reason; others proceed', async () => {
