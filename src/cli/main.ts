@@ -53,8 +53,11 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
   try {
     return await (await command.load())(args, io);
   } catch (error) {
-    if (error instanceof UsageError) {
-      io.stderr.write(`telemetry ${name}: ${error.message}\nRun 'telemetry ${name} --help' for usage.\n`);
+    const code = (error as { code?: unknown } | null)?.code;
+    if (error instanceof UsageError || (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS'))) {
+      io.stderr.write(
+        `telemetry ${name}: ${errorMessage(error)}\nRun 'telemetry ${name} --help' for usage.\n`,
+      );
       return 2;
     }
     if (error instanceof ConfigError) {

@@ -26,6 +26,7 @@ Options:
   --data-dir DIR   data folder (default ./data)
   --sink NAME      duckdb (default) or databricks (stages Parquet and loads through the SQL Statement API; see docs/databricks.md)
   --events N       sample size when no --input is given (default 3000)
+  --batch-events N events per load transaction (default 20000; bounds memory)
   --json           print the summary as JSON
 `;
 
@@ -67,6 +68,7 @@ export const runCommand: Command = async (args, io) => {
       'data-dir': { type: 'string', default: 'data' },
       sink: { type: 'string', default: 'duckdb' },
       events: { type: 'string', default: '3000' },
+      'batch-events': { type: 'string', default: '20000' },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -79,6 +81,10 @@ export const runCommand: Command = async (args, io) => {
   const events = Number(values.events);
   if (!Number.isSafeInteger(events) || events < 0)
     throw new UsageError(`--events must be a whole number, got '${values.events}'`);
+  const batchEvents = Number(values['batch-events']);
+  if (!Number.isSafeInteger(batchEvents) || batchEvents < 1) {
+    throw new UsageError(`--batch-events must be a whole number >= 1, got '${values['batch-events']}'`);
+  }
   const layout = localLayout(values['data-dir'], io.cwd);
   const files = values.input ? await expandInputs(values.input) : [];
   if (values.input && files.length === 0)
@@ -115,7 +121,7 @@ export const runCommand: Command = async (args, io) => {
         now: started,
       }),
     );
-    if (chunk.length >= CAPTURE_CHUNK) await flushChunk();
+    if (chunk.length >= Math.min(CAPTURE_CHUNK, batchEvents)) await flushChunk();
     progress.update(`capturing: ${inputRecords} records`);
     if (io.signal?.aborted) break;
   }
@@ -130,6 +136,7 @@ export const runCommand: Command = async (args, io) => {
         rawPrefix: layout.rawPrefix,
         archivePrefix: layout.archivePrefix,
         quarantinePrefix: layout.quarantinePrefix,
+        maxEventsPerBatch: batchEvents,
         shouldStop: () => io.signal?.aborted === true,
         checkpoint: fault,
         onProgress: (s) =>

@@ -42,7 +42,12 @@ export function event(id: string, soc: number, extra: Record<string, unknown> = 
     recorded_at: '2025-11-25 20:00:00',
     vehicle: { id: 'v1', make: 'TESLA', model: 'Model 3', year: 2023 },
     signals: [
-      { code: 'tractionbattery-stateofcharge', group: 'TractionBattery', name: 'StateOfCharge', body: JSON.stringify({ value: soc, unit: 'percent' }) },
+      {
+        code: 'tractionbattery-stateofcharge',
+        group: 'TractionBattery',
+        name: 'StateOfCharge',
+        body: JSON.stringify({ value: soc, unit: 'percent' }),
+      },
     ],
     ...extra,
   };
@@ -54,10 +59,13 @@ export async function pipeline(store: ObjectStore = new MemoryObjectStore()) {
   return {
     store,
     sink,
-    capture: (records: RawRecord[], shardId = 'shard-1') => captureBatch(records, store, { rawPrefix: PREFIXES.rawPrefix, shardId }),
-    process: (options: Partial<ProcessOptions> = {}) => processPending({ store, sink }, { ...PREFIXES, ...options }),
-    rows: async (sql = 'SELECT event_id, TractionBattery_StateOfCharge_value AS soc FROM telemetry.car_telemetry_flattened ORDER BY event_id') =>
-      (await sink.connection.runAndReadAll(sql)).getRowObjectsJson(),
+    capture: (records: RawRecord[], shardId = 'shard-1') =>
+      captureBatch(records, store, { rawPrefix: PREFIXES.rawPrefix, shardId }),
+    process: (options: Partial<ProcessOptions> = {}) =>
+      processPending({ store, sink }, { ...PREFIXES, ...options }),
+    rows: async (
+      sql = 'SELECT event_id, TractionBattery_StateOfCharge_value AS soc FROM telemetry.car_telemetry_flattened ORDER BY event_id',
+    ) => (await sink.connection.runAndReadAll(sql)).getRowObjectsJson(),
     keys: async (prefix: string) => {
       const out: string[] = [];
       for await (const o of store.list(prefix)) out.push(o.key);
@@ -66,7 +74,10 @@ export async function pipeline(store: ObjectStore = new MemoryObjectStore()) {
     ndjson: async (key: string) => {
       const body = Buffer.from(await store.get(key));
       const text = key.endsWith('.gz') ? gunzipSync(body).toString('utf8') : body.toString('utf8');
-      return text.trim().split('\n').map((l) => JSON.parse(l));
+      return text
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
     },
   };
 }
