@@ -187,7 +187,7 @@ describe('flattenEvent rules', () => {
 
 describe('flattenEvent properties', () => {
   const segment = fc
-    .string({ unitOrGraphemes: 'grapheme-ascii', minLength: 1, maxLength: 8 })
+    .string({ unit: 'grapheme-ascii', minLength: 1, maxLength: 8 })
     .filter((s) => s !== '__proto__');
   const leafKey = segment.filter((k) => k !== 'row' && k !== 'column');
 
