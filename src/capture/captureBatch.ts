@@ -1,6 +1,6 @@
 import { gzipSync } from 'node:zlib';
-import { rawObjectKey } from '../core/model/rawObjectKey.js';
 import type { RawRecord } from '../core/model/RawRecord.js';
+import { rawObjectKey } from '../core/model/rawObjectKey.js';
 import { encodeNdjson } from '../core/ndjson/ndjson.js';
 import type { ObjectStore } from '../ports/ObjectStore.js';
 

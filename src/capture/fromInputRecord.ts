@@ -1,5 +1,5 @@
-import { isPlainObject } from '../core/model/TelemetryItem.js';
 import type { RawRecord } from '../core/model/RawRecord.js';
+import { isPlainObject } from '../core/model/TelemetryItem.js';
 import { fromStreamRecord, type StreamRecordLike, unmarshallImage } from './fromStreamRecord.js';
 
 const ATTRIBUTE_TYPES = new Set(['S', 'N', 'B', 'SS', 'NS', 'BS', 'M', 'L', 'NULL', 'BOOL']);
@@ -9,7 +9,9 @@ function isTypedItem(value: Record<string, unknown>): boolean {
   const entries = Object.values(value);
   return (
     entries.length > 0 &&
-    entries.every((v) => isPlainObject(v) && Object.keys(v).length === 1 && ATTRIBUTE_TYPES.has(Object.keys(v)[0] ?? ''))
+    entries.every(
+      (v) => isPlainObject(v) && Object.keys(v).length === 1 && ATTRIBUTE_TYPES.has(Object.keys(v)[0] ?? ''),
+    )
   );
 }
 
@@ -27,7 +29,10 @@ export interface InputPosition {
  * line `{"Item": ...}`, typed DynamoDB JSON, a stream record), becomes a raw record like the ones capture writes.
  * Text that is not JSON is kept verbatim (`rawText`) so process can quarantine it with its position.
  */
-export function fromInputRecord(parsed: { ok: true; value: unknown } | { ok: false; text: string }, at: InputPosition): RawRecord {
+export function fromInputRecord(
+  parsed: { ok: true; value: unknown } | { ok: false; text: string },
+  at: InputPosition,
+): RawRecord {
   const source = { file: at.file, position: at.position };
   const base = {
     eventID: `${at.file}#${at.position}`,
@@ -52,5 +57,10 @@ export function fromInputRecord(parsed: { ok: true; value: unknown } | { ok: fal
     image = unmarshallImage(value);
   }
   const id = isPlainObject(image) ? (image.event_id ?? image.eventId) : undefined;
-  return { ...base, eventName: 'INSERT', keys: typeof id === 'string' ? { event_id: id } : null, newImage: image };
+  return {
+    ...base,
+    eventName: 'INSERT',
+    keys: typeof id === 'string' ? { event_id: id } : null,
+    newImage: image,
+  };
 }

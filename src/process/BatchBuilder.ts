@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { type FlatRow, flattenEvent, type FlattenContext } from '../core/flatten/flattenEvent.js';
+import { type FlatRow, type FlattenContext, flattenEvent } from '../core/flatten/flattenEvent.js';
 import type { Change } from '../core/model/Change.js';
 import { type ColumnDef, FIXED_COLUMNS } from '../core/schema/fixedColumns.js';
 import type { LoadBatch } from '../ports/TableSink.js';

@@ -75,7 +75,12 @@ export class DuckDbSink implements TableSink {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     const instance = await DuckDBInstance.create(path);
     const connection = await instance.connect();
-    return new DuckDbSink(instance, connection, options.schema ?? 'telemetry', options.table ?? 'car_telemetry_flattened');
+    return new DuckDbSink(
+      instance,
+      connection,
+      options.schema ?? 'telemetry',
+      options.table ?? 'car_telemetry_flattened',
+    );
   }
 
   async #ensureTables(): Promise<void> {
@@ -112,9 +117,10 @@ export class DuckDbSink implements TableSink {
     for (let i = 0; i < keys.length; i += 500) {
       const chunk = keys.slice(i, i + 500);
       const marks = chunk.map((_, j) => `$${j + 1}`).join(', ');
-      const reader = await this.connection.runAndReadAll(`SELECT file FROM ${this.#ledger} WHERE file IN (${marks})`, [
-        ...chunk,
-      ]);
+      const reader = await this.connection.runAndReadAll(
+        `SELECT file FROM ${this.#ledger} WHERE file IN (${marks})`,
+        [...chunk],
+      );
       for (const [file] of reader.getRows()) found.add(String(file));
     }
     return found;
@@ -127,12 +133,16 @@ export class DuckDbSink implements TableSink {
     try {
       const already = await this.loadedFiles(batch.files);
       if (already.size > 0) {
-        throw new TransientError(`batch ${batch.batchId}: ${already.size} file(s) already loaded by another writer`);
+        throw new TransientError(
+          `batch ${batch.batchId}: ${already.size} file(s) already loaded by another writer`,
+        );
       }
       const existing = new Set((await this.readColumns()).map((col) => col.name.toLowerCase()));
       for (const col of batch.columns) {
         if (existing.has(col.name.toLowerCase())) continue;
-        await c.run(`ALTER TABLE ${this.#table} ADD COLUMN ${quoteIdent(col.name)} ${DUCKDB_TYPES[col.type]}`);
+        await c.run(
+          `ALTER TABLE ${this.#table} ADD COLUMN ${quoteIdent(col.name)} ${DUCKDB_TYPES[col.type]}`,
+        );
         existing.add(col.name.toLowerCase());
       }
       const result = await this.#merge(batch);
@@ -164,7 +174,9 @@ export class DuckDbSink implements TableSink {
     } finally {
       appender.closeSync();
     }
-    await c.run(`CREATE OR REPLACE TEMP TABLE ${quoteIdent(STAGE_DELETES)} (event_id VARCHAR, sequence_number VARCHAR)`);
+    await c.run(
+      `CREATE OR REPLACE TEMP TABLE ${quoteIdent(STAGE_DELETES)} (event_id VARCHAR, sequence_number VARCHAR)`,
+    );
     if (batch.deletes.length > 0) {
       const del = await c.createAppender(STAGE_DELETES, 'main', 'temp');
       try {

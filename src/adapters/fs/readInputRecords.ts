@@ -54,7 +54,8 @@ function parse(text: string): InputRecord['parsed'] {
  * a `.json` file holds one event or an array of events (read whole: such files are small by nature).
  */
 export async function* readInputRecords(file: string): AsyncGenerator<InputRecord> {
-  const ndjson = /\.(ndjson|jsonl)(\.gz)?$/.test(file) || (file.endsWith('.gz') && !file.endsWith('.json.gz'));
+  const ndjson =
+    /\.(ndjson|jsonl)(\.gz)?$/.test(file) || (file.endsWith('.gz') && !file.endsWith('.json.gz'));
   if (!ndjson) {
     const raw = file.endsWith('.gz')
       ? (await import('node:zlib')).gunzipSync(await readFile(file)).toString('utf8')

@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import { ObjectNotFoundError, type ObjectInfo, type ObjectStore } from '../../ports/ObjectStore.js';
+import { type ObjectInfo, ObjectNotFoundError, type ObjectStore } from '../../ports/ObjectStore.js';
 
 /** In-memory store for unit tests of the use cases; passes the same contract suite as the real stores. */
 export class MemoryObjectStore implements ObjectStore {
