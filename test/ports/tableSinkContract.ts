@@ -1,0 +1,128 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { FlatRow } from '../../src/core/flatten/flattenEvent.js';
+import { padSequence } from '../../src/core/model/RawRecord.js';
+import type { ColumnDef } from '../../src/core/schema/fixedColumns.js';
+import { FIXED_COLUMNS } from '../../src/core/schema/fixedColumns.js';
+import type { LoadBatch, TableSink } from '../../src/ports/TableSink.js';
+
+/** What a contract run needs from an adapter: a fresh sink and a way to read rows back. */
+export interface TableSinkHarness {
+  open(): Promise<TableSink>;
+  /** event_id -> the named column values, for every row in the table. */
+  read(sink: TableSink, columns: readonly string[]): Promise<Record<string, Record<string, unknown>>>;
+}
+
+const EXTRA: ColumnDef[] = [
+  { name: 'Charge_IsCharging', type: 'BOOLEAN' },
+  { name: 'TractionBattery_StateOfCharge_value', type: 'DOUBLE' },
+];
+
+function row(id: string, seq: number, soc: number, hash = `h${soc}`): FlatRow {
+  return {
+    event_id: id,
+    recorded_at: Date.UTC(2025, 10, 25, 20),
+    vehicle_year: 2024,
+    pipeline_sequence_number: padSequence(seq),
+    pipeline_content_hash: hash,
+    pipeline_processed_at: 0,
+    pipeline_source_file: 'test',
+    Charge_IsCharging: soc > 50,
+    TractionBattery_StateOfCharge_value: soc,
+  };
+}
+
+let n = 0;
+function batch(
+  rows: FlatRow[],
+  deletes: { eventId: string; sequenceNumber: string }[] = [],
+  newColumns = EXTRA,
+): LoadBatch {
+  n += 1;
+  return {
+    batchId: `b${n}`,
+    files: [`raw/f${n}.ndjson.gz`],
+    columns: [...FIXED_COLUMNS, ...EXTRA],
+    newColumns,
+    rows,
+    deletes,
+  };
+}
+
+/**
+ * The TableSink contract: every sink (DuckDB, Databricks) must pass it. Latest sequence wins, identical content is
+ * unchanged, REMOVE deletes older rows and leaves a tombstone, the file ledger answers loadedFiles, and values come
+ * back with their types.
+ */
+export function tableSinkContract(name: string, harness: TableSinkHarness): void {
+  describe(`TableSink contract: ${name}`, () => {
+    let sink: TableSink;
+    beforeEach(async () => {
+      sink = await harness.open();
+    });
+    afterEach(async () => {
+      await sink.close();
+    });
+    const soc = async () =>
+      Object.fromEntries(
+        Object.entries(await harness.read(sink, ['TractionBattery_StateOfCharge_value'])).map(([k, v]) => [
+          k,
+          v.TractionBattery_StateOfCharge_value,
+        ]),
+      );
+
+    it('inserts, then treats the same content with a newer sequence as unchanged', async () => {
+      expect(await sink.load(batch([row('a', 1, 10), row('b', 2, 20)]))).toEqual({
+        inserted: 2,
+        updated: 0,
+        unchanged: 0,
+        deleted: 0,
+      });
+      expect(await sink.load(batch([row('a', 3, 10)], [], []))).toEqual({
+        inserted: 0,
+        updated: 0,
+        unchanged: 1,
+        deleted: 0,
+      });
+      expect(await soc()).toEqual({ a: 10, b: 20 });
+    });
+
+    it('newer versions win, older ones do not', async () => {
+      await sink.load(batch([row('a', 5, 10)]));
+      expect(await sink.load(batch([row('a', 4, 99)], [], []))).toMatchObject({ unchanged: 1 });
+      expect(await sink.load(batch([row('a', 6, 30)], [], []))).toMatchObject({ updated: 1 });
+      expect(await soc()).toEqual({ a: 30 });
+    });
+
+    it('REMOVE deletes older rows and stops older versions from coming back', async () => {
+      await sink.load(batch([row('a', 1, 10), row('b', 1, 20)]));
+      expect(
+        await sink.load(batch([], [{ eventId: 'a', sequenceNumber: padSequence(2) }], [])),
+      ).toMatchObject({ deleted: 1 });
+      expect(await sink.load(batch([row('a', 1, 10)], [], []))).toMatchObject({ inserted: 0, unchanged: 1 });
+      expect(await sink.load(batch([row('a', 3, 11)], [], []))).toMatchObject({ inserted: 1 });
+      expect(await soc()).toEqual({ a: 11, b: 20 });
+    });
+
+    it('records loaded files in its ledger', async () => {
+      const b = batch([row('a', 1, 10)]);
+      expect(await sink.loadedFiles(b.files)).toEqual(new Set());
+      await sink.load(b);
+      expect(await sink.loadedFiles([...b.files, 'raw/other'])).toEqual(new Set(b.files));
+    });
+
+    it('reports its columns with their logical types after a load', async () => {
+      await sink.load(batch([row('a', 1, 60)]));
+      const columns = await sink.readColumns();
+      expect(columns).toEqual(expect.arrayContaining([...FIXED_COLUMNS, ...EXTRA]));
+      const values = await harness.read(sink, ['Charge_IsCharging', 'vehicle_year', 'recorded_at']);
+      expect(values.a).toMatchObject({ Charge_IsCharging: true, vehicle_year: 2024 });
+      expect(
+        new Date(
+          String(values.a?.recorded_at)
+            .replace(' ', 'T')
+            .replace(/(?<!Z)$/, 'Z'),
+        ).getTime(),
+      ).toBe(Date.UTC(2025, 10, 25, 20));
+    });
+  });
+}
