@@ -18,6 +18,8 @@ export const SKIP_TTL = 'TTL removal (expired in DynamoDB, kept in the table)';
 
 /** Decides what a raw record means; never throws: an unusable record becomes a `quarantine` change. */
 export function toChange(record: RawRecord): Change {
+  if (record.captureError !== undefined)
+    return { kind: 'quarantine', reason: `capture: ${record.captureError}` };
   if (record.rawText !== undefined) return { kind: 'quarantine', reason: 'not valid JSON' };
   if (record.eventName === 'REMOVE') {
     if (isTtlRemoval(record)) return { kind: 'skip', reason: SKIP_TTL };

@@ -20,6 +20,8 @@ export interface RawRecord {
   readonly source?: { readonly file: string; readonly position: number };
   /** An input line that was not valid JSON, kept verbatim so that it can be quarantined. */
   readonly rawText?: string;
+  /** Capture could not convert the stream record (kept whole in `newImage`): process quarantines it with this reason. */
+  readonly captureError?: string;
 }
 
 export const SEQUENCE_WIDTH = 40;

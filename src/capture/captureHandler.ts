@@ -1,0 +1,36 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
+import { S3ObjectStore } from '../adapters/s3/S3ObjectStore.js';
+import { parseCaptureConfig } from '../config/captureConfig.js';
+import { type CaptureHandler, makeCaptureHandler } from './makeCaptureHandler.js';
+
+/** Builds the handler from `TELEMETRY_*` variables (throws a ConfigError naming every problem). */
+export function captureHandlerFromEnv(env: NodeJS.ProcessEnv = process.env): CaptureHandler {
+  const config = parseCaptureConfig(env);
+  const store = new S3ObjectStore({
+    bucket: config.TELEMETRY_BUCKET,
+    endpoint: config.TELEMETRY_S3_ENDPOINT,
+  });
+  return makeCaptureHandler({
+    store,
+    rawPrefix: config.TELEMETRY_RAW_PREFIX,
+    logger: new Logger({ serviceName: 'telemetry-capture' }),
+    metrics: new Metrics({ namespace: 'Telemetry', serviceName: 'telemetry-capture' }),
+  });
+}
+
+// Cold start in Lambda: validate config and build clients once, before the first event (fail fast).
+// Imported anywhere else (tests, `telemetry dev`), the module has no side effects.
+let instance: CaptureHandler | undefined = process.env.AWS_LAMBDA_FUNCTION_NAME
+  ? captureHandlerFromEnv()
+  : undefined;
+
+/**
+ * The capture Lambda (DynamoDB Streams -> S3 raw objects); deploy with ReportBatchItemFailures and
+ * BisectBatchOnFunctionError. Logic: {@link makeCaptureHandler}.
+ */
+export async function handler(event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> {
+  instance ??= captureHandlerFromEnv();
+  return instance(event);
+}

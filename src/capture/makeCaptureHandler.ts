@@ -1,0 +1,81 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
+import { errorMessage } from '../core/errors.js';
+import type { ObjectStore } from '../ports/ObjectStore.js';
+import { captureBatch } from './captureBatch.js';
+import type { StreamRecordLike } from './fromStreamRecord.js';
+import { toRawRecords } from './toRawRecords.js';
+
+export interface CaptureHandlerDeps {
+  readonly store: ObjectStore;
+  /** e.g. `telemetry/`. */
+  readonly rawPrefix: string;
+  readonly logger: Logger;
+  /** EMF metrics (records, bytes, objects, lag, rejected); omitted where nobody collects them. */
+  readonly metrics?: Metrics;
+  readonly now?: () => number;
+}
+
+export type CaptureHandler = (event: DynamoDBStreamEvent) => Promise<DynamoDBBatchResponse>;
+
+/**
+ * Lambda events do not name the shard. Sequence numbers are unique within a stream, so the stream's label (the
+ * last part of eventSourceARN) plus the first and last sequence numbers name a batch unambiguously.
+ */
+export function streamName(eventSourceARN: string | undefined): string {
+  const label = eventSourceARN?.split('/stream/')[1];
+  return label ? `stream-${label}` : 'stream';
+}
+
+/**
+ * The capture Lambda's logic: one DynamoDB stream batch becomes ONE gzip NDJSON object (key from stream, first and
+ * last sequence number, so a retried identical batch rewrites the same object). A failed put throws: Lambda
+ * retries the whole batch. Conversion problems are content problems (retrying cannot help): they travel on to
+ * process's quarantine, so `batchItemFailures` stays empty.
+ *
+ * @example
+ * const handler = makeCaptureHandler({ store, rawPrefix: 'telemetry/', logger: new Logger() });
+ * const { batchItemFailures } = await handler(event);
+ */
+export function makeCaptureHandler(deps: CaptureHandlerDeps): CaptureHandler {
+  const now = deps.now ?? Date.now;
+  return async (event) => {
+    const stream = (event.Records ?? []) as unknown as StreamRecordLike[];
+    if (stream.length === 0) return { batchItemFailures: [] };
+    const started = now();
+    const { records, rejected } = toRawRecords(stream, started);
+    const shardId = streamName(event.Records[0]?.eventSourceARN);
+    try {
+      const result = await captureBatch(records, deps.store, { rawPrefix: deps.rawPrefix, shardId });
+      const oldest = Math.min(...records.map((r) => r.approximateCreationTime));
+      deps.logger.info('captured batch', {
+        key: result?.key,
+        records: records.length,
+        rejected,
+        bytes: result?.bytes,
+        firstSequenceNumber: records[0]?.sequenceNumber,
+        lastSequenceNumber: records[records.length - 1]?.sequenceNumber,
+      });
+      if (rejected > 0)
+        deps.logger.warn('records kept for quarantine: capture could not convert them', { rejected });
+      const m = deps.metrics;
+      if (m) {
+        m.addMetric('records', MetricUnit.Count, records.length);
+        m.addMetric('bytes', MetricUnit.Bytes, result?.bytes ?? 0);
+        m.addMetric('objects', MetricUnit.Count, result ? 1 : 0);
+        m.addMetric('rejected', MetricUnit.Count, rejected);
+        m.addMetric('lag', MetricUnit.Milliseconds, Math.max(0, started - oldest));
+      }
+      return { batchItemFailures: [] };
+    } catch (error) {
+      deps.logger.error('raw object write failed; the whole batch will be retried', {
+        records: records.length,
+        error: errorMessage(error),
+      });
+      throw error;
+    } finally {
+      deps.metrics?.publishStoredMetrics();
+    }
+  };
+}

@@ -1,0 +1,149 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { delimiter, dirname, join } from 'node:path';
+import { stopChild, waitForLine } from './childProcess.js';
+
+export interface DynamoDbLocalOptions {
+  /** Keep tables in this folder across restarts; in memory when unset. */
+  readonly dbPath?: string;
+  /** The `java` executable (default: `java` on PATH). */
+  readonly java?: string;
+}
+
+export interface RunningDynamoDbLocal {
+  readonly endpoint: string;
+  readonly port: number;
+  readonly pid: number | undefined;
+  stop(): Promise<void>;
+}
+
+/**
+ * DynamoDB Local's own command line has no bind address (Jetty listens on every interface) and no "any free
+ * port". This launcher builds the server the same way, then binds its connector to 127.0.0.1 on port 0 before it
+ * starts, and prints the port it got.
+ */
+const LAUNCHER_CLASS = 'LoopbackDynamoDbLocal';
+const LAUNCHER_SOURCE = `
+import com.amazonaws.services.dynamodbv2.local.main.ServerRunner;
+import com.amazonaws.services.dynamodbv2.local.server.DynamoDBProxyServer;
+import java.lang.reflect.Field;
+import org.eclipse.jetty.server.Connector;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+
+public class ${LAUNCHER_CLASS} {
+  public static void main(String[] args) throws Exception {
+    DynamoDBProxyServer proxy = ServerRunner.createServerFromCommandLineArgs(args);
+    Field field = DynamoDBProxyServer.class.getDeclaredField("server");
+    field.setAccessible(true);
+    Server server = (Server) field.get(proxy);
+    for (Connector c : server.getConnectors()) {
+      ((ServerConnector) c).setHost("127.0.0.1");
+      ((ServerConnector) c).setPort(0);
+    }
+    proxy.start();
+    for (Connector c : server.getConnectors()) {
+      System.out.println("DYNAMODB_LOCAL_LISTENING " + ((ServerConnector) c).getLocalPort());
+    }
+  }
+}
+`;
+
+/** The DynamoDB Local distribution inside the npm package amplify-dynamodb-simulator. */
+export function dynamoDbLocalHome(): string {
+  const pkg = createRequire(import.meta.url).resolve('amplify-dynamodb-simulator/package.json');
+  const home = join(dirname(pkg), 'emulator');
+  if (!existsSync(join(home, 'DynamoDBLocal.jar'))) {
+    throw new Error(`DynamoDBLocal.jar not found in ${home} (is amplify-dynamodb-simulator installed?)`);
+  }
+  return home;
+}
+
+/** Compiles the launcher once per machine (cached under the temp folder; ~3 s the first time). */
+function compiledLauncher(java: string, classpath: string): string {
+  const hash = createHash('sha256').update(LAUNCHER_SOURCE).update(classpath).digest('hex').slice(0, 12);
+  const dir = join(tmpdir(), `telemetry-dynamodb-local-${hash}`);
+  if (existsSync(join(dir, `${LAUNCHER_CLASS}.class`))) return dir;
+  const work = mkdtempSync(join(tmpdir(), 'telemetry-ddb-build-'));
+  try {
+    writeFileSync(join(work, `${LAUNCHER_CLASS}.java`), LAUNCHER_SOURCE);
+    const out = join(work, 'classes');
+    mkdirSync(out);
+    const result = spawnSync(
+      java,
+      [
+        '-m',
+        'jdk.compiler/com.sun.tools.javac.Main',
+        '-nowarn',
+        '-cp',
+        classpath,
+        '-d',
+        out,
+        join(work, `${LAUNCHER_CLASS}.java`),
+      ],
+      { encoding: 'utf8' },
+    );
+    if (result.error || result.status !== 0) {
+      const why = result.error?.message ?? `${result.stderr}`.trim();
+      throw new Error(
+        `cannot build the DynamoDB Local launcher (needs Java 17 with the jdk.compiler module): ${why}`,
+      );
+    }
+    try {
+      renameSync(out, dir);
+    } catch {
+      // Another process compiled it at the same time: theirs is as good as ours.
+    }
+    return dir;
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Starts DynamoDB Local (Java 17) on 127.0.0.1 with a free port; streams are supported.
+ *
+ * @example
+ * const ddb = await startDynamoDbLocal();
+ * const client = new DynamoDBClient({ endpoint: ddb.endpoint, region: 'us-east-1', credentials: LOCAL_CREDENTIALS });
+ * await ddb.stop();
+ */
+export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Promise<RunningDynamoDbLocal> {
+  const java = options.java ?? 'java';
+  const home = dynamoDbLocalHome();
+  const lib = join(home, 'DynamoDBLocal_lib');
+  const classpath = [join(home, 'DynamoDBLocal.jar'), join(lib, '*')].join(delimiter);
+  const storage = options.dbPath ? ['-dbPath', options.dbPath] : ['-inMemory'];
+  if (options.dbPath) mkdirSync(options.dbPath, { recursive: true });
+  // The port argument is required by DynamoDB Local's parser; the launcher replaces it with a free one.
+  const serverArgs = ['-port', '8000', ...storage, '-sharedDb', '-disableTelemetry'];
+  const launcher = compiledLauncher(java, classpath);
+  const args = [
+    '-XX:+UseSerialGC',
+    '-XX:TieredStopAtLevel=1',
+    `-Djava.library.path=${lib}`,
+    '-cp',
+    [launcher, classpath].join(delimiter),
+    LAUNCHER_CLASS,
+    ...serverArgs,
+  ];
+  const child = spawn(java, args, { cwd: home, stdio: ['ignore', 'pipe', 'pipe'] });
+  let port: number;
+  try {
+    port = Number((await waitForLine(child, /^DYNAMODB_LOCAL_LISTENING (\d+)$/, 'DynamoDB Local'))[1]);
+  } catch (error) {
+    child.kill('SIGKILL');
+    throw error;
+  }
+  child.stdout?.resume();
+  child.stderr?.resume();
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    port,
+    pid: child.pid,
+    stop: () => stopChild(child),
+  };
+}
