@@ -1,0 +1,38 @@
+/**
+ * Measured step 5: our process + load end to end, raw gzip NDJSON objects -> rows committed in DuckDB, through
+ * the same use case and adapters as `telemetry run` (processPending, FsObjectStore, DuckDbSink).
+ */
+import { join } from 'node:path';
+import { DuckDbSink } from '../../src/adapters/duckdb/DuckDbSink.js';
+import { FsObjectStore } from '../../src/adapters/fs/FsObjectStore.js';
+import { processPending } from '../../src/process/processPending.js';
+import { childArgs, peakRssMb, report, required } from '../lib/childResult.js';
+import { tableChecksum } from '../lib/tableChecksum.js';
+
+const args = childArgs(process.argv.slice(2));
+const dataDir = required(args, 'data-dir');
+const workers = Number(args.workers ?? '0');
+
+const store = new FsObjectStore(dataDir);
+const sink = await DuckDbSink.open(join(dataDir, 'warehouse.duckdb'));
+const started = performance.now();
+const options = {
+  rawPrefix: 'raw/telemetry/',
+  archivePrefix: 'archive/telemetry/',
+  quarantinePrefix: 'quarantine/telemetry/',
+  ...(workers > 0 ? { workers } : {}),
+};
+const summary = await processPending({ store, sink }, options);
+const seconds = (performance.now() - started) / 1000;
+const rss = peakRssMb();
+const check = await tableChecksum(sink.connection, 'telemetry', 'car_telemetry_flattened');
+await sink.close();
+report({
+  seconds,
+  records: summary.records,
+  rows: check.rows,
+  checksum: check.checksum,
+  columns: check.columns,
+  peakRssMb: rss,
+  extra: { batches: summary.batches, inserted: summary.inserted, skipped: summary.skipped, workers },
+});

@@ -1,0 +1,278 @@
+/**
+ * `npm run bench [-- --events N]`: generates N realistic events, captures them into raw gzip NDJSON objects and
+ * measures, on the same files and each in its own process: the parse floor, the DuckDB-native anchor, the
+ * pure-Python anchor, our capture handler and our process + load (one core and both cores). Checks that every
+ * implementation produced the same rows, prints the table and writes bench/results/bench-<N>.{json,md}.
+ */
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { build } from 'esbuild';
+import type { ChildResult } from './lib/childResult.js';
+import { type BenchResults, type BenchRow, formatMarkdown } from './lib/formatReport.js';
+import { listRawFiles } from './lib/listRawFiles.js';
+import { machineInfo } from './lib/machineInfo.js';
+import { ndjsonChecksum } from './lib/ndjsonChecksum.js';
+import { hasTaskset, runChild } from './lib/runChild.js';
+
+const HELP = `Usage: npm run bench -- [--events N] [--batch N] [--workers N] [--work-dir DIR] [--keep] [--skip-python]
+
+  --events N      events to generate (default 200000)
+  --batch N       records per capture batch (default 10000)
+  --workers N     flattening worker threads for the "both cores" run (default 2)
+  --work-dir DIR  where the data goes (default: a new folder under the OS temp dir, removed afterwards)
+  --keep          keep the work folder
+  --skip-python   leave out the Python anchor
+  --out DIR       results folder (default bench/results)
+`;
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = resolve(here, '..');
+
+const { values } = parseArgs({
+  options: {
+    events: { type: 'string', default: '200000' },
+    batch: { type: 'string', default: '10000' },
+    workers: { type: 'string', default: '2' },
+    'work-dir': { type: 'string' },
+    keep: { type: 'boolean', default: false },
+    'skip-python': { type: 'boolean', default: false },
+    out: { type: 'string', default: join(here, 'results') },
+    help: { type: 'boolean', short: 'h', default: false },
+  },
+  strict: true,
+});
+if (values.help) {
+  process.stdout.write(HELP);
+  process.exit(0);
+}
+const events = Number(values.events);
+const batch = Number(values.batch);
+const workers = Number(values.workers);
+for (const [name, n] of [
+  ['events', events],
+  ['batch', batch],
+  ['workers', workers],
+] as const) {
+  if (!Number.isSafeInteger(n) || n < 1) throw new Error(`--${name} must be a positive whole number`);
+}
+
+function log(message: string): void {
+  process.stderr.write(`[bench] ${message}\n`);
+}
+
+/** Children are bundled once (dependencies stay external), so no loader runs inside a measured process. */
+async function buildChildren(): Promise<string> {
+  const outdir = join(root, '.tmp', 'bench-build');
+  await build({
+    entryPoints: ['captureChild', 'floorChild', 'duckdbNativeChild', 'oursChild'].map((n) =>
+      join(here, 'children', `${n}.ts`),
+    ),
+    outdir,
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'esm',
+    packages: 'external',
+    outExtension: { '.js': '.mjs' },
+    logLevel: 'warning',
+  });
+  return outdir;
+}
+
+const workDir = values['work-dir']
+  ? resolve(values['work-dir'])
+  : mkdtempSync(join(tmpdir(), 'telemetry-bench-'));
+mkdirSync(workDir, { recursive: true });
+const started = Date.now();
+try {
+  const bin = await buildChildren();
+  const child = (name: string, args: readonly string[], cpus?: string): Promise<ChildResult> =>
+    runChild(process.execPath, [join(bin, `${name}.mjs`), ...args], cpus);
+
+  const source = join(workDir, 'source');
+  rmSync(source, { recursive: true, force: true });
+  log(`generating and capturing ${events} events in batches of ${batch}...`);
+  const capture = await child('captureChild', [
+    '--events',
+    String(events),
+    '--batch',
+    String(batch),
+    '--data-dir',
+    source,
+    '--raw-prefix',
+    'raw/telemetry/',
+  ]);
+  const rawDir = join(source, 'raw');
+  const raw = listRawFiles(rawDir);
+
+  log('floor: JSON.parse of every line and body...');
+  const floor = await child('floorChild', ['--raw-dir', rawDir]);
+  const rawBytes = Number(floor.extra?.uncompressedChars ?? 0);
+
+  log('anchor: DuckDB-native SQL...');
+  const anchorDir = join(workDir, 'anchor');
+  rmSync(anchorDir, { recursive: true, force: true });
+  mkdirSync(anchorDir);
+  const duck = await child('duckdbNativeChild', ['--raw-dir', rawDir, '--work-dir', anchorDir]);
+  rmSync(anchorDir, { recursive: true, force: true });
+
+  let python: ChildResult | undefined;
+  if (!values['skip-python']) {
+    log('anchor: pure Python...');
+    const out = join(workDir, 'python.ndjson');
+    python = await runChild('python3', [join(here, 'anchors', 'seed_flatten.py'), rawDir, out]);
+    python = { ...python, ...(await ndjsonChecksum(out)) };
+    rmSync(out, { force: true });
+  }
+
+  const ours = async (label: string, args: readonly string[], cpus?: string): Promise<ChildResult> => {
+    log(`ours: process + load (${label})...`);
+    const dir = join(workDir, `ours-${label.replace(/\W+/g, '-')}`);
+    rmSync(dir, { recursive: true, force: true });
+    cpSync(rawDir, join(dir, 'raw'), { recursive: true });
+    try {
+      return await child('oursChild', ['--data-dir', dir, ...args], cpus);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
+  const pin = hasTaskset();
+  const oursOne = await ours('1 core', ['--workers', '0'], pin ? '0' : undefined);
+  const oursBoth = await ours(`${workers} workers`, ['--workers', String(workers)]);
+
+  const reference = duck;
+  const perSecond = (r: ChildResult): number => events / r.seconds;
+  const row = (
+    id: string,
+    step: string,
+    implementation: string,
+    cores: string,
+    r: ChildResult,
+    notes: string,
+  ): BenchRow => ({
+    id,
+    step,
+    implementation,
+    cores,
+    seconds: r.seconds,
+    eventsPerSecond: perSecond(r),
+    mbPerSecond: rawBytes / 1e6 / r.seconds,
+    peakRssMb: r.peakRssMb,
+    ...(r.rows !== undefined ? { rows: r.rows } : {}),
+    ...(r.checksum !== undefined ? { checksum: r.checksum } : {}),
+    ...(r.columns !== undefined ? { columns: r.columns } : {}),
+    check:
+      r.checksum === undefined
+        ? ''
+        : r.checksum === reference.checksum && r.rows === reference.rows
+          ? 'same rows'
+          : 'MISMATCH',
+    vsDuckDb: perSecond(r) / perSecond(duck),
+    ...(python ? { vsPython: perSecond(r) / perSecond(python) } : {}),
+    notes,
+  });
+  const capMedian = Number(capture.extra?.msPerBatchMedian ?? 0);
+  const capMax = Number(capture.extra?.msPerBatchMax ?? 0);
+  const rows: BenchRow[] = [
+    row('floor', '1 floor', 'gunzip + JSON.parse (lines and bodies)', '1', floor, ''),
+    row(
+      'duckdb',
+      '2 anchor',
+      'DuckDB-native SQL',
+      'all',
+      duck,
+      `read_json + unnest + json_each + PIVOT + CREATE TABLE; steps ms ${JSON.stringify(duck.extra?.stepsMs ?? {})}; ${duck.columns} signal columns`,
+    ),
+    ...(python
+      ? [
+          row(
+            'python',
+            '3 anchor',
+            'pure Python (stdlib json)',
+            '1',
+            python,
+            `${python.columns} signal columns`,
+          ),
+        ]
+      : []),
+    row(
+      'capture',
+      '4 ours',
+      'capture handler (fromStreamRecord + captureBatch)',
+      '1',
+      capture,
+      `${capture.extra?.batches} batches of ${batch} records: median ${capMedian.toFixed(0)} ms, max ${capMax.toFixed(0)} ms per batch; ${(Number(capture.extra?.bytesWritten ?? 0) / 1e6).toFixed(1)} MB written; RSS includes event generation`,
+    ),
+    row(
+      'ours-1',
+      '5 ours',
+      'process + load -> DuckDB',
+      pin ? '1 (pinned)' : '1 (not pinned: no taskset)',
+      oursOne,
+      `${oursOne.extra?.batches} batches; ${oursOne.columns} signal columns`,
+    ),
+    row(
+      'ours-n',
+      '5 ours',
+      `process + load -> DuckDB, ${workers} workers`,
+      'all',
+      oursBoth,
+      `${oursBoth.extra?.batches} batches; workers ${oursBoth.extra?.workers}`,
+    ),
+  ];
+  const checked = rows.filter((x) => x.checksum !== undefined);
+  const allSame = checked.every((x) => x.check === 'same rows');
+  const best = Math.max(perSecond(oursOne), perSecond(oursBoth));
+  const worstRss = Math.max(oursOne.peakRssMb, oursBoth.peakRssMb);
+  const targets = [
+    {
+      target: 'process + load >= 0.5x DuckDB-native',
+      measured: `${(best / perSecond(duck)).toFixed(2)}x`,
+      met: best / perSecond(duck) >= 0.5,
+    },
+    ...(python
+      ? [
+          {
+            target: 'process + load >= 10x Python',
+            measured: `${(best / perSecond(python)).toFixed(2)}x`,
+            met: best / perSecond(python) >= 10,
+          },
+        ]
+      : []),
+    {
+      target: `peak RSS < 512 MB (here at ${events.toLocaleString('en-US')} events)`,
+      measured: `${worstRss.toFixed(0)} MB`,
+      met: worstRss < 512,
+    },
+    {
+      target: 'capture: 10,000-record batch < 1 s',
+      measured: `median ${capMedian.toFixed(0)} ms, max ${capMax.toFixed(0)} ms (batch ${batch})`,
+      met: batch >= 10_000 && capMax < 1000,
+    },
+  ];
+  const results: BenchResults = {
+    date: new Date().toISOString(),
+    events,
+    rawObjects: raw.files.length,
+    rawGzMb: raw.bytes / 1e6,
+    rawMb: rawBytes / 1e6,
+    machine: machineInfo(),
+    rows,
+    targets,
+    allSame,
+  };
+  const markdown = formatMarkdown(results);
+  process.stdout.write(`\n${markdown}\n`);
+  mkdirSync(values.out, { recursive: true });
+  writeFileSync(join(values.out, `bench-${events}.json`), `${JSON.stringify(results, null, 2)}\n`);
+  writeFileSync(join(values.out, `bench-${events}.md`), markdown);
+  log(
+    `results: ${join(values.out, `bench-${events}.{json,md}`)}; total ${((Date.now() - started) / 1000).toFixed(0)} s`,
+  );
+  if (!allSame) process.exitCode = 1;
+} finally {
+  if (!values.keep) rmSync(workDir, { recursive: true, force: true });
+}
