@@ -1,13 +1,24 @@
+import { databricksEnv } from '../../config/databricksConfig.js';
+import { parseEnv } from '../../config/parseEnv.js';
+import { parseTableName } from '../../load/databricksSql.js';
 import type { ObjectStore } from '../../ports/ObjectStore.js';
 import type { TableSink } from '../../ports/TableSink.js';
+import { DatabricksHttp } from './DatabricksHttp.js';
+import { DatabricksSink } from './DatabricksSink.js';
+import { resolveCredentials, type SecretReader } from './databricksCredentials.js';
+import { StatementClient } from './StatementClient.js';
 
 export interface DatabricksSinkFactoryOptions {
   /** Where staged Parquet batches and their manifests are written (S3 in the cloud, a folder locally). */
   readonly store: ObjectStore;
   /** Key prefix of staged batches, e.g. `staged/`. */
   readonly stagedPrefix: string;
-  /** `TELEMETRY_DATABRICKS_*` settings (see src/config/databricksConfig.ts). */
+  /** `TELEMETRY_DATABRICKS_*` settings (see src/config/databricksConfig.ts) and, locally, `DATABRICKS_*` credentials. */
   readonly env: NodeJS.ProcessEnv;
+  /** Injected in tests; Secrets Manager by default. */
+  readonly readSecret?: SecretReader;
+  /** The URL the warehouse reads a staged key from (default: `store.describe(key)`). */
+  readonly locate?: (key: string) => string;
 }
 
 /**
@@ -18,6 +29,16 @@ export interface DatabricksSinkFactoryOptions {
  * const sink = await createDatabricksSink({ store, stagedPrefix: 'staged/', env: process.env });
  */
 export async function createDatabricksSink(options: DatabricksSinkFactoryOptions): Promise<TableSink> {
-  void options;
-  throw new Error('Databricks sink: not implemented yet (issue 4)');
+  const config = parseEnv(databricksEnv, options.env, 'databricks');
+  const target = parseTableName(config.TELEMETRY_TABLE);
+  const credentials = await resolveCredentials(options.env, options.readSecret);
+  const http = new DatabricksHttp({ host: config.TELEMETRY_DATABRICKS_HOST, credentials });
+  const sql = new StatementClient(http, { warehouseId: config.TELEMETRY_DATABRICKS_WAREHOUSE_ID });
+  return new DatabricksSink(sql, {
+    store: options.store,
+    stagedPrefix: options.stagedPrefix,
+    target,
+    mode: config.TELEMETRY_LOAD_MODE,
+    ...(options.locate ? { locate: options.locate } : {}),
+  });
 }

@@ -1,0 +1,177 @@
+import { ConfigError, TransientError } from '../../core/errors.js';
+import type { ColumnDef } from '../../core/schema/fixedColumns.js';
+import { logicalType, type TableName } from '../../load/databricksSql.js';
+import {
+  addColumnsSql,
+  batchLoadedSql,
+  ensureTablesSql,
+  loadBatchSql,
+  loadedFilesSql,
+  readColumnsSql,
+  type SqlStatement,
+} from '../../load/loadSql.js';
+import { type StagedBatch, stageBatch } from '../../load/stageBatch.js';
+import type { ObjectStore } from '../../ports/ObjectStore.js';
+import type { LoadBatch, LoadResult, TableSink } from '../../ports/TableSink.js';
+import type { StatementResult } from './StatementClient.js';
+
+/** What the sink needs to run SQL (the {@link StatementClient}, or a stub in tests). */
+export interface SqlRunner {
+  execute(statement: SqlStatement, signal?: AbortSignal): Promise<StatementResult>;
+}
+
+export interface DatabricksSinkOptions {
+  readonly store: ObjectStore;
+  readonly stagedPrefix: string;
+  readonly target: TableName;
+  /** `direct`: stage, then load with SQL; `job`: stage only (the `telemetry-load` job loads). */
+  readonly mode: 'direct' | 'job';
+  /** The URL the warehouse reads a staged key from (default: `store.describe(key)`, e.g. `s3://bucket/key`). */
+  readonly locate?: (key: string) => string;
+  readonly now?: () => number;
+}
+
+/** Registry of columns staged in job mode (the table may not have them yet): `<stagedPrefix>_columns.json`. */
+const STAGED_COLUMNS = '_columns.json';
+
+function toColumns(result: StatementResult): ColumnDef[] {
+  const out: ColumnDef[] = [];
+  for (const [name, type] of result.rows) {
+    const logical = logicalType(String(type));
+    if (name && logical) out.push({ name, type: logical });
+  }
+  return out;
+}
+
+/**
+ * The Unity Catalog Delta table as a {@link TableSink}. Each batch is staged as Parquet + manifest first (durable
+ * before anything else happens); in `direct` mode the generated load SQL then runs on the SQL warehouse: schema and
+ * tables if missing, new columns, deletes, tombstones, the merge and the ledger (see src/load/loadSql.ts).
+ *
+ * @example
+ * const sink = new DatabricksSink(new StatementClient(http, { warehouseId }), {
+ *   store, stagedPrefix: 'staged/', target: parseTableName('main.telemetry.car_telemetry_flattened'), mode: 'direct',
+ * });
+ */
+export class DatabricksSink implements TableSink {
+  #ready = false;
+
+  constructor(
+    private readonly sql: SqlRunner,
+    private readonly options: DatabricksSinkOptions,
+  ) {}
+
+  async #run(statement: SqlStatement): Promise<StatementResult> {
+    return this.sql.execute(statement);
+  }
+
+  async #ensureTables(): Promise<void> {
+    if (this.#ready) return;
+    for (const s of ensureTablesSql(this.options.target)) await this.#run(s);
+    this.#ready = true;
+  }
+
+  async #tableColumns(): Promise<ColumnDef[]> {
+    return toColumns(await this.#run(readColumnsSql(this.options.target)));
+  }
+
+  async #stagedColumns(): Promise<ColumnDef[]> {
+    const key = this.options.stagedPrefix + STAGED_COLUMNS;
+    if (!(await this.options.store.head(key))) return [];
+    return JSON.parse(Buffer.from(await this.options.store.get(key)).toString('utf8')) as ColumnDef[];
+  }
+
+  async readColumns(): Promise<ColumnDef[]> {
+    if (this.options.mode === 'job') return this.#stagedColumns();
+    return this.#tableColumns();
+  }
+
+  async loadedFiles(keys: readonly string[]): Promise<Set<string>> {
+    // Job mode: nothing is loaded here; re-staging a batch after a crash is harmless (same ids, idempotent merge).
+    if (this.options.mode === 'job' || keys.length === 0) return new Set();
+    await this.#ensureTables();
+    const found = new Set<string>();
+    for (const s of loadedFilesSql(this.options.target, keys)) {
+      for (const [file] of (await this.#run(s)).rows) if (file) found.add(file);
+    }
+    return found;
+  }
+
+  async load(batch: LoadBatch): Promise<LoadResult> {
+    const { store, stagedPrefix } = this.options;
+    const staged = await stageBatch(store, batch, { stagedPrefix, now: this.options.now });
+    if (this.options.mode === 'job') {
+      await this.#recordStagedColumns(batch);
+      return {
+        inserted: 0,
+        updated: 0,
+        unchanged: 0,
+        deleted: 0,
+        staged: batch.rows.length + batch.deletes.length,
+      };
+    }
+    return this.#loadStaged(batch, staged);
+  }
+
+  async #recordStagedColumns(batch: LoadBatch): Promise<void> {
+    const known = await this.#stagedColumns();
+    const names = new Set(known.map((c) => c.name.toLowerCase()));
+    const added = batch.columns.filter((c) => !names.has(c.name.toLowerCase()));
+    if (added.length === 0) return;
+    const all = [...known, ...added.map((c) => ({ name: c.name, type: c.type }))];
+    await this.options.store.put(
+      this.options.stagedPrefix + STAGED_COLUMNS,
+      Buffer.from(JSON.stringify(all)),
+    );
+  }
+
+  async #loadStaged(batch: LoadBatch, staged: StagedBatch): Promise<LoadResult> {
+    const target = this.options.target;
+    await this.#ensureTables();
+    const loaded = await this.#run(batchLoadedSql(target, batch.batchId));
+    if (Number(loaded.rows[0]?.[0] ?? 0) > 0) {
+      throw new TransientError(
+        `batch ${batch.batchId} is already in the load ledger (another writer loaded it)`,
+      );
+    }
+    const existing = await this.#tableColumns();
+    const byLower = new Map(existing.map((c) => [c.name.toLowerCase(), c]));
+    const missing: ColumnDef[] = [];
+    for (const col of batch.columns) {
+      const have = byLower.get(col.name.toLowerCase());
+      if (!have) {
+        missing.push(col);
+        byLower.set(col.name.toLowerCase(), col);
+      } else if (have.type !== col.type) {
+        throw new ConfigError(
+          `column ${col.name} is ${have.type} in the table but ${col.type} in batch ${batch.batchId}: types never change silently`,
+        );
+      }
+    }
+    for (const s of addColumnsSql(target, missing)) await this.#run(s);
+
+    const store = this.options.store;
+    const locate = this.options.locate ?? ((key: string) => store.describe(key));
+    const { counts, changes, ledger } = loadBatchSql(
+      target,
+      {
+        batchId: batch.batchId,
+        rowsGlob: locate(`${staged.folder}part-*.parquet`),
+        ...(staged.manifest.deletes ? { deletesGlob: locate(staged.folder + staged.manifest.deletes) } : {}),
+        columns: batch.columns,
+        files: batch.files,
+      },
+      [...existing, ...missing],
+    );
+    const [inserted, updated, deleted] = ((await this.#run(counts)).rows[0] ?? []).map((v) => Number(v ?? 0));
+    for (const s of changes) await this.#run(s);
+    for (const s of ledger) await this.#run(s);
+    const total = batch.rows.length + batch.deletes.length;
+    const ins = inserted ?? 0;
+    const upd = updated ?? 0;
+    const del = deleted ?? 0;
+    return { inserted: ins, updated: upd, deleted: del, unchanged: total - ins - upd - del };
+  }
+
+  async close(): Promise<void> {}
+}
