@@ -23,6 +23,8 @@ export interface LoadResult {
   /** Rows whose event_id already had this content or a newer version, and deletes that found nothing newer to delete. */
   readonly unchanged: number;
   readonly deleted: number;
+  /** Records staged for a later load whose outcome is not known yet (Databricks `job` mode); 0 or absent otherwise. */
+  readonly staged?: number;
 }
 
 /**

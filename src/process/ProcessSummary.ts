@@ -2,7 +2,7 @@ import type { ColumnDef } from '../core/schema/fixedColumns.js';
 
 /**
  * What a process run did. Counts reconcile:
- * `records = inserted + updated + unchanged + deleted + skipped + quarantined`.
+ * `records = inserted + updated + unchanged + deleted + staged + skipped + quarantined`.
  */
 export interface ProcessSummary {
   objects: number;
@@ -16,6 +16,8 @@ export interface ProcessSummary {
   updated: number;
   unchanged: number;
   deleted: number;
+  /** Records staged for a later load (Databricks `job` mode): their outcome is decided by the load job. */
+  staged: number;
   skipped: number;
   skippedByReason: Record<string, number>;
   quarantined: number;
@@ -36,6 +38,7 @@ export function emptyProcessSummary(): ProcessSummary {
     updated: 0,
     unchanged: 0,
     deleted: 0,
+    staged: 0,
     skipped: 0,
     skippedByReason: {},
     quarantined: 0,
@@ -46,5 +49,7 @@ export function emptyProcessSummary(): ProcessSummary {
 }
 
 export function reconciles(s: ProcessSummary): boolean {
-  return s.records === s.inserted + s.updated + s.unchanged + s.deleted + s.skipped + s.quarantined;
+  return (
+    s.records === s.inserted + s.updated + s.unchanged + s.deleted + s.staged + s.skipped + s.quarantined
+  );
 }

@@ -115,6 +115,7 @@ export async function processPending(deps: ProcessDeps, options: ProcessOptions)
     summary.updated += result.updated;
     summary.unchanged += result.unchanged;
     summary.deleted += result.deleted;
+    summary.staged += result.staged ?? 0;
     for (const [reason, n] of batch.skipped) {
       summary.skipped += n;
       bump(summary.skippedByReason, reason, n);
