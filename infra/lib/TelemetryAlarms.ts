@@ -1,0 +1,157 @@
+import { Duration, Validations } from 'aws-cdk-lib';
+import {
+  Alarm,
+  ComparisonOperator,
+  type IMetric,
+  Metric,
+  Stats,
+  TreatMissingData,
+} from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import type { IBucket } from 'aws-cdk-lib/aws-s3';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import { Construct } from 'constructs';
+import type { InfraConfig } from './infraConfig.js';
+import { pipelineMetric } from './pipelineMetrics.js';
+import { FAILED_RECORDS_METRICS_FILTER } from './TelemetryStorage.js';
+
+export interface TelemetryAlarmsProps {
+  readonly config: InfraConfig;
+  readonly capture: IFunction;
+  readonly process: IFunction;
+  readonly trigger?: IFunction;
+  readonly failedRecords: IBucket;
+}
+
+/** Minutes between two process runs for `rate(...)` schedules; cron schedules assume hourly at most. */
+export function scheduleMinutes(schedule: string): number {
+  const m = /^rate\((\d+) (minute|hour|day)s?\)$/.exec(schedule);
+  if (!m) return 60;
+  const n = Number(m[1]);
+  return m[2] === 'minute' ? n : m[2] === 'hour' ? n * 60 : n * 1440;
+}
+
+interface AlarmSpec {
+  readonly id: string;
+  readonly description: string;
+  readonly metric: IMetric;
+  readonly threshold: number;
+  readonly evaluationPeriods?: number;
+  readonly treatMissingData?: TreatMissingData;
+}
+
+/**
+ * The SNS alarm topic and every alarm: stream iterator age, function errors and throttles, failed records
+ * arriving in (and staying in) the failed-records bucket, process lag, quarantine growth.
+ */
+export class TelemetryAlarms extends Construct {
+  readonly topic: Topic;
+  readonly alarms: Alarm[] = [];
+
+  constructor(scope: Construct, id: string, props: TelemetryAlarmsProps) {
+    super(scope, id);
+    const { config } = props;
+    const prefix = config.namePrefix;
+    this.topic = new Topic(this, 'Topic', { topicName: `${prefix}-alarms`, enforceSSL: true });
+    Validations.of(this.topic).acknowledge({
+      id: 'AwsSolutions-SNS2',
+      reason:
+        'Alarm notifications carry alarm names and states only, no pipeline data; CloudWatch cannot publish ' +
+        'to a topic encrypted with the AWS-managed SNS key, and a customer key is not worth it for this.',
+    });
+    if (config.alarms.email !== undefined)
+      this.topic.addSubscription(new EmailSubscription(config.alarms.email));
+
+    const add = (spec: AlarmSpec) => {
+      const alarm = new Alarm(this, spec.id, {
+        alarmName: `${prefix}-${spec.id}`,
+        alarmDescription: spec.description,
+        metric: spec.metric,
+        threshold: spec.threshold,
+        evaluationPeriods: spec.evaluationPeriods ?? 1,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+        treatMissingData: spec.treatMissingData ?? TreatMissingData.NOT_BREACHING,
+      });
+      alarm.addAlarmAction(new SnsAction(this.topic));
+      alarm.addOkAction(new SnsAction(this.topic));
+      this.alarms.push(alarm);
+    };
+    const five = Duration.minutes(5);
+
+    add({
+      id: 'capture-iterator-age',
+      description: `Capture is more than ${config.alarms.iteratorAgeSeconds} s behind the DynamoDB stream.`,
+      metric: props.capture.metric('IteratorAge', { statistic: Stats.MAXIMUM, period: five }),
+      threshold: config.alarms.iteratorAgeSeconds * 1000,
+    });
+    const functions: [string, IFunction | undefined][] = [
+      ['capture', props.capture],
+      ['process', props.process],
+      ['trigger', props.trigger],
+    ];
+    for (const [name, fn] of functions) {
+      if (fn === undefined) continue;
+      add({
+        id: `${name}-errors`,
+        description: `The ${name} function failed at least once in 5 minutes (see its log group).`,
+        metric: fn.metricErrors({ statistic: Stats.SUM, period: five }),
+        threshold: 0,
+      });
+      add({
+        id: `${name}-throttles`,
+        description: `The ${name} function was throttled at least once in 5 minutes.`,
+        metric: fn.metricThrottles({ statistic: Stats.SUM, period: five }),
+        threshold: 0,
+      });
+    }
+    const bucketDims = { BucketName: props.failedRecords.bucketName };
+    add({
+      id: 'failed-records-arrived',
+      description:
+        'Records were written to the failed-records bucket (a stream batch or trigger event gave up).',
+      metric: new Metric({
+        namespace: 'AWS/S3',
+        metricName: 'PutRequests',
+        dimensionsMap: { ...bucketDims, FilterId: FAILED_RECORDS_METRICS_FILTER },
+        statistic: Stats.SUM,
+        period: five,
+      }),
+      threshold: 0,
+    });
+    add({
+      id: 'failed-records-not-empty',
+      description: 'The failed-records bucket is not empty: inspect, replay, then delete what was handled.',
+      metric: new Metric({
+        namespace: 'AWS/S3',
+        metricName: 'NumberOfObjects',
+        dimensionsMap: { ...bucketDims, StorageType: 'AllStorageTypes' },
+        statistic: Stats.MAXIMUM,
+        period: Duration.days(1),
+      }),
+      threshold: 0,
+    });
+    // A process run every N minutes reports its lag each run; no report at all means it stopped running.
+    const lagPeriod = Duration.minutes(Math.max(5, scheduleMinutes(config.process.schedule)));
+    add({
+      id: 'process-lag',
+      description:
+        `The oldest pending raw object is older than ${config.alarms.processLagMinutes} minutes, ` +
+        'or the process function stopped reporting.',
+      metric: pipelineMetric('process', 'OldestPendingAgeMs', {
+        statistic: Stats.MAXIMUM,
+        period: lagPeriod,
+      }),
+      threshold: config.alarms.processLagMinutes * 60_000,
+      evaluationPeriods: 2,
+      treatMissingData: TreatMissingData.BREACHING,
+    });
+    add({
+      id: 'quarantine-growth',
+      description: `More than ${config.alarms.quarantinedPerHour} records were quarantined in one hour.`,
+      metric: pipelineMetric('process', 'Quarantined', { statistic: Stats.SUM, period: Duration.hours(1) }),
+      threshold: config.alarms.quarantinedPerHour,
+    });
+  }
+}

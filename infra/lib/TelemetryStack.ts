@@ -1,0 +1,301 @@
+import { resolve } from 'node:path';
+import { Aws, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { AttributeType, BillingMode, StreamViewType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import { Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import {
+  CfnPermission,
+  EventSourceMapping,
+  type IDestination,
+  StartingPosition,
+} from 'aws-cdk-lib/aws-lambda';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+import { captureEnv } from '../../src/config/captureConfig.js';
+import { processEnv } from '../../src/config/processConfig.js';
+import { triggerEnv } from '../../src/config/triggerConfig.js';
+import { BucketAccess } from './bucketAccess.js';
+import { functionEnvironment } from './functionEnvironment.js';
+import type { InfraConfig } from './infraConfig.js';
+import { TelemetryAlarms } from './TelemetryAlarms.js';
+import { TelemetryDashboard } from './TelemetryDashboard.js';
+import { TelemetryFunction } from './TelemetryFunction.js';
+import { TelemetryStorage } from './TelemetryStorage.js';
+
+/** The handlers `npm run synth` bundles (relative to the project root). */
+export const HANDLER_ENTRIES = {
+  capture: 'src/capture/captureHandler.ts',
+  process: 'src/process/processHandler.ts',
+  trigger: 'src/load/triggerHandler.ts',
+} as const;
+export type HandlerName = keyof typeof HANDLER_ENTRIES;
+
+/** Staged batches announce themselves with this object; the trigger function starts the load job on it. */
+export const MANIFEST_SUFFIX = 'manifest.json';
+
+export interface TelemetryStackProps extends StackProps {
+  readonly config: InfraConfig;
+  /** Directory holding package-lock.json and src/ (default: the current directory). */
+  readonly projectRoot?: string;
+  /** Other handler files (tests use small fixtures); default `HANDLER_ENTRIES`. */
+  readonly entries?: Partial<Record<HandlerName, string>>;
+}
+
+/**
+ * The whole AWS side of the pipeline, from one validated config: bucket, capture / process / trigger functions,
+ * the stream event source, the schedule, the staged-manifest notification, least-privilege roles, alarms and
+ * a dashboard.
+ */
+export class TelemetryStack extends Stack {
+  readonly storage: TelemetryStorage;
+  readonly capture: TelemetryFunction;
+  readonly process: TelemetryFunction;
+  readonly trigger: TelemetryFunction | undefined;
+  readonly alarms: TelemetryAlarms;
+
+  constructor(scope: Construct, id: string, props: TelemetryStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+    const root = resolve(props.projectRoot ?? '.');
+    const entry = (name: HandlerName) => resolve(root, props.entries?.[name] ?? HANDLER_ENTRIES[name]);
+    const b = config.bucket;
+    const db = config.databricks;
+    const name = (suffix: string) => `${config.namePrefix}-${suffix}`;
+    const logRetention = config.logRetentionDays as RetentionDays;
+
+    this.storage = new TelemetryStorage(this, 'Storage', { config });
+    const data = new BucketAccess(this.storage.bucketName);
+    const failedRecords = new BucketAccess(this.storage.failedRecords.bucketName);
+    // Lambda writes failed stream batches / async events to S3 with the function's role: PutObject + ListBucket.
+    const failedRecordsWrite = [failedRecords.objects(['s3:PutObject'], ['']), failedRecords.list()];
+    const failureDestination = { destination: this.storage.failedRecords.bucketArn };
+
+    const stream = this.streamSource(config);
+    const secretRead = this.secretStatements(config);
+
+    // Stage 1: DynamoDB stream -> raw NDJSON objects.
+    this.capture = new TelemetryFunction(this, 'Capture', {
+      functionName: name('capture'),
+      description: 'DynamoDB stream -> gzip NDJSON raw objects in S3',
+      entry: entry('capture'),
+      projectRoot: root,
+      environment: functionEnvironment(
+        captureEnv,
+        { TELEMETRY_BUCKET: this.storage.bucketName, TELEMETRY_RAW_PREFIX: b.rawPrefix },
+        'capture',
+      ),
+      memoryMb: config.capture.memoryMb,
+      timeoutSeconds: config.capture.timeoutSeconds,
+      logRetention,
+      statements: [
+        new PolicyStatement({
+          effect: Effect.ALLOW,
+          actions: ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator'],
+          resources: [stream.arn],
+        }),
+        new PolicyStatement({
+          effect: Effect.ALLOW,
+          actions: ['dynamodb:ListStreams'],
+          resources: [stream.tableStreamsArn],
+        }),
+        data.objects(['s3:PutObject'], [b.rawPrefix]),
+        ...failedRecordsWrite,
+      ],
+    });
+    const c = config.capture;
+    new EventSourceMapping(this, 'CaptureStream', {
+      target: this.capture.fn,
+      eventSourceArn: stream.arn,
+      startingPosition: StartingPosition.TRIM_HORIZON,
+      batchSize: c.batchSize,
+      maxBatchingWindow: Duration.seconds(c.maxBatchingWindowSeconds),
+      reportBatchItemFailures: true,
+      bisectBatchOnError: true,
+      retryAttempts: c.retryAttempts,
+      maxRecordAge: Duration.seconds(c.maxRecordAgeSeconds),
+      parallelizationFactor: c.parallelizationFactor,
+      onFailure: { bind: () => failureDestination },
+    });
+
+    // Stage 2: raw -> flattened, quarantined, archived, staged; loaded directly or by the Databricks job.
+    this.process = new TelemetryFunction(this, 'Process', {
+      functionName: name('process'),
+      description: 'Raw objects -> staged Parquet -> Databricks (one run at a time, on a schedule)',
+      entry: entry('process'),
+      projectRoot: root,
+      environment: functionEnvironment(
+        processEnv,
+        {
+          TELEMETRY_BUCKET: this.storage.bucketName,
+          TELEMETRY_RAW_PREFIX: b.rawPrefix,
+          TELEMETRY_ARCHIVE_PREFIX: b.archivePrefix,
+          TELEMETRY_QUARANTINE_PREFIX: b.quarantinePrefix,
+          TELEMETRY_STAGED_PREFIX: b.stagedPrefix,
+          TELEMETRY_DATABRICKS_HOST: db.host,
+          TELEMETRY_DATABRICKS_WAREHOUSE_ID: db.warehouseId,
+          TELEMETRY_DATABRICKS_SECRET_ARN: db.secretArn,
+          TELEMETRY_TABLE: db.table,
+          TELEMETRY_LOAD_MODE: db.loadMode,
+          TELEMETRY_DATABRICKS_JOB_NAME: db.jobName,
+        },
+        'process',
+      ),
+      memoryMb: config.process.memoryMb,
+      timeoutSeconds: config.process.timeoutSeconds,
+      logRetention,
+      // One writer per table: never two runs at once.
+      reservedConcurrency: 1,
+      // A missed tick is not retried: the next tick picks up whatever is pending.
+      retryAttempts: 0,
+      maxEventAge: Duration.seconds(60),
+      statements: [
+        data.list(),
+        data.objects(['s3:GetObject', 's3:DeleteObject'], [b.rawPrefix]),
+        data.objects(['s3:PutObject'], [b.archivePrefix, b.quarantinePrefix]),
+        data.objects(['s3:GetObject', 's3:PutObject', 's3:DeleteObject'], [b.stagedPrefix]),
+        ...secretRead,
+      ],
+    });
+    new Rule(this, 'ProcessSchedule', {
+      ruleName: name('process-schedule'),
+      description: 'Runs the process stage',
+      schedule: Schedule.expression(config.process.schedule),
+      targets: [new LambdaFunction(this.process.fn, { retryAttempts: 0 })],
+    });
+
+    // Stage 3 (job mode): a staged manifest starts the Databricks load job.
+    if (db.loadMode === 'job') {
+      this.trigger = new TelemetryFunction(this, 'Trigger', {
+        functionName: name('trigger'),
+        description: 'Staged manifest ObjectCreated -> Databricks jobs/run-now',
+        entry: entry('trigger'),
+        projectRoot: root,
+        environment: functionEnvironment(
+          triggerEnv,
+          {
+            TELEMETRY_DATABRICKS_HOST: db.host,
+            TELEMETRY_DATABRICKS_SECRET_ARN: db.secretArn,
+            TELEMETRY_DATABRICKS_JOB_NAME: db.jobName,
+          },
+          'trigger',
+        ),
+        memoryMb: config.trigger.memoryMb,
+        timeoutSeconds: config.trigger.timeoutSeconds,
+        logRetention,
+        retryAttempts: config.trigger.retryAttempts,
+        maxEventAge: Duration.hours(1),
+        onFailure: { bind: () => failureDestination } satisfies IDestination,
+        statements: [data.objects(['s3:GetObject'], [b.stagedPrefix]), ...secretRead, ...failedRecordsWrite],
+      });
+      this.notifyOnManifest(this.trigger, data, b.stagedPrefix);
+    }
+
+    this.alarms = new TelemetryAlarms(this, 'Alarms', {
+      config,
+      capture: this.capture.fn,
+      process: this.process.fn,
+      trigger: this.trigger?.fn,
+      failedRecords: this.storage.failedRecords,
+    });
+    new TelemetryDashboard(this, 'Dashboard', {
+      dashboardName: name('pipeline'),
+      functions: {
+        capture: this.capture.fn,
+        process: this.process.fn,
+        ...(this.trigger ? { trigger: this.trigger.fn } : {}),
+      },
+      alarms: this.alarms.alarms,
+    });
+    this.acknowledgeFindings();
+  }
+
+  /** The stream to read: the imported table's (from config) or a new table's. */
+  private streamSource(config: InfraConfig): { arn: string; tableStreamsArn: string } {
+    const t = config.table;
+    if (t.mode === 'import' && t.streamArn !== undefined) {
+      return { arn: t.streamArn, tableStreamsArn: t.streamArn.replace(/\/stream\/[^/]+$/, '/stream/*') };
+    }
+    const table = new Table(this, 'Table', {
+      tableName: t.name,
+      partitionKey: { name: 'event_id', type: AttributeType.STRING },
+      billingMode: BillingMode.PAY_PER_REQUEST,
+      stream: StreamViewType.NEW_AND_OLD_IMAGES,
+      encryption: TableEncryption.AWS_MANAGED,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      deletionProtection: true,
+    });
+    if (table.tableStreamArn === undefined) throw new Error('table stream missing');
+    return {
+      arn: table.tableStreamArn,
+      tableStreamsArn: `arn:${Aws.PARTITION}:dynamodb:${Aws.REGION}:${Aws.ACCOUNT_ID}:table/${t.name}/stream/*`,
+    };
+  }
+
+  /** Read access to the Databricks credentials secret (and its key, when it has a customer-managed one). */
+  private secretStatements(config: InfraConfig): PolicyStatement[] {
+    const db = config.databricks;
+    const statements = [
+      new PolicyStatement({
+        effect: Effect.ALLOW,
+        actions: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
+        resources: [db.secretArn],
+      }),
+    ];
+    if (db.secretKmsKeyArn !== undefined) {
+      statements.push(
+        new PolicyStatement({
+          effect: Effect.ALLOW,
+          actions: ['kms:Decrypt'],
+          resources: [db.secretKmsKeyArn],
+          conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${Aws.REGION}.amazonaws.com` } },
+        }),
+      );
+    }
+    return statements;
+  }
+
+  /**
+   * S3 ObjectCreated on `<staged>...manifest.json` invokes the trigger. Set on the bucket itself (no custom
+   * resource); the bucket waits for the invoke permission, and the permission names the bucket by its ARN
+   * string, so there is no dependency cycle.
+   */
+  private notifyOnManifest(trigger: TelemetryFunction, data: BucketAccess, stagedPrefix: string): void {
+    const permission = new CfnPermission(this, 'TriggerInvokeFromStagedManifest', {
+      action: 'lambda:InvokeFunction',
+      functionName: trigger.fn.functionArn,
+      principal: 's3.amazonaws.com',
+      sourceArn: data.bucketArn,
+      sourceAccount: Aws.ACCOUNT_ID,
+    });
+    const cfn = this.storage.cfnBucket;
+    cfn.notificationConfiguration = {
+      lambdaConfigurations: [
+        {
+          event: 's3:ObjectCreated:*',
+          function: trigger.fn.functionArn,
+          filter: {
+            s3Key: {
+              rules: [
+                { name: 'prefix', value: stagedPrefix },
+                { name: 'suffix', value: MANIFEST_SUFFIX },
+              ],
+            },
+          },
+        },
+      ],
+    };
+    cfn.node.addDependency(permission);
+  }
+
+  /** cdk-nag findings that are deliberate, each with its reason. */
+  private acknowledgeFindings(): void {
+    const functions = [this.capture, this.process, this.trigger].filter((f) => f !== undefined);
+    for (const f of functions) {
+      Validations.of(f.fn).acknowledge({
+        id: 'AwsSolutions-L1',
+        reason: 'nodejs22.x is the runtime this project targets (Node 22 LTS, Powertools-supported).',
+      });
+    }
+  }
+}
