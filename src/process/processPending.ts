@@ -1,10 +1,10 @@
 import { SignalCatalog } from '../core/catalog/SignalCatalog.js';
-import { errorMessage } from '../core/errors.js';
+import { errorMessage, PipelineError } from '../core/errors.js';
 import { asRawRecord, type Change, toChange } from '../core/model/Change.js';
 import type { RawRecord } from '../core/model/RawRecord.js';
 import { encodeNdjson, parseLine } from '../core/ndjson/ndjson.js';
 import { ColumnRegistry } from '../core/schema/ColumnRegistry.js';
-import type { ObjectStore } from '../ports/ObjectStore.js';
+import { ObjectNotFoundError, type ObjectStore } from '../ports/ObjectStore.js';
 import type { TableSink } from '../ports/TableSink.js';
 import { BatchBuilder } from './BatchBuilder.js';
 import { emptyProcessSummary, type ProcessSummary } from './ProcessSummary.js';
@@ -81,7 +81,14 @@ export async function processPending(deps: ProcessDeps, options: ProcessOptions)
 
   const archive = async (keys: readonly string[]): Promise<void> => {
     for (const key of keys) {
-      await store.copy(key, relocate(key, options.rawPrefix, options.archivePrefix));
+      const target = relocate(key, options.rawPrefix, options.archivePrefix);
+      try {
+        await store.copy(key, target);
+      } catch (error) {
+        // A concurrent run (single-writer setting violated) archived it first: nothing left to do.
+        if (error instanceof ObjectNotFoundError && (await store.head(target))) continue;
+        throw error;
+      }
       await checkpoint('after-archive-copy');
       await store.delete(key);
     }
@@ -159,6 +166,9 @@ export async function processPending(deps: ProcessDeps, options: ProcessOptions)
         }
       }
     } catch (error) {
+      // Gone since the listing: a concurrent run took it. Storage or network trouble: fail the run, retry later.
+      if (error instanceof ObjectNotFoundError) continue;
+      if (error instanceof PipelineError && !error.terminal) throw error;
       // The object itself is unreadable (corrupt gzip, ...): keep it whole in quarantine with the reason.
       summary.objectsQuarantined += 1;
       const target = relocate(key, options.rawPrefix, options.quarantinePrefix);
