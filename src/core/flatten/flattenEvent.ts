@@ -4,7 +4,7 @@ import { isPlainObject, type TelemetryItem } from '../model/TelemetryItem.js';
 import type { ColumnRegistry } from '../schema/ColumnRegistry.js';
 import { acceptsValue, type ColumnType, inferType, typeForKind } from '../schema/ColumnType.js';
 import { PIPELINE_COLUMNS } from '../schema/fixedColumns.js';
-import { columnNameFor, gridCellSegment, oemUpdatedAtColumn } from './columnName.js';
+import { columnNameFor as computeColumnName, gridCellSegment, oemUpdatedAtColumn } from './columnName.js';
 import { parseTimestamp } from './parseTimestamp.js';
 
 /** A flattened row: column name -> scalar. TIMESTAMP values are epoch milliseconds. */
@@ -19,6 +19,41 @@ export interface PipelineFields {
   readonly processedAt: number;
   readonly sourceFile: string;
   readonly sequenceNumber: string;
+}
+
+/**
+ * Memo of column names by path, a trie keyed by segment (exact: no joining, so no two paths can collide).
+ * The same few hundred paths recur on every event; naming each anew (regex tests, joins, hashes) was a hot spot.
+ * Bounded: cleared when it grows past {@link NAME_CACHE_LIMIT} paths (odd data with ever-new keys).
+ */
+interface NameNode {
+  readonly next: Map<string, NameNode>;
+  name?: string;
+}
+
+const NAME_CACHE_LIMIT = 50_000;
+let nameRoot: NameNode = { next: new Map() };
+let namesCached = 0;
+
+function columnNameFor(segments: readonly string[]): string {
+  let node = nameRoot;
+  for (const segment of segments) {
+    let child = node.next.get(segment);
+    if (child === undefined) {
+      child = { next: new Map() };
+      node.next.set(segment, child);
+    }
+    node = child;
+  }
+  if (node.name === undefined) {
+    if (namesCached >= NAME_CACHE_LIMIT) {
+      nameRoot = { next: new Map() };
+      namesCached = 0;
+    }
+    namesCached += 1;
+    node.name = computeColumnName(segments);
+  }
+  return node.name;
 }
 
 /** Per-row state while flattening one event. */
@@ -209,15 +244,14 @@ function nonEmptyJson(value: Record<string, unknown>): string | null {
 
 /** Hash of the row's content (pipeline columns excluded): a replay with the same content is "unchanged". */
 export function contentHash(row: FlatRow): string {
-  const hash = createHash('sha1');
-  for (const [k, v] of Object.entries(row)) {
-    if (PIPELINE_COLUMNS.has(k) || v === null) continue;
-    hash.update(k);
-    hash.update('\u0000');
-    hash.update(typeof v === 'string' ? `s${v}` : String(v));
-    hash.update('\u0001');
+  // One update over the concatenation: the same digest as one update per part, at a fraction of the calls.
+  let text = '';
+  for (const k in row) {
+    const v = row[k];
+    if (v === null || PIPELINE_COLUMNS.has(k)) continue;
+    text += typeof v === 'string' ? `${k}\u0000s${v}\u0001` : `${k}\u0000${String(v)}\u0001`;
   }
-  return hash.digest('hex');
+  return createHash('sha1').update(text).digest('hex');
 }
 
 /**
