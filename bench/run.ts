@@ -141,7 +141,7 @@ try {
   };
   const pin = hasTaskset();
   const oursOne = await ours('1 core', ['--workers', '0'], pin ? '0' : undefined);
-  const oursBoth = await ours(`${workers} workers`, ['--workers', String(workers)]);
+  const oursBoth = await ours('all cores', workers > 1 ? ['--workers', String(workers)] : []);
 
   const reference = duck;
   const perSecond = (r: ChildResult): number => events / r.seconds;
@@ -201,7 +201,7 @@ try {
     row(
       'capture',
       '4 ours',
-      'capture handler (fromStreamRecord + captureBatch)',
+      'capture Lambda handler (makeCaptureHandler)',
       '1',
       capture,
       `${capture.extra?.batches} batches of ${batch} records: median ${capMedian.toFixed(0)} ms, max ${capMax.toFixed(0)} ms per batch; ${(Number(capture.extra?.bytesWritten ?? 0) / 1e6).toFixed(1)} MB written; RSS includes event generation`,
@@ -217,7 +217,7 @@ try {
     row(
       'ours-n',
       '5 ours',
-      `process + load -> DuckDB, ${workers} workers`,
+      'process + load -> DuckDB',
       'all',
       oursBoth,
       `${oursBoth.extra?.batches} batches; workers ${oursBoth.extra?.workers}`,

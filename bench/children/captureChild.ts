@@ -1,12 +1,15 @@
 /**
  * Measured step 4 and the data set for all others: generates sample events, wraps each as a DynamoDB stream
  * record (typed NewImage, as Lambda delivers it) and times what the capture handler does per batch:
- * fromStreamRecord for every record + captureBatch (one gzip NDJSON object). Generation is not timed.
+ * the capture Lambda's handler (makeCaptureHandler: toRawRecords + captureBatch, one gzip NDJSON object per batch).
+ * Generation is not timed.
  */
+import { Logger } from '@aws-lambda-powertools/logger';
 import { marshall } from '@aws-sdk/util-dynamodb';
+import type { DynamoDBStreamEvent } from 'aws-lambda';
 import { FsObjectStore } from '../../src/adapters/fs/FsObjectStore.js';
-import { captureBatch } from '../../src/capture/captureBatch.js';
-import { fromStreamRecord, type StreamRecordLike } from '../../src/capture/fromStreamRecord.js';
+import type { StreamRecordLike } from '../../src/capture/fromStreamRecord.js';
+import { makeCaptureHandler } from '../../src/capture/makeCaptureHandler.js';
 import { generateSampleItems } from '../../src/sample/generateSample.js';
 import { childArgs, peakRssMb, report, required } from '../lib/childResult.js';
 
@@ -16,19 +19,20 @@ const batchSize = Number(required(args, 'batch'));
 const store = new FsObjectStore(required(args, 'data-dir'));
 const rawPrefix = required(args, 'raw-prefix');
 
+const handler = makeCaptureHandler({ store, rawPrefix, logger: new Logger({ logLevel: 'SILENT' }) });
+const eventSourceARN =
+  'arn:aws:dynamodb:eu-west-1:123456789012:table/chargeminder-car-telemetry/stream/2025-11-25T00:00:00.000';
 const batchMs: number[] = [];
 let bytes = 0;
 let records = 0;
 let seq = 0;
-let pending: StreamRecordLike[] = [];
+let pending: (StreamRecordLike & { eventSource: string; eventSourceARN: string })[] = [];
 
 async function flush(): Promise<void> {
   if (pending.length === 0) return;
   const started = performance.now();
-  const raw = pending.map((r) => fromStreamRecord(r));
-  const result = await captureBatch(raw, store, { rawPrefix, shardId: 'shardId-000000000001' });
+  await handler({ Records: pending } as unknown as DynamoDBStreamEvent);
   batchMs.push(performance.now() - started);
-  bytes += result?.bytes ?? 0;
   records += pending.length;
   pending = [];
 }
@@ -37,6 +41,8 @@ for (const item of generateSampleItems({ vehicles: 25, events, seed: 7 })) {
   seq += 1;
   const recordedAt = Date.parse(`${String(item.recorded_at).replace(' ', 'T')}Z`);
   pending.push({
+    eventSource: 'aws:dynamodb',
+    eventSourceARN,
     eventID: `bench-${seq}`,
     eventName: 'INSERT',
     dynamodb: {
@@ -49,6 +55,7 @@ for (const item of generateSampleItems({ vehicles: 25, events, seed: 7 })) {
   if (pending.length >= batchSize) await flush();
 }
 await flush();
+for await (const o of store.list(rawPrefix)) bytes += o.size;
 
 const seconds = batchMs.reduce((a, b) => a + b, 0) / 1000;
 const sorted = [...batchMs].sort((a, b) => a - b);
