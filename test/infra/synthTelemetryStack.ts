@@ -42,6 +42,8 @@ export function synthTelemetryStack(config: InfraConfig, options: { bundle?: boo
   try {
     const app = new App({
       outdir,
+      // CloudFormation schema validation (WASM, seconds per synth) runs once, in the cdk-nag test.
+      builtinCloudFormationValidation: false,
       context: options.bundle ? FEATURE_FLAGS : { ...FEATURE_FLAGS, 'aws:cdk:bundling-stacks': [] },
     });
     const stack = new TelemetryStack(app, 'Telemetry', { config, entries: FIXTURE_ENTRIES });
@@ -57,7 +59,10 @@ export interface NagViolation {
   readonly paths: readonly string[];
 }
 
-/** Runs cdk-nag's AwsSolutions pack over a fresh app; returns the unacknowledged error-level findings. */
+/**
+ * Runs cdk-nag's AwsSolutions pack (and CDK's CloudFormation schema validation) over a fresh app; returns the
+ * unacknowledged error-level findings.
+ */
 export function nagErrors(config: InfraConfig): NagViolation[] {
   const outdir = mkdtempSync(join(tmpdir(), 'telemetry-nag-'));
   try {
