@@ -15,6 +15,7 @@ import {
   functionNamed,
   grants,
   policyStatements,
+  propsOf,
   resourcesOfType,
   statementsOfFunction,
 } from './templateQueries.js';
@@ -64,8 +65,7 @@ describe('TelemetryStack (imported table, job load mode)', () => {
   test('failed stream batches go to the failed-records bucket (which keeps the records themselves)', () => {
     const [, mapping] = resourcesOfType(template, 'AWS::Lambda::EventSourceMapping')[0] ?? [];
     const destination = flat(
-      (mapping?.Properties?.DestinationConfig as { OnFailure: { Destination: unknown } }).OnFailure
-        .Destination,
+      (propsOf(mapping).DestinationConfig as { OnFailure: { Destination: unknown } }).OnFailure.Destination,
     );
     expect(destination).toMatch(/^<StorageFailedRecords[0-9A-F]+\.Arn>$/);
     const bucketId = destination.slice(1, -'.Arn>'.length);
@@ -103,7 +103,7 @@ describe('TelemetryStack (imported table, job load mode)', () => {
     const policies = resourcesOfType(template, 'AWS::S3::BucketPolicy');
     expect(policies).toHaveLength(3);
     for (const [, policy] of policies) {
-      const statements = (policy.Properties?.PolicyDocument as { Statement: Record<string, unknown>[] })
+      const statements = (propsOf(policy).PolicyDocument as { Statement: Record<string, unknown>[] })
         .Statement;
       expect(statements).toContainEqual(
         expect.objectContaining({
@@ -137,7 +137,7 @@ describe('TelemetryStack (imported table, job load mode)', () => {
       resourcesOfType(template, 'AWS::S3::Bucket').find(([, b]) => b.Properties?.BucketName !== undefined) ??
       [];
     expect(flat(data?.Properties?.BucketName)).toBe(DATA_BUCKET);
-    const rules = (data?.Properties?.LifecycleConfiguration as { Rules: Record<string, unknown>[] }).Rules;
+    const rules = (propsOf(data).LifecycleConfiguration as { Rules: Record<string, unknown>[] }).Rules;
     // Pending raw objects must never expire.
     expect(rules.find((r) => r.Id === 'raw-pending')).not.toHaveProperty('ExpirationInDays');
   });
@@ -256,7 +256,7 @@ describe('TelemetryStack (imported table, job load mode)', () => {
       expect(fn.Properties?.Runtime).toBe('nodejs22.x');
       expect(fn.Properties?.Architectures).toEqual(['arm64']);
       expect(fn.Properties?.Handler).toBe('index.handler');
-      expect(flat((fn.Properties?.LoggingConfig as { LogGroup: unknown }).LogGroup)).toMatch(/Logs/);
+      expect(flat((propsOf(fn).LoggingConfig as { LogGroup: unknown }).LogGroup)).toMatch(/Logs/);
     }
     const logGroups = resourcesOfType(template, 'AWS::Logs::LogGroup');
     expect(logGroups).toHaveLength(3);

@@ -85,3 +85,8 @@ export function grants(statements: readonly PolicyStatementJson[]): Record<strin
   }
   return out;
 }
+
+/** A resource's Properties ({} when absent), so property access needs no optional chaining. */
+export function propsOf(resource: CfnResource | undefined): Record<string, unknown> {
+  return resource?.Properties ?? {};
+}
