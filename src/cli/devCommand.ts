@@ -1,7 +1,116 @@
-import type { Command } from './CliIO.js';
+import { readFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { localDynamoDb } from '../dev/localAws.js';
+import { putSampleItems } from '../dev/putSampleItems.js';
+import { type DevEndpoints, endpointsFile, runDevStack } from '../dev/runDevStack.js';
+import { type CliIO, type Command, UsageError } from './CliIO.js';
+import { localLayout, TABLE_NAME } from './localLayout.js';
+import { formatProcessSummary } from './processCommand.js';
 
-/** Placeholder: implemented with the AWS stages (issue 3). */
-export const devCommand: Command = async (_args, io) => {
-  io.stderr.write('telemetry dev: not implemented yet\n');
-  return 1;
+const HELP = `Usage: telemetry dev [--data-dir DIR] [--process-every S] [--batch-size N] [--batching-window S]
+       telemetry dev put [--count N] [--seed N] [--data-dir DIR]
+
+A local AWS on 127.0.0.1: DynamoDB Local (table chargeminder-car-telemetry, stream NEW_AND_OLD_IMAGES) and an S3
+server (bucket chargeminder-telemetry), a stream poller that behaves like Lambda's event source mapping and
+invokes the real capture handler, and the process stage on an interval, loading DIR/warehouse.duckdb
+(${TABLE_NAME}). Ctrl-C stops everything. State (tables, objects, stream checkpoint) stays in DIR/dev/.
+Needs Java 17 (DynamoDB Local). See docs/local-aws.md.
+
+'telemetry dev put' writes sample items into the running local table (plus some updates and deletes);
+'telemetry query' shows the rows a few seconds later.
+
+Options:
+  --data-dir DIR       data folder (default ./data)
+  --process-every S    seconds between process runs (default 2)
+  --batch-size N       stream records per capture invocation (default 100)
+  --batching-window S  seconds to gather records before invoking capture (default 1)
+  --count N            (put) sample items to write (default 50)
+  --seed N             (put) sample seed (default: the current time, so every call adds new events)
+`;
+
+function number(name: string, value: string, min: number): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < min)
+    throw new UsageError(`--${name} must be a number >= ${min}, got '${value}'`);
+  return n;
+}
+
+async function put(args: string[], io: CliIO): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      'data-dir': { type: 'string', default: 'data' },
+      count: { type: 'string', default: '50' },
+      seed: { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    io.stdout.write(HELP);
+    return 0;
+  }
+  const count = Math.floor(number('count', values.count, 1));
+  const seed = values.seed === undefined ? Date.now() % 2 ** 31 : Math.floor(number('seed', values.seed, 0));
+  const layout = localLayout(values['data-dir'], io.cwd);
+  let endpoints: DevEndpoints;
+  try {
+    endpoints = JSON.parse(await readFile(endpointsFile(layout.dataDir), 'utf8')) as DevEndpoints;
+  } catch {
+    io.stderr.write(
+      `telemetry dev put: no local AWS running for ${layout.dataDir}; start 'telemetry dev' first\n`,
+    );
+    return 1;
+  }
+  const ddb = localDynamoDb(endpoints.dynamodb);
+  try {
+    const r = await putSampleItems(ddb, endpoints.table, { count, seed });
+    io.stdout.write(
+      `telemetry dev put: ${r.inserted} items written, ${r.updated} re-delivered with new content, ${r.deleted} deleted ` +
+        `(${r.streamRecords} stream records) in ${endpoints.table} at ${endpoints.dynamodb}\n`,
+    );
+    return 0;
+  } finally {
+    ddb.destroy();
+  }
+}
+
+export const devCommand: Command = async (args, io) => {
+  if (args[0] === 'put') return put(args.slice(1), io);
+  const { values, positionals } = parseArgs({
+    args,
+    options: {
+      'data-dir': { type: 'string', default: 'data' },
+      'process-every': { type: 'string', default: '2' },
+      'batch-size': { type: 'string', default: '100' },
+      'batching-window': { type: 'string', default: '1' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    strict: true,
+    allowPositionals: true,
+  });
+  if (values.help) {
+    io.stdout.write(HELP);
+    return 0;
+  }
+  if (positionals.length > 0)
+    throw new UsageError(`unknown sub-command '${positionals[0]}' (expected 'put')`);
+  const layout = localLayout(values['data-dir'], io.cwd);
+  const signal = io.signal ?? new AbortController().signal;
+  const say = (line: string) => io.stdout.write(`${new Date().toISOString().slice(11, 19)}  ${line}\n`);
+  say('telemetry dev: starting DynamoDB Local (Java) and the S3 server on 127.0.0.1 ...');
+  await runDevStack({
+    dataDir: layout.dataDir,
+    warehouse: layout.warehouse,
+    processEveryMs: number('process-every', values['process-every'], 0.1) * 1000,
+    batchSize: Math.floor(number('batch-size', values['batch-size'], 1)),
+    batchingWindowMs: number('batching-window', values['batching-window'], 0) * 1000,
+    log: say,
+    onReady: () =>
+      say("ready: run 'telemetry dev put' in another terminal, then 'telemetry query'. Ctrl-C stops."),
+    onProcessed: (s) => say(`processed: ${formatProcessSummary(s)}`),
+    signal,
+  });
+  say('telemetry dev: stopped');
+  return 0;
 };

@@ -1,7 +1,127 @@
-import type { Command } from './CliIO.js';
+import { parseArgs } from 'node:util';
+import { DuckDbSink } from '../adapters/duckdb/DuckDbSink.js';
+import { FsObjectStore } from '../adapters/fs/FsObjectStore.js';
+import { S3ObjectStore } from '../adapters/s3/S3ObjectStore.js';
+import { storageEnv } from '../config/storageConfig.js';
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../dev/localAws.js';
+import type { ObjectStore } from '../ports/ObjectStore.js';
+import type { TableSink } from '../ports/TableSink.js';
+import { type ProcessSummary, reconciles } from '../process/ProcessSummary.js';
+import { processPending } from '../process/processPending.js';
+import { type Command, UsageError } from './CliIO.js';
+import { localLayout, TABLE_NAME } from './localLayout.js';
 
-/** Placeholder: implemented with the AWS stages (issue 3). */
-export const processCommand: Command = async (_args, io) => {
-  io.stderr.write('telemetry process: not implemented yet\n');
-  return 1;
+const HELP = `Usage: telemetry process [--data-dir DIR] [--bucket B [--endpoint URL]] [--sink duckdb|databricks] [--json]
+
+Processes the pending raw objects once: flatten, quarantine bad records, load, archive after the load committed.
+Without --bucket the objects are read from the data folder (raw/telemetry/ -> archive/telemetry/); with --bucket
+from S3 or any S3-compatible server (telemetry/ -> archive/telemetry/, as the capture Lambda writes them).
+
+Options:
+  --data-dir DIR    data folder; holds the DuckDB file DIR/warehouse.duckdb (default ./data)
+  --bucket B        read raw objects from this bucket instead of the data folder
+  --endpoint URL    S3-compatible endpoint (e.g. the one \`telemetry dev\` prints); AWS S3 when unset
+  --raw-prefix P    where pending raw objects are (default raw/telemetry/ locally, telemetry/ in a bucket)
+  --sink NAME       duckdb (default) or databricks (TELEMETRY_DATABRICKS_* settings, see docs/databricks.md)
+  --batch-events N  events per load transaction (default 20000; bounds memory)
+  --json            print the summary as JSON
+`;
+
+function isLoopback(url: string): boolean {
+  try {
+    return ['127.0.0.1', 'localhost', '[::1]'].includes(new URL(url).hostname);
+  } catch {
+    throw new UsageError(`--endpoint must be a URL, got '${url}'`);
+  }
+}
+
+/** One line per outcome, for the CLI and the `telemetry dev` loop. */
+export function formatProcessSummary(s: ProcessSummary): string {
+  const parts = [
+    `${s.records} records from ${s.objects} object(s)`,
+    `${s.inserted} inserted`,
+    `${s.updated} updated`,
+    `${s.unchanged} unchanged`,
+    `${s.deleted} deleted`,
+    `${s.skipped} skipped`,
+    `${s.quarantined} quarantined`,
+  ];
+  if (s.staged) parts.push(`${s.staged} staged`);
+  if (s.objectsRecovered) parts.push(`${s.objectsRecovered} object(s) recovered`);
+  if (s.objectsQuarantined) parts.push(`${s.objectsQuarantined} unreadable object(s) quarantined`);
+  if (s.columnsAdded.length) parts.push(`${s.columnsAdded.length} column(s) added`);
+  if (s.stoppedEarly) parts.push('stopped early');
+  return parts.join(', ');
+}
+
+export const processCommand: Command = async (args, io) => {
+  const { values } = parseArgs({
+    args,
+    options: {
+      'data-dir': { type: 'string', default: 'data' },
+      bucket: { type: 'string' },
+      endpoint: { type: 'string' },
+      'raw-prefix': { type: 'string' },
+      sink: { type: 'string', default: 'duckdb' },
+      'batch-events': { type: 'string', default: '20000' },
+      json: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    io.stdout.write(HELP);
+    return 0;
+  }
+  const batchEvents = Number(values['batch-events']);
+  if (!Number.isSafeInteger(batchEvents) || batchEvents < 1) {
+    throw new UsageError(`--batch-events must be a whole number >= 1, got '${values['batch-events']}'`);
+  }
+  if (values.endpoint && !values.bucket) throw new UsageError('--endpoint needs --bucket');
+  const layout = localLayout(values['data-dir'], io.cwd);
+  let store: ObjectStore;
+  let prefixes: { rawPrefix: string; archivePrefix: string; quarantinePrefix: string; stagedPrefix: string };
+  if (values.bucket) {
+    const cloud = storageEnv.parse({ TELEMETRY_BUCKET: values.bucket });
+    prefixes = {
+      rawPrefix: values['raw-prefix'] ?? cloud.TELEMETRY_RAW_PREFIX,
+      archivePrefix: cloud.TELEMETRY_ARCHIVE_PREFIX,
+      quarantinePrefix: cloud.TELEMETRY_QUARANTINE_PREFIX,
+      stagedPrefix: cloud.TELEMETRY_STAGED_PREFIX,
+    };
+    const local = values.endpoint !== undefined && isLoopback(values.endpoint) && !io.env.AWS_ACCESS_KEY_ID;
+    const { S3Client } = await import('@aws-sdk/client-s3');
+    const client = new S3Client({
+      region: io.env.AWS_REGION ?? LOCAL_REGION,
+      ...(values.endpoint ? { endpoint: values.endpoint, forcePathStyle: true } : {}),
+      ...(local ? { credentials: LOCAL_CREDENTIALS } : {}),
+    });
+    store = new S3ObjectStore({ bucket: values.bucket, client });
+  } else {
+    prefixes = { ...layout, rawPrefix: values['raw-prefix'] ?? layout.rawPrefix };
+    store = new FsObjectStore(layout.dataDir);
+  }
+  if (!/^([^/]+\/)*$/.test(prefixes.rawPrefix)) throw new UsageError('--raw-prefix must end with "/"');
+
+  let sink: TableSink;
+  if (values.sink === 'duckdb') sink = await DuckDbSink.open(layout.warehouse);
+  else if (values.sink === 'databricks') {
+    const { createDatabricksSink } = await import('../adapters/databricks/createDatabricksSink.js');
+    sink = await createDatabricksSink({ store, stagedPrefix: prefixes.stagedPrefix, env: io.env });
+  } else throw new UsageError(`unknown sink '${values.sink}' (expected duckdb or databricks)`);
+
+  let summary: ProcessSummary;
+  try {
+    summary = await processPending(
+      { store, sink },
+      { ...prefixes, maxEventsPerBatch: batchEvents, shouldStop: () => io.signal?.aborted === true },
+    );
+  } finally {
+    await sink.close();
+  }
+  const target = values.sink === 'duckdb' ? `${layout.warehouse} :: ${TABLE_NAME}` : 'databricks';
+  const source = store.describe(prefixes.rawPrefix);
+  if (values.json) io.stdout.write(`${JSON.stringify({ source, target, ...summary }, null, 2)}\n`);
+  else io.stdout.write(`telemetry process: ${source} -> ${target}\n  ${formatProcessSummary(summary)}\n`);
+  return reconciles(summary) ? 0 : 1;
 };

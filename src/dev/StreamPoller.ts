@@ -8,14 +8,11 @@ import {
 } from '@aws-sdk/client-dynamodb-streams';
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { errorMessage } from '../core/errors.js';
-import { padSequence } from '../core/model/RawRecord.js';
 import { toLambdaRecord } from './lambdaStreamEvent.js';
 import { MemoryShardCheckpoint, type ShardCheckpoint, type ShardPosition } from './ShardCheckpoint.js';
 
 /** The function the poller invokes: the capture Lambda's handler. */
-export type StreamFunction = (
-  event: DynamoDBStreamEvent,
-) => Promise<DynamoDBBatchResponse | undefined | void>;
+export type StreamFunction = (event: DynamoDBStreamEvent) => Promise<unknown>;
 
 /** What Lambda sends to an on-failure destination when it gives up on a batch. */
 export interface OnFailureRecord {
@@ -265,16 +262,16 @@ export class StreamPoller extends EventEmitter<PollerEvents> {
   }
 
   /** Index of the first record to retry, or -1 when the whole batch succeeded. */
-  #firstFailure(
-    records: readonly DynamoDBRecord[],
-    response: DynamoDBBatchResponse | undefined | void,
-  ): number {
-    if (!this.#options.reportBatchItemFailures || !response) return -1;
-    const failures = response.batchItemFailures ?? [];
+  #firstFailure(records: readonly DynamoDBRecord[], response: unknown): number {
+    if (!this.#options.reportBatchItemFailures || typeof response !== 'object' || response === null)
+      return -1;
+    const failures = (response as Partial<DynamoDBBatchResponse>).batchItemFailures ?? [];
+    if (!Array.isArray(failures)) return 0; // a malformed response counts as a failed batch, as in Lambda
     if (failures.length === 0) return -1;
     let lowest = Number.POSITIVE_INFINITY;
     for (const f of failures) {
-      const index = f.itemIdentifier ? records.findIndex((r) => seq(r) === f.itemIdentifier) : -1;
+      const id: unknown = (f as { itemIdentifier?: unknown } | null)?.itemIdentifier;
+      const index = typeof id === 'string' && id !== '' ? records.findIndex((r) => seq(r) === id) : -1;
       if (index < 0) return 0; // an empty or unknown identifier fails the whole batch, as in Lambda
       lowest = Math.min(lowest, index);
     }
@@ -355,11 +352,4 @@ export class StreamPoller extends EventEmitter<PollerEvents> {
     this.emit('failure', record);
     await o.onFailure?.(record);
   }
-}
-
-/** Sorts sequence numbers numerically (they are decimal strings of varying length). */
-export function compareSequence(a: string, b: string): number {
-  const pa = padSequence(a);
-  const pb = padSequence(b);
-  return pa < pb ? -1 : pa > pb ? 1 : 0;
 }

@@ -1,0 +1,150 @@
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { DuckDbSink } from '../adapters/duckdb/DuckDbSink.js';
+import { makeCaptureHandler } from '../capture/makeCaptureHandler.js';
+import { storageEnv } from '../config/storageConfig.js';
+import { errorMessage } from '../core/errors.js';
+import type { ProcessSummary } from '../process/ProcessSummary.js';
+import { processPending } from '../process/processPending.js';
+import { FileShardCheckpoint } from './ShardCheckpoint.js';
+import { StreamPoller } from './StreamPoller.js';
+import { startLocalAws } from './startLocalAws.js';
+
+export interface DevStackOptions {
+  /** Everything lives here: dev/ (DynamoDB Local database, S3 objects, stream checkpoint) and the DuckDB file. */
+  readonly dataDir: string;
+  readonly warehouse: string;
+  readonly processEveryMs: number;
+  readonly batchSize: number;
+  readonly batchingWindowMs: number;
+  readonly log: (line: string) => void;
+  readonly onProcessed?: (summary: ProcessSummary) => void;
+  /** Called once everything is up, with what a client needs to reach it. */
+  readonly onReady?: (info: DevEndpoints) => void;
+  readonly signal: AbortSignal;
+}
+
+/** Written to DATA/dev/endpoints.json while `telemetry dev` runs, so `telemetry dev put` finds the table. */
+export interface DevEndpoints {
+  readonly dynamodb: string;
+  readonly s3: string;
+  readonly table: string;
+  readonly bucket: string;
+  readonly streamArn: string;
+  readonly pid: number;
+}
+
+export function endpointsFile(dataDir: string): string {
+  return join(dataDir, 'dev', 'endpoints.json');
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
+
+/**
+ * `telemetry dev`: DynamoDB Local + S3 server, the capture handler behind an emulated event source mapping, and
+ * the process stage on an interval loading DATA/warehouse.duckdb. Returns after the signal aborts and everything
+ * has stopped (the in-flight batch and process run finish first).
+ */
+export async function runDevStack(options: DevStackOptions): Promise<void> {
+  const { log } = options;
+  // Stops everything when the user aborts, and the process loop when the poller fails.
+  const stopping = new AbortController();
+  const signal = stopping.signal;
+  const onAbort = () => stopping.abort();
+  options.signal.addEventListener('abort', onAbort, { once: true });
+  if (options.signal.aborted) stopping.abort();
+  const devDir = join(options.dataDir, 'dev');
+  const cloud = storageEnv.parse({ TELEMETRY_BUCKET: 'dev' });
+  const prefixes = {
+    rawPrefix: cloud.TELEMETRY_RAW_PREFIX,
+    archivePrefix: cloud.TELEMETRY_ARCHIVE_PREFIX,
+    quarantinePrefix: cloud.TELEMETRY_QUARANTINE_PREFIX,
+  };
+  const aws = await startLocalAws({ directory: devDir });
+  const info: DevEndpoints = {
+    dynamodb: aws.dynamoDb.endpoint,
+    s3: aws.s3.endpoint,
+    table: aws.table,
+    bucket: aws.bucket,
+    streamArn: aws.streamArn,
+    pid: process.pid,
+  };
+  try {
+    await mkdir(devDir, { recursive: true });
+    await writeFile(endpointsFile(options.dataDir), `${JSON.stringify(info, null, 2)}\n`);
+    log(`DynamoDB Local  ${info.dynamodb}  table ${info.table} (stream NEW_AND_OLD_IMAGES)`);
+    log(`S3 server       ${info.s3}  bucket ${info.bucket} (raw objects under ${prefixes.rawPrefix})`);
+    log(
+      `stream poller   batch size ${options.batchSize}, batching window ${options.batchingWindowMs} ms -> capture handler`,
+    );
+    log(`process         every ${options.processEveryMs} ms -> ${options.warehouse}`);
+    options.onReady?.(info);
+
+    const store = aws.store();
+    const capture = makeCaptureHandler({
+      store,
+      rawPrefix: prefixes.rawPrefix,
+      logger: new Logger({ serviceName: 'telemetry-capture', logLevel: 'ERROR' }),
+    });
+    let captured = 0;
+    const poller = new StreamPoller(aws.streams, capture, {
+      streamArn: aws.streamArn,
+      batchSize: options.batchSize,
+      maximumBatchingWindowMs: options.batchingWindowMs,
+      checkpoint: new FileShardCheckpoint(join(devDir, 'stream-checkpoint.json')),
+      onFailure: async (record) => {
+        const b = record.DDBStreamBatchInfo;
+        const key = `failed/capture/${b.shardId}/${b.startSequenceNumber}-${b.endSequenceNumber}.json`;
+        await store.put(key, Buffer.from(JSON.stringify(record, null, 2)));
+        log(`capture gave up on ${b.batchSize} record(s): on-failure record ${store.describe(key)}`);
+      },
+    });
+    poller.on('delivered', (d) => {
+      captured += d.records - d.failed;
+      log(`captured ${d.records} stream record(s) from ${d.shardId}`);
+    });
+    poller.on('retry', (r) => log(`capture retry ${r.attempt} (${r.records} record(s)): ${r.error}`));
+
+    const processLoop = async (): Promise<void> => {
+      let seen = -1;
+      while (!signal.aborted) {
+        if (captured !== seen) {
+          seen = captured;
+          try {
+            const sink = await DuckDbSink.open(options.warehouse);
+            try {
+              const summary = await processPending({ store, sink }, prefixes);
+              if (summary.objects + summary.objectsRecovered + summary.objectsQuarantined > 0) {
+                options.onProcessed?.(summary);
+              }
+            } finally {
+              await sink.close();
+            }
+          } catch (error) {
+            seen = -1; // try again next round
+            log(`process failed (retrying in ${options.processEveryMs} ms): ${errorMessage(error)}`);
+          }
+        }
+        await sleep(options.processEveryMs, signal);
+      }
+    };
+    const polling = poller.run(signal).finally(() => stopping.abort());
+    await Promise.all([polling, processLoop()]);
+  } finally {
+    options.signal.removeEventListener('abort', onAbort);
+    await rm(endpointsFile(options.dataDir), { force: true });
+    await aws.stop();
+  }
+}
