@@ -19,8 +19,8 @@ export const stagedManifest = z.object({
   files: z.array(z.string()),
   /** Parquet files with rows, relative to the batch folder. */
   parts: z.array(z.string()),
-  /** Parquet file with REMOVE records (event_id, sequence_number), relative to the batch folder; absent if none. */
-  deletes: z.string().optional(),
+  /** Parquet file with REMOVE records (event_id, sequence_number), relative to the batch folder (may be empty). */
+  deletes: z.string(),
 });
 export type StagedManifest = z.infer<typeof stagedManifest> & {
   readonly columns: { name: string; type: (typeof COLUMN_TYPES)[number] }[];

@@ -46,14 +46,12 @@ export async function stageBatch(
     });
     parts.push(name);
   }
-  let deletes: string | undefined;
-  if (batch.deletes.length > 0) {
-    deletes = 'deletes-00000.parquet';
-    const rows = batch.deletes.map((d) => ({ event_id: d.eventId, sequence_number: d.sequenceNumber }));
-    await store.put(folder + deletes, encodeParquet(rows, DELETE_COLUMNS), {
-      contentType: 'application/vnd.apache.parquet',
-    });
-  }
+  // Always written (possibly empty): the load job reads every batch's deletes with one glob.
+  const deletes = 'deletes-00000.parquet';
+  const deleteRows = batch.deletes.map((d) => ({ event_id: d.eventId, sequence_number: d.sequenceNumber }));
+  await store.put(folder + deletes, encodeParquet(deleteRows, DELETE_COLUMNS), {
+    contentType: 'application/vnd.apache.parquet',
+  });
   const manifest: StagedManifest = {
     version: 1,
     batchId: batch.batchId,
@@ -64,7 +62,7 @@ export async function stageBatch(
     newColumns: batch.newColumns.map((c) => ({ name: c.name, type: c.type })),
     files: [...batch.files],
     parts,
-    ...(deletes ? { deletes } : {}),
+    deletes,
   };
   const manifestKey = folder + MANIFEST_NAME;
   await store.put(manifestKey, Buffer.from(JSON.stringify(manifest, null, 2)), {

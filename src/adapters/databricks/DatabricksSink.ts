@@ -157,7 +157,7 @@ export class DatabricksSink implements TableSink {
       {
         batchId: batch.batchId,
         rowsGlob: locate(`${staged.folder}part-*.parquet`),
-        ...(staged.manifest.deletes ? { deletesGlob: locate(staged.folder + staged.manifest.deletes) } : {}),
+        ...(batch.deletes.length > 0 ? { deletesGlob: locate(staged.folder + staged.manifest.deletes) } : {}),
         columns: batch.columns,
         files: batch.files,
       },
