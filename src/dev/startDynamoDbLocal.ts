@@ -45,6 +45,13 @@ public class ${LAUNCHER_CLASS} {
       ((ServerConnector) c).setPort(0);
     }
     proxy.start();
+    // Exit when the parent goes away (its end of stdin closes), so a killed CLI or test never leaves us behind.
+    Thread watchdog = new Thread(() -> {
+      try { while (System.in.read() >= 0) { } } catch (Exception e) { }
+      System.exit(0);
+    });
+    watchdog.setDaemon(true);
+    watchdog.start();
     for (Connector c : server.getConnectors()) {
       System.out.println("DYNAMODB_LOCAL_LISTENING " + ((ServerConnector) c).getLocalPort());
     }
@@ -130,7 +137,7 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
     LAUNCHER_CLASS,
     ...serverArgs,
   ];
-  const child = spawn(java, args, { cwd: home, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(java, args, { cwd: home, stdio: ['pipe', 'pipe', 'pipe'] });
   let port: number;
   try {
     port = Number((await waitForLine(child, /^DYNAMODB_LOCAL_LISTENING (\d+)$/, 'DynamoDB Local'))[1]);

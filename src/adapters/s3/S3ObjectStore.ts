@@ -22,6 +22,8 @@ export interface S3ObjectStoreOptions {
   readonly maxAttempts?: number;
   /** A ready client (tests, shared clients); endpoint/region/maxAttempts are then ignored. */
   readonly client?: S3Client;
+  /** Keys per listing page (S3's default and maximum: 1000). */
+  readonly pageSize?: number;
 }
 
 function isNotFound(error: unknown): boolean {
@@ -57,9 +59,11 @@ export function createS3Client(options: Omit<S3ObjectStoreOptions, 'bucket' | 'c
 export class S3ObjectStore implements ObjectStore {
   readonly bucket: string;
   readonly client: S3Client;
+  readonly #pageSize: number | undefined;
 
   constructor(options: S3ObjectStoreOptions) {
     this.bucket = options.bucket;
+    this.#pageSize = options.pageSize;
     this.client = options.client ?? createS3Client(options);
   }
 
@@ -120,7 +124,12 @@ export class S3ObjectStore implements ObjectStore {
       let page: ListObjectsV2CommandOutput;
       try {
         page = await this.client.send(
-          new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ContinuationToken: token }),
+          new ListObjectsV2Command({
+            Bucket: this.bucket,
+            Prefix: prefix,
+            ContinuationToken: token,
+            ...(this.#pageSize ? { MaxKeys: this.#pageSize } : {}),
+          }),
         );
       } catch (error) {
         throw transient('list', prefix, error);
