@@ -1,7 +1,102 @@
-import type { Command } from './CliIO.js';
+import { parseArgs } from 'node:util';
+import { DatabricksHttp } from '../adapters/databricks/DatabricksHttp.js';
+import { DatabricksJobs } from '../adapters/databricks/DatabricksJobs.js';
+import { resolveCredentials } from '../adapters/databricks/databricksCredentials.js';
+import { StatementClient } from '../adapters/databricks/StatementClient.js';
+import { databricksEnv } from '../config/databricksConfig.js';
+import { parseEnv } from '../config/parseEnv.js';
+import { DEFAULT_SQL_FILE_PATH, deployPlan } from '../load/deployPlan.js';
+import type { JobTrigger } from '../load/jobSettings.js';
+import { type CliIO, type Command, UsageError } from './CliIO.js';
 
-/** Placeholder: implemented with the Databricks sink (issue 4). */
-export const deployCommand: Command = async (_args, io) => {
-  io.stderr.write('telemetry deploy: not implemented yet\n');
-  return 1;
+const HELP = `Usage: telemetry deploy databricks [--dry-run] [--trigger schedule|file-arrival|none]
+                                  [--staged-url s3://BUCKET/staged/] [--sql-path /Workspace/...]
+
+Creates or updates, idempotently: the schema and Delta table (${'`'}TELEMETRY_TABLE${'`'}), the load ledger and tombstone
+tables, the load job's SQL file in the workspace, and the job (${'`'}TELEMETRY_DATABRICKS_JOB_NAME${'`'}, found by name).
+
+  --dry-run        print what would be created; contacts nothing, needs no credentials
+  --trigger        how the job starts besides the S3 trigger Lambda: a 5-minute schedule (default),
+                   a file-arrival trigger on the staged folder, or none
+  --staged-url     where staged batches are (default: s3://$TELEMETRY_BUCKET/$TELEMETRY_STAGED_PREFIX)
+  --sql-path       workspace path of the job's SQL file (default ${DEFAULT_SQL_FILE_PATH})
+
+Environment: TELEMETRY_DATABRICKS_HOST, TELEMETRY_DATABRICKS_WAREHOUSE_ID, and credentials
+(DATABRICKS_CLIENT_ID + DATABRICKS_CLIENT_SECRET, or DATABRICKS_TOKEN, or TELEMETRY_DATABRICKS_SECRET_ARN).
+See docs/databricks.md.
+`;
+
+function stagedUrlFrom(io: CliIO, given: string | undefined): string {
+  if (given) {
+    if (!/^(s3|s3a|abfss|gs):\/\/[^/]+\//.test(given))
+      throw new UsageError(`--staged-url must look like s3://bucket/prefix/`);
+    return given.endsWith('/') ? given : `${given}/`;
+  }
+  const bucket = io.env.TELEMETRY_BUCKET?.trim();
+  if (!bucket)
+    throw new UsageError('set TELEMETRY_BUCKET (and TELEMETRY_STAGED_PREFIX) or pass --staged-url');
+  return `s3://${bucket}/${io.env.TELEMETRY_STAGED_PREFIX?.trim() || 'staged/'}`;
+}
+
+/** `telemetry deploy databricks`: the schema, table and `telemetry-load` job, created or updated by name. */
+export const deployCommand: Command = async (args, io) => {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      'dry-run': { type: 'boolean', default: false },
+      trigger: { type: 'string', default: 'schedule' },
+      'staged-url': { type: 'string' },
+      'sql-path': { type: 'string', default: DEFAULT_SQL_FILE_PATH },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) {
+    io.stdout.write(HELP);
+    return 0;
+  }
+  if (positionals[0] !== 'databricks' || positionals.length !== 1) {
+    throw new UsageError("expected 'telemetry deploy databricks'");
+  }
+  const trigger = values.trigger as JobTrigger;
+  if (!['schedule', 'file-arrival', 'none'].includes(trigger)) {
+    throw new UsageError(`--trigger must be schedule, file-arrival or none (got '${values.trigger}')`);
+  }
+  const config = parseEnv(databricksEnv, io.env, 'databricks');
+  const sqlPath = values['sql-path'];
+  if (!sqlPath.startsWith('/')) throw new UsageError('--sql-path must be an absolute workspace path');
+  const plan = deployPlan({
+    table: config.TELEMETRY_TABLE,
+    warehouseId: config.TELEMETRY_DATABRICKS_WAREHOUSE_ID,
+    jobName: config.TELEMETRY_DATABRICKS_JOB_NAME,
+    stagedUrl: stagedUrlFrom(io, values['staged-url']),
+    sqlFilePath: sqlPath,
+    trigger,
+  });
+  const out = (s: string) => io.stdout.write(s);
+
+  if (values['dry-run']) {
+    out(`Dry run: nothing is contacted. Against ${config.TELEMETRY_DATABRICKS_HOST} this would:\n\n`);
+    out(`1. run on warehouse ${config.TELEMETRY_DATABRICKS_WAREHOUSE_ID} (all idempotent):\n`);
+    for (const s of plan.statements) out(`${s.sql.replace(/^/gm, '     ')};\n`);
+    out(`\n2. write the workspace file ${plan.sqlFile.path} (${plan.sqlFile.content.length} characters):\n`);
+    out(`${plan.sqlFile.content.replace(/^/gm, '     ')}\n`);
+    out(
+      `3. create the job '${config.TELEMETRY_DATABRICKS_JOB_NAME}', or reset it if a job with that name exists:\n`,
+    );
+    out(`${JSON.stringify(plan.jobSettings, null, 2).replace(/^/gm, '     ')}\n`);
+    return 0;
+  }
+
+  const credentials = await resolveCredentials(io.env);
+  const http = new DatabricksHttp({ host: config.TELEMETRY_DATABRICKS_HOST, credentials });
+  const sql = new StatementClient(http, { warehouseId: config.TELEMETRY_DATABRICKS_WAREHOUSE_ID });
+  for (const s of plan.statements) await sql.execute(s, io.signal);
+  out(`schema and tables ready: ${config.TELEMETRY_TABLE} (+ load ledger, tombstones)\n`);
+  const jobs = new DatabricksJobs(http);
+  await jobs.putWorkspaceFile(plan.sqlFile.path, plan.sqlFile.content);
+  out(`wrote ${plan.sqlFile.path}\n`);
+  const { jobId, action } = await jobs.deploy(plan.jobSettings);
+  out(`${action} job '${config.TELEMETRY_DATABRICKS_JOB_NAME}' (job_id ${jobId}, trigger: ${trigger})\n`);
+  return 0;
 };

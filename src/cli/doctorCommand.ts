@@ -1,7 +1,47 @@
-import type { Command } from './CliIO.js';
+import { parseArgs } from 'node:util';
+import { checkWorkspace } from '../adapters/databricks/checkWorkspace.js';
+import { resolveCredentials } from '../adapters/databricks/databricksCredentials.js';
+import { databricksEnv } from '../config/databricksConfig.js';
+import { parseEnv } from '../config/parseEnv.js';
+import { parseTableName } from '../load/databricksSql.js';
+import { type Command, UsageError } from './CliIO.js';
 
-/** Placeholder: implemented with the Databricks sink (issue 4). */
-export const doctorCommand: Command = async (_args, io) => {
-  io.stderr.write('telemetry doctor: not implemented yet\n');
-  return 1;
+const HELP = `Usage: telemetry doctor databricks
+
+Checks a real workspace and says what is wrong in plain words: host reachable, credentials accepted,
+SQL warehouse present and running, SQL runs, catalog/schema visible, table exists, load job deployed.
+Read-only. Exit code 0 when nothing failed (warnings allowed), 1 otherwise. See docs/databricks.md.
+`;
+
+const MARK = { ok: 'ok  ', warn: 'warn', fail: 'FAIL' } as const;
+
+/** `telemetry doctor databricks`. */
+export const doctorCommand: Command = async (args, io) => {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { help: { type: 'boolean', short: 'h', default: false } },
+  });
+  if (values.help) {
+    io.stdout.write(HELP);
+    return 0;
+  }
+  if (positionals[0] !== 'databricks' || positionals.length !== 1) {
+    throw new UsageError("expected 'telemetry doctor databricks'");
+  }
+  const config = parseEnv(databricksEnv, io.env, 'databricks');
+  const checks = await checkWorkspace({
+    host: config.TELEMETRY_DATABRICKS_HOST.replace(/\/+$/, ''),
+    warehouseId: config.TELEMETRY_DATABRICKS_WAREHOUSE_ID,
+    target: parseTableName(config.TELEMETRY_TABLE),
+    jobName: config.TELEMETRY_DATABRICKS_JOB_NAME,
+    credentials: () => resolveCredentials(io.env),
+  });
+  for (const c of checks) {
+    io.stdout.write(`${MARK[c.status]}  ${c.name}: ${c.detail}\n`);
+    if (c.fix && c.status !== 'ok') io.stdout.write(`      fix: ${c.fix}\n`);
+  }
+  const failed = checks.filter((c) => c.status === 'fail').length;
+  io.stdout.write(failed === 0 ? '\nThe workspace is ready.\n' : `\n${failed} check(s) failed.\n`);
+  return failed === 0 ? 0 : 1;
 };

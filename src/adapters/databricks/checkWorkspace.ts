@@ -1,0 +1,194 @@
+import { errorMessage } from '../../core/errors.js';
+import type { TableName } from '../../load/databricksSql.js';
+import { DatabricksError } from './DatabricksError.js';
+import { DatabricksHttp } from './DatabricksHttp.js';
+import { DatabricksJobs } from './DatabricksJobs.js';
+import type { DatabricksCredentials } from './databricksCredentials.js';
+import { StatementClient } from './StatementClient.js';
+
+export interface Check {
+  readonly name: string;
+  readonly status: 'ok' | 'warn' | 'fail';
+  readonly detail: string;
+  /** What to do about it, in plain words. */
+  readonly fix?: string;
+}
+
+export interface WorkspaceToCheck {
+  readonly host: string;
+  readonly warehouseId: string;
+  readonly target: TableName;
+  readonly jobName: string;
+  readonly credentials: () => Promise<DatabricksCredentials>;
+  /** Injected in tests (no real waits). */
+  readonly sleep?: (ms: number) => Promise<void>;
+}
+
+/**
+ * The checks behind `telemetry doctor databricks`, in order, stopping at the first one later checks depend on:
+ * host reachable, credentials accepted, warehouse present and running, SQL runs, catalog/schema visible, table,
+ * load job deployed. Read-only: nothing is created.
+ *
+ * @example
+ * for (const c of await checkWorkspace({ host, warehouseId, target, jobName, credentials })) console.log(c);
+ */
+export async function checkWorkspace(w: WorkspaceToCheck): Promise<Check[]> {
+  const checks: Check[] = [];
+  const add = (c: Check) => {
+    checks.push(c);
+    return c.status !== 'fail';
+  };
+
+  try {
+    const res = await fetch(w.host, {
+      method: 'GET',
+      redirect: 'manual',
+      signal: AbortSignal.timeout(10_000),
+    });
+    add({ name: 'host reachable', status: 'ok', detail: `${w.host} answered (HTTP ${res.status})` });
+  } catch (error) {
+    const cause = (error as { cause?: { code?: string } }).cause?.code ?? errorMessage(error);
+    add({
+      name: 'host reachable',
+      status: 'fail',
+      detail: `cannot reach ${w.host} (${cause})`,
+      fix: 'check TELEMETRY_DATABRICKS_HOST (https://<workspace>.cloud.databricks.com), DNS, proxy and firewall',
+    });
+    return checks;
+  }
+
+  let credentials: DatabricksCredentials;
+  try {
+    credentials = await w.credentials();
+  } catch (error) {
+    add({ name: 'credentials', status: 'fail', detail: errorMessage(error) });
+    return checks;
+  }
+  const http = new DatabricksHttp({
+    host: w.host,
+    credentials,
+    maxAttempts: 3,
+    ...(w.sleep ? { sleep: w.sleep } : {}),
+  });
+  const kind = credentials.kind === 'pat' ? 'personal access token' : 'OAuth M2M service principal';
+  try {
+    const me = await http.request<{ userName?: string; displayName?: string }>(
+      'GET',
+      '/api/2.0/preview/scim/v2/Me',
+    );
+    add({
+      name: 'authentication',
+      status: 'ok',
+      detail: `signed in as ${me.userName ?? me.displayName ?? '?'} (${kind})`,
+    });
+  } catch (error) {
+    add({
+      name: 'authentication',
+      status: 'fail',
+      detail: `${kind} rejected: ${errorMessage(error)}`,
+      fix:
+        credentials.kind === 'pat'
+          ? 'create a new token (User settings > Developer > Access tokens) or switch to a service principal'
+          : 'check the client id/secret of the service principal (Settings > Identity and access > Service principals > Secrets)',
+    });
+    return checks;
+  }
+
+  try {
+    const wh = await http.request<{ state?: string; name?: string }>(
+      'GET',
+      `/api/2.0/sql/warehouses/${encodeURIComponent(w.warehouseId)}`,
+    );
+    const state = wh.state ?? 'UNKNOWN';
+    add(
+      state === 'RUNNING'
+        ? { name: 'SQL warehouse', status: 'ok', detail: `${wh.name ?? w.warehouseId} is RUNNING` }
+        : {
+            name: 'SQL warehouse',
+            status: 'warn',
+            detail: `${wh.name ?? w.warehouseId} is ${state}`,
+            fix: 'it starts on the first statement if auto-start is on (serverless: seconds; classic: minutes)',
+          },
+    );
+  } catch (error) {
+    add({
+      name: 'SQL warehouse',
+      status: 'fail',
+      detail: errorMessage(error),
+      fix:
+        error instanceof DatabricksError && error.details.status === 404
+          ? 'TELEMETRY_DATABRICKS_WAREHOUSE_ID is wrong: copy the id from SQL Warehouses > (warehouse) > Connection details'
+          : 'grant the principal CAN USE on the warehouse',
+    });
+    return checks;
+  }
+
+  const sql = new StatementClient(http, { warehouseId: w.warehouseId, deadlineMs: 5 * 60_000 });
+  const t = w.target;
+  try {
+    await sql.execute({ sql: 'SELECT 1 AS ok', parameters: [] });
+    add({ name: 'SQL runs', status: 'ok', detail: 'SELECT 1 succeeded on the warehouse' });
+    const schemas = await sql.execute({
+      sql: 'SELECT schema_name FROM system.information_schema.schemata WHERE catalog_name = :catalog AND schema_name = :schema',
+      parameters: [
+        { name: 'catalog', value: t.catalog },
+        { name: 'schema', value: t.schema },
+      ],
+    });
+    add(
+      schemas.rows.length > 0
+        ? { name: 'catalog and schema', status: 'ok', detail: `${t.catalog}.${t.schema} is visible` }
+        : {
+            name: 'catalog and schema',
+            status: 'warn',
+            detail: `${t.catalog}.${t.schema} is missing or not visible to this principal`,
+            fix: `'telemetry deploy databricks' creates it; it needs USE CATALOG + CREATE SCHEMA on ${t.catalog} (or an admin: GRANT USE SCHEMA, CREATE TABLE, MODIFY, SELECT ON SCHEMA ${t.catalog}.${t.schema} TO <principal>)`,
+          },
+    );
+    const tables = await sql.execute({
+      sql:
+        'SELECT table_name FROM system.information_schema.tables ' +
+        'WHERE table_catalog = :catalog AND table_schema = :schema AND table_name = :table',
+      parameters: [
+        { name: 'catalog', value: t.catalog },
+        { name: 'schema', value: t.schema },
+        { name: 'table', value: t.table },
+      ],
+    });
+    add(
+      tables.rows.length > 0
+        ? { name: 'table', status: 'ok', detail: `${t.catalog}.${t.schema}.${t.table} exists` }
+        : {
+            name: 'table',
+            status: 'warn',
+            detail: `${t.catalog}.${t.schema}.${t.table} does not exist yet`,
+            fix: "run 'telemetry deploy databricks' (or let the first direct load create it)",
+          },
+    );
+  } catch (error) {
+    add({
+      name: 'SQL runs',
+      status: 'fail',
+      detail: errorMessage(error),
+      fix: 'check the warehouse is a Pro or Serverless SQL warehouse and the principal may use the catalog',
+    });
+    return checks;
+  }
+
+  try {
+    const jobId = await new DatabricksJobs(http).findByName(w.jobName);
+    add(
+      jobId === undefined
+        ? {
+            name: 'load job',
+            status: 'warn',
+            detail: `no job named '${w.jobName}'`,
+            fix: "only needed in job mode: run 'telemetry deploy databricks'",
+          }
+        : { name: 'load job', status: 'ok', detail: `'${w.jobName}' is deployed (job_id ${jobId})` },
+    );
+  } catch (error) {
+    add({ name: 'load job', status: 'warn', detail: errorMessage(error) });
+  }
+  return checks;
+}

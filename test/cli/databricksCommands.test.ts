@@ -1,0 +1,124 @@
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { cli, tempDir } from '../support/cli.js';
+import { DatabricksFake } from '../support/databricksFake.js';
+
+const tmp = tempDir();
+afterAll(() => tmp.cleanup());
+let fake: DatabricksFake | undefined;
+afterEach(async () => {
+  await fake?.stop();
+  fake = undefined;
+});
+
+function envFor(f: DatabricksFake, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  return {
+    TELEMETRY_DATABRICKS_HOST: f.host,
+    TELEMETRY_DATABRICKS_WAREHOUSE_ID: f.warehouseId,
+    DATABRICKS_TOKEN: f.token,
+    TELEMETRY_BUCKET: 'telemetry-bucket',
+    ...extra,
+  };
+}
+
+describe('telemetry deploy databricks', () => {
+  it('--dry-run prints the plan and contacts nothing', async () => {
+    const r = await cli(['deploy', 'databricks', '--dry-run'], {
+      TELEMETRY_DATABRICKS_HOST: 'http://127.0.0.1:9',
+      TELEMETRY_DATABRICKS_WAREHOUSE_ID: 'wh-1',
+      TELEMETRY_BUCKET: 'telemetry-bucket',
+    });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('CREATE TABLE IF NOT EXISTS `main`.`telemetry`.`car_telemetry_flattened`');
+    expect(r.stdout).toContain('s3://telemetry-bucket/staged/batch_id=*/part-*.parquet');
+    expect(r.stdout).toContain('"max_concurrent_runs": 1');
+    expect(r.stdout).toContain('"quartz_cron_expression": "0 0/5 * * * ?"');
+  });
+
+  it('creates the table and the job, and updates the same job on the next deploy', async () => {
+    fake = await new DatabricksFake().start();
+    const first = await cli(['deploy', 'databricks'], envFor(fake));
+    expect(first.stderr).toBe('');
+    expect(first.stdout).toMatch(/created job 'telemetry-load' \(job_id \d+, trigger: schedule\)/);
+    const second = await cli(['deploy', 'databricks', '--trigger', 'file-arrival'], envFor(fake));
+    expect(second.stdout).toMatch(/updated job 'telemetry-load'/);
+    expect(fake.jobs.size).toBe(1);
+    const settings = [...fake.jobs.values()][0]?.settings as Record<string, unknown>;
+    expect(settings.trigger).toMatchObject({ file_arrival: { url: 's3://telemetry-bucket/staged/' } });
+    expect(settings.schedule).toBeUndefined();
+    expect(settings.queue).toEqual({ enabled: true });
+    expect([...fake.workspaceFiles.keys()]).toEqual([
+      '/Workspace/Shared/chargeminder-telemetry/telemetry-load.sql',
+    ]);
+    const tables = await fake.connection.runAndReadAll(
+      "SELECT table_name FROM information_schema.tables WHERE table_catalog = 'uc_main' ORDER BY 1",
+    );
+    expect(tables.getRows().map((r) => r[0])).toEqual([
+      '_telemetry_deleted_events',
+      '_telemetry_load_ledger',
+      'car_telemetry_flattened',
+    ]);
+  });
+
+  it('rejects wrong usage', async () => {
+    expect((await cli(['deploy', 'snowflake'], {})).code).toBe(2);
+    expect((await cli(['deploy', 'databricks', '--trigger', 'hourly'], {})).code).toBe(2);
+  });
+});
+
+describe('telemetry doctor databricks', () => {
+  it('says the workspace is ready when everything checks out', async () => {
+    fake = await new DatabricksFake().start();
+    await cli(['deploy', 'databricks'], envFor(fake));
+    const r = await cli(['doctor', 'databricks'], envFor(fake));
+    expect(r.stdout).toContain('ok    authentication: signed in as');
+    expect(r.stdout).toContain('The workspace is ready.');
+    expect(r.code).toBe(0);
+  });
+
+  it('names a rejected token and a stopped warehouse in plain words', async () => {
+    fake = await new DatabricksFake({ warehouseState: 'STOPPED' }).start();
+    const bad = await cli(['doctor', 'databricks'], envFor(fake, { DATABRICKS_TOKEN: 'dapi-wrong' }));
+    expect(bad.code).toBe(1);
+    expect(bad.stdout).toMatch(/FAIL {2}authentication: personal access token rejected/);
+    expect(bad.stdout).toContain('fix: create a new token');
+    expect(bad.stdout).not.toContain('dapi-wrong');
+    const stopped = await cli(['doctor', 'databricks'], envFor(fake));
+    expect(stopped.stdout).toMatch(/warn {2}SQL warehouse: .* is STOPPED/);
+    expect(stopped.stdout).toMatch(/warn {2}table: .* does not exist yet/);
+  });
+
+  it('reports an unreachable host', async () => {
+    const r = await cli(['doctor', 'databricks'], {
+      TELEMETRY_DATABRICKS_HOST: 'http://127.0.0.1:9',
+      TELEMETRY_DATABRICKS_WAREHOUSE_ID: 'wh',
+      DATABRICKS_TOKEN: 'x',
+    });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/FAIL {2}host reachable: cannot reach http:\/\/127\.0\.0\.1:9/);
+  });
+});
+
+describe('telemetry run --sink databricks (through the fake)', () => {
+  it('stages Parquet and loads it; a second run changes nothing', async () => {
+    fake = await new DatabricksFake().start();
+    const data = `${tmp.path}/dbx-run`;
+    const args = ['run', '--sink', 'databricks', '--events', '200', '--data-dir', data, '--json'];
+    const first = await cli(args, envFor(fake));
+    expect(first.stderr).toBe('');
+    expect(first.code).toBe(0);
+    const count = async () =>
+      Number(
+        (
+          await fake?.connection.runAndReadAll(
+            'SELECT count(*) FROM uc_main.telemetry.car_telemetry_flattened',
+          )
+        )?.getRows()[0]?.[0],
+      );
+    const rows = await count();
+    expect(rows).toBeGreaterThan(0);
+    const second = await cli(args, envFor(fake));
+    expect(second.code).toBe(0);
+    expect(await count()).toBe(rows);
+  });
+});
