@@ -23,7 +23,7 @@ export const CONFIG_OVERRIDES: Readonly<Record<string, readonly string[]>> = {
 };
 
 export interface LoadInfraConfigOptions {
-  /** JSON file; default `TELEMETRY_DEPLOY_CONFIG`, else the example. */
+  /** JSON file; default `TELEMETRY_DEPLOY_CONFIG` (when set and not empty), else the example. */
   readonly file?: string;
   readonly env?: NodeJS.ProcessEnv;
   /** Refuse the example file (what `npm run deploy` asks for). */
@@ -76,7 +76,7 @@ export function parseInfraConfig(raw: unknown, source: string): InfraConfig {
  */
 export function loadInfraConfig(options: LoadInfraConfigOptions = {}): InfraConfig {
   const env = options.env ?? process.env;
-  const file = options.file ?? env.TELEMETRY_DEPLOY_CONFIG ?? EXAMPLE_CONFIG_FILE;
+  const file = options.file ?? (env.TELEMETRY_DEPLOY_CONFIG?.trim() || EXAMPLE_CONFIG_FILE);
   let raw: unknown;
   try {
     raw = JSON.parse(readFileSync(file, 'utf8'));

@@ -3,8 +3,8 @@ import { Metric, type MetricOptions } from 'aws-cdk-lib/aws-cloudwatch';
 
 /**
  * The pipeline's own metrics, as the handlers emit them with Powertools (EMF):
- * `new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 'capture' | 'process' })` adds the
- * dimension `service`, which the alarms and the dashboard select on.
+ * `new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAMES[stage] })` adds the dimension
+ * `service`, which the alarms and the dashboard select on (Powertools' only default dimension).
  */
 export const METRICS_NAMESPACE = 'ChargeMinderTelemetry';
 
@@ -14,6 +14,12 @@ export const PIPELINE_METRICS = {
 } as const;
 
 export type PipelineService = keyof typeof PIPELINE_METRICS;
+
+/** The Powertools `serviceName` (and so the `service` dimension) of each stage's handler. */
+export const SERVICE_NAMES: Readonly<Record<PipelineService, string>> = {
+  capture: 'telemetry-capture',
+  process: 'telemetry-process',
+};
 export type PipelineMetricName<S extends PipelineService> = (typeof PIPELINE_METRICS)[S][number];
 
 /** One pipeline metric, dimensioned by `service` (the Powertools default dimension). */
@@ -25,7 +31,7 @@ export function pipelineMetric<S extends PipelineService>(
   return new Metric({
     namespace: METRICS_NAMESPACE,
     metricName,
-    dimensionsMap: { service },
+    dimensionsMap: { service: SERVICE_NAMES[service] },
     period: Duration.minutes(5),
     ...options,
   });

@@ -68,7 +68,7 @@ describe('alarms and dashboard', () => {
     expect(alarms.get('chargeminder-telemetry-process-lag')).toMatchObject({
       Namespace: METRICS_NAMESPACE,
       MetricName: 'OldestPendingAgeMs',
-      Dimensions: [{ Name: 'service', Value: 'process' }],
+      Dimensions: [{ Name: 'service', Value: 'telemetry-process' }],
       Statistic: 'Maximum',
       Threshold: 30 * 60_000,
       EvaluationPeriods: 2,
@@ -114,7 +114,7 @@ describe('alarms and dashboard', () => {
     for (const [service, names] of Object.entries(PIPELINE_METRICS)) {
       for (const name of names) {
         expect(body, `${service} ${name}`).toContain(
-          `"${METRICS_NAMESPACE}","${name}","service","${service}"`,
+          `"${METRICS_NAMESPACE}","${name}","service","telemetry-${service}"`,
         );
       }
     }
