@@ -143,7 +143,7 @@ describe('capture handler', () => {
       added[name] = value;
       return metrics;
     });
-    vi.spyOn(metrics, 'publishStoredMetrics').mockImplementation(() => undefined);
+    vi.spyOn(metrics, 'publishStoredMetrics').mockImplementation(() => metrics);
     const capture = makeCaptureHandler({
       store,
       rawPrefix: 'telemetry/',
