@@ -1,4 +1,6 @@
-import { Config } from '@databricks/sdk-experimental';
+// Only the SDK's config/auth module: the package index loads every API client (about 1.9 s vs 0.8 s here, which
+// matters on Lambda cold starts). The version is pinned exactly in package.json, so the deep path is stable.
+import { Config } from '@databricks/sdk-experimental/dist/config/Config.js';
 import { TransientError } from '../../core/errors.js';
 import { DatabricksError, explainStatus, isRetryableStatus } from './DatabricksError.js';
 import type { DatabricksCredentials } from './databricksCredentials.js';
