@@ -12,6 +12,7 @@ import { tableChecksum } from '../lib/tableChecksum.js';
 const args = childArgs(process.argv.slice(2));
 const dataDir = required(args, 'data-dir');
 const workers = Number(args.workers ?? '0');
+const maxEvents = args['max-events'] === undefined ? undefined : Number(args['max-events']);
 
 const store = new FsObjectStore(dataDir);
 const sink = await DuckDbSink.open(join(dataDir, 'warehouse.duckdb'));
@@ -21,9 +22,11 @@ const options = {
   archivePrefix: 'archive/telemetry/',
   quarantinePrefix: 'quarantine/telemetry/',
   ...(workers > 0 ? { workers } : {}),
+  ...(maxEvents !== undefined ? { maxEventsPerBatch: maxEvents } : {}),
 };
 const summary = await processPending({ store, sink }, options);
 const seconds = (performance.now() - started) / 1000;
+const cpu = process.cpuUsage();
 const rss = peakRssMb();
 const check = await tableChecksum(sink.connection, 'telemetry', 'car_telemetry_flattened');
 await sink.close();
@@ -34,5 +37,11 @@ report({
   checksum: check.checksum,
   columns: check.columns,
   peakRssMb: rss,
-  extra: { batches: summary.batches, inserted: summary.inserted, skipped: summary.skipped, workers },
+  extra: {
+    cpuSeconds: Math.round((cpu.user + cpu.system) / 1e4) / 100,
+    batches: summary.batches,
+    inserted: summary.inserted,
+    skipped: summary.skipped,
+    workers,
+  },
 });

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { cpus, release, totalmem } from 'node:os';
+import { cpus, loadavg, release, totalmem } from 'node:os';
 
 export interface MachineInfo {
   readonly cpu: string;
@@ -10,6 +10,8 @@ export interface MachineInfo {
   readonly node: string;
   readonly python: string;
   readonly duckdb: string;
+  /** 1-minute load average when the results were written: above the core count, other work shared the CPU. */
+  readonly loadAverage: number;
 }
 
 function tryRun(cmd: string, args: readonly string[]): string {
@@ -39,5 +41,6 @@ export function machineInfo(): MachineInfo {
     node: process.version,
     python: tryRun('python3', ['--version']).replace('Python ', ''),
     duckdb: `@duckdb/node-api ${packageVersion('@duckdb/node-api')}`,
+    loadAverage: Math.round((loadavg()[0] ?? 0) * 100) / 100,
   };
 }
