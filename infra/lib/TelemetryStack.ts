@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { Aws, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { Aws, CfnOutput, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, StreamViewType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
@@ -15,6 +15,7 @@ import type { Construct } from 'constructs';
 import { captureEnv } from '../../src/config/captureConfig.js';
 import { processEnv } from '../../src/config/processConfig.js';
 import { triggerEnv } from '../../src/config/triggerConfig.js';
+import { MANIFEST_NAME } from '../../src/load/StagedManifest.js';
 import { BucketAccess } from './bucketAccess.js';
 import { functionEnvironment } from './functionEnvironment.js';
 import type { InfraConfig } from './infraConfig.js';
@@ -30,9 +31,6 @@ export const HANDLER_ENTRIES = {
   trigger: 'src/load/triggerHandler.ts',
 } as const;
 export type HandlerName = keyof typeof HANDLER_ENTRIES;
-
-/** Staged batches announce themselves with this object; the trigger function starts the load job on it. */
-export const MANIFEST_SUFFIX = 'manifest.json';
 
 export interface TelemetryStackProps extends StackProps {
   readonly config: InfraConfig;
@@ -208,6 +206,30 @@ export class TelemetryStack extends Stack {
       alarms: this.alarms.alarms,
     });
     this.acknowledgeFindings();
+
+    // What the deployment guide's next steps need (`aws cloudformation describe-stacks` shows them too).
+    const outputs: Record<string, [string, string]> = {
+      DataBucket: [
+        this.storage.bucket.bucketName,
+        'Pipeline bucket (raw, archive, quarantine, staged prefixes)',
+      ],
+      StagedUrl: [
+        `s3://${this.storage.bucket.bucketName}/${b.stagedPrefix}`,
+        'For telemetry deploy databricks',
+      ],
+      FailedRecordsBucket: [
+        this.storage.failedRecords.bucketName,
+        'Failed stream batches and trigger events',
+      ],
+      AlarmTopic: [this.alarms.topic.topicArn, 'SNS topic every alarm notifies'],
+      DashboardName: [name('pipeline'), 'CloudWatch dashboard'],
+      CaptureFunction: [this.capture.fn.functionName, 'Log group /aws/lambda/<name>'],
+      ProcessFunction: [this.process.fn.functionName, 'Log group /aws/lambda/<name>'],
+    };
+    if (this.trigger)
+      outputs.TriggerFunction = [this.trigger.fn.functionName, 'Log group /aws/lambda/<name>'];
+    for (const [id, [value, description]] of Object.entries(outputs))
+      new CfnOutput(this, id, { value, description });
   }
 
   /** The stream to read: the imported table's (from config) or a new table's. */
@@ -238,7 +260,7 @@ export class TelemetryStack extends Stack {
     const statements = [
       new PolicyStatement({
         effect: Effect.ALLOW,
-        actions: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
+        actions: ['secretsmanager:GetSecretValue'],
         resources: [db.secretArn],
       }),
     ];
@@ -256,7 +278,7 @@ export class TelemetryStack extends Stack {
   }
 
   /**
-   * S3 ObjectCreated on `<staged>...manifest.json` invokes the trigger. Set on the bucket itself (no custom
+   * S3 ObjectCreated on `<staged>.../_manifest.json` (written last, after its Parquet parts) invokes the trigger. Set on the bucket itself (no custom
    * resource); the bucket waits for the invoke permission, and the permission names the bucket by its ARN
    * string, so there is no dependency cycle.
    */
@@ -278,7 +300,7 @@ export class TelemetryStack extends Stack {
             s3Key: {
               rules: [
                 { name: 'prefix', value: stagedPrefix },
-                { name: 'suffix', value: MANIFEST_SUFFIX },
+                { name: 'suffix', value: MANIFEST_NAME },
               ],
             },
           },

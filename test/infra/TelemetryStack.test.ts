@@ -291,7 +291,7 @@ describe('TelemetryStack (imported table, job load mode)', () => {
             S3Key: {
               Rules: [
                 { Name: 'prefix', Value: 'staged/' },
-                { Name: 'suffix', Value: 'manifest.json' },
+                { Name: 'suffix', Value: '_manifest.json' },
               ],
             },
           },
@@ -317,6 +317,22 @@ describe('TelemetryStack (imported table, job load mode)', () => {
       MaximumRetryAttempts: 2,
       DestinationConfig: { OnFailure: { Destination: Match.anyValue() } },
     });
+  });
+
+  test('outputs name what the deployment guide needs next', () => {
+    expect(Object.keys(template.toJSON().Outputs).sort()).toEqual([
+      'AlarmTopic',
+      'CaptureFunction',
+      'DashboardName',
+      'DataBucket',
+      'FailedRecordsBucket',
+      'ProcessFunction',
+      'StagedUrl',
+      'TriggerFunction',
+    ]);
+    expect(flat(template.toJSON().Outputs.StagedUrl.Value)).toMatch(
+      /^s3:\/\/<StorageData[0-9A-F]+>\/staged\/$/,
+    );
   });
 });
 
