@@ -63,9 +63,10 @@ export class StatementClient {
       {
         statement: statement.sql,
         warehouse_id: this.options.warehouseId,
+        // An omitted value means NULL (Statement Execution API); values always travel as strings.
         parameters: statement.parameters.map((p) => ({
           name: p.name,
-          value: p.value,
+          ...(p.value === null ? {} : { value: p.value }),
           ...(p.type ? { type: p.type } : {}),
         })),
         wait_timeout: `${wait}s`,
