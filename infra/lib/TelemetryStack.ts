@@ -150,7 +150,9 @@ export class TelemetryStack extends Stack {
       statements: [
         data.list(),
         data.objects(['s3:GetObject', 's3:DeleteObject'], [b.rawPrefix]),
-        data.objects(['s3:PutObject'], [b.archivePrefix, b.quarantinePrefix]),
+        // Archiving checks (HeadObject = GetObject) whether an earlier run already archived an object.
+        data.objects(['s3:GetObject', 's3:PutObject'], [b.archivePrefix]),
+        data.objects(['s3:PutObject'], [b.quarantinePrefix]),
         data.objects(['s3:GetObject', 's3:PutObject', 's3:DeleteObject'], [b.stagedPrefix]),
         ...secretRead,
       ],
@@ -184,7 +186,8 @@ export class TelemetryStack extends Stack {
         retryAttempts: config.trigger.retryAttempts,
         maxEventAge: Duration.hours(1),
         onFailure: { bind: () => failureDestination } satisfies IDestination,
-        statements: [data.objects(['s3:GetObject'], [b.stagedPrefix]), ...secretRead, ...failedRecordsWrite],
+        // The S3 event carries the manifest's key and ETag; the function reads no object.
+        statements: [...secretRead, ...failedRecordsWrite],
       });
       this.notifyOnManifest(this.trigger, data, b.stagedPrefix);
     }

@@ -201,7 +201,11 @@ describe('TelemetryStack (imported table, job load mode)', () => {
     });
 
     const process = grants(statementsOfFunction(template, 'chargeminder-telemetry-process'));
-    expect(process['s3:GetObject']).toEqual([dataObjects('staged/'), dataObjects('telemetry/')]);
+    expect(process['s3:GetObject']).toEqual([
+      dataObjects('archive/telemetry/'),
+      dataObjects('staged/'),
+      dataObjects('telemetry/'),
+    ]);
     expect(process['s3:DeleteObject']).toEqual([dataObjects('staged/'), dataObjects('telemetry/')]);
     expect(process['s3:PutObject']).toEqual([
       dataObjects('archive/telemetry/'),
@@ -212,7 +216,7 @@ describe('TelemetryStack (imported table, job load mode)', () => {
     expect(Object.keys(process).filter((a) => a.startsWith('dynamodb:'))).toEqual([]);
 
     const trigger = grants(statementsOfFunction(template, 'chargeminder-telemetry-trigger'));
-    expect(trigger['s3:GetObject']).toEqual([dataObjects('staged/')]);
+    expect(trigger['s3:GetObject']).toBeUndefined();
     expect(trigger['s3:PutObject']).toEqual([failed]);
     expect(trigger['secretsmanager:GetSecretValue']).toEqual([SECRET_ARN]);
   });
