@@ -8,7 +8,7 @@ import { expect, test } from 'vitest';
 
 const run = promisify(execFile);
 
-test('`cdk synth` (what `npm run synth` runs) builds the template from the example config and the real handlers', {
+test('`cdk synth` (what `npm run synth` runs) passes cdk-nag and CloudFormation validation and bundles the real handlers', {
   timeout: 240_000,
 }, async () => {
   // Prepare: a private output directory, so a developer's cdk.out is left alone.

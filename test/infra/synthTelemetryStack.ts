@@ -42,7 +42,7 @@ export function synthTelemetryStack(config: InfraConfig, options: { bundle?: boo
   try {
     const app = new App({
       outdir,
-      // CloudFormation schema validation (WASM, seconds per synth) runs once, in the cdk-nag test.
+      // CloudFormation schema validation (WASM, seconds per synth) runs once, in synthApp.test.ts.
       builtinCloudFormationValidation: false,
       context: options.bundle ? FEATURE_FLAGS : { ...FEATURE_FLAGS, 'aws:cdk:bundling-stacks': [] },
     });
@@ -60,13 +60,17 @@ export interface NagViolation {
 }
 
 /**
- * Runs cdk-nag's AwsSolutions pack (and CDK's CloudFormation schema validation) over a fresh app; returns the
- * unacknowledged error-level findings.
+ * Runs cdk-nag's AwsSolutions pack over a fresh app; returns the unacknowledged error-level findings. (CDK's
+ * CloudFormation schema validation, seconds of WASM per process, runs in synthApp.test.ts on the real synth.)
  */
 export function nagErrors(config: InfraConfig): NagViolation[] {
   const outdir = mkdtempSync(join(tmpdir(), 'telemetry-nag-'));
   try {
-    const app = new App({ outdir, context: { ...FEATURE_FLAGS, 'aws:cdk:bundling-stacks': [] } });
+    const app = new App({
+      outdir,
+      builtinCloudFormationValidation: false,
+      context: { ...FEATURE_FLAGS, 'aws:cdk:bundling-stacks': [] },
+    });
     new TelemetryStack(app, 'Telemetry', { config, entries: FIXTURE_ENTRIES });
     Validations.of(app).addPlugins(new cdkNag.AwsSolutionsChecks(app));
     try {
