@@ -120,7 +120,9 @@ try {
   rmSync(anchorDir, { recursive: true, force: true });
 
   let python: ChildResult | undefined;
-  if (!values['skip-python']) {
+  const machine = machineInfo();
+  if (machine.python === 'unavailable') log('python3 not found: the Python anchor is left out');
+  if (!values['skip-python'] && machine.python !== 'unavailable') {
     log('anchor: pure Python...');
     const out = join(workDir, 'python.ndjson');
     python = await runChild('python3', [join(here, 'anchors', 'seed_flatten.py'), rawDir, out]);
