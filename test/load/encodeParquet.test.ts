@@ -76,13 +76,13 @@ describe('encodeParquet', () => {
 
 describe('stageBatch', () => {
   it('writes parts and deletes before the manifest, under staged/batch_id=<id>/', async () => {
-    const store = new MemoryObjectStore();
     const puts: string[] = [];
-    const put = store.put.bind(store);
-    store.put = async (key, body, options) => {
-      puts.push(key);
-      await put(key, body, options);
-    };
+    const store = new (class extends MemoryObjectStore {
+      override async put(key: string, body: Uint8Array): Promise<void> {
+        puts.push(key);
+        await super.put(key, body);
+      }
+    })();
     const staged = await stageBatch(
       store,
       {
