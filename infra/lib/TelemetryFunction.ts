@@ -4,6 +4,7 @@ import { Architecture, type IDestination, Runtime } from 'aws-cdk-lib/aws-lambda
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { cfnText } from './cfnText.js';
 
 /** Lambdas never import DuckDB (a native addon for the local CLI); it must not reach a bundle. */
 export const BUNDLE_EXTERNALS = ['@duckdb/node-api'];
@@ -92,20 +93,6 @@ export class TelemetryFunction extends Construct {
   }
 }
 
-/** cdk-nag's flat rendering of a resource (`arn:<AWS::Partition>:s3:::<BucketLogicalId>/prefix/*`). */
-function flatten(node: unknown): string {
-  if (typeof node === 'string') return node.replace(/\$\{/g, '<').replace(/\}/g, '>');
-  if (typeof node === 'object' && node !== null) {
-    const o = node as Record<string, unknown>;
-    const join = o['Fn::Join'];
-    if (Array.isArray(join)) return (join[1] as unknown[]).map(flatten).join(String(join[0]));
-    const getAtt = o['Fn::GetAtt'];
-    if (Array.isArray(getAtt)) return `<${flatten(getAtt[0])}.${flatten(getAtt[1])}>`;
-    if ('Ref' in o) return `<${flatten(o.Ref)}>`;
-  }
-  return JSON.stringify(node);
-}
-
 /**
  * Every wildcard this project grants is a key pattern inside one named resource: objects under one prefix of
  * one bucket, or the streams of one table. cdk-nag's IAM5 flags each; acknowledge each with its reason.
@@ -115,7 +102,7 @@ function acknowledgeScopedWildcards(role: Role, statements: readonly PolicyState
   const seen = new Set<string>();
   for (const statement of statements) {
     for (const resource of statement.resources) {
-      const flat = flatten(stack.resolve(resource));
+      const flat = cfnText(stack.resolve(resource));
       if (!flat.includes('*') || seen.has(flat)) continue;
       seen.add(flat);
       const reason = flat.includes(':dynamodb:')

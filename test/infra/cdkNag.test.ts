@@ -1,12 +1,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { App, Validations } from 'aws-cdk-lib';
+import { Validations } from 'aws-cdk-lib';
 import cdkNag from 'cdk-nag';
 import { describe, expect, test } from 'vitest';
-import { FEATURE_FLAGS } from '../../infra/lib/featureFlags.js';
 import { TelemetryStack } from '../../infra/lib/TelemetryStack.js';
-import { FIXTURE_ENTRIES, nagErrors, testConfig } from './synthTelemetryStack.js';
+import { FIXTURE_ENTRIES, nagErrors, testApp, testConfig } from './synthTelemetryStack.js';
 
 describe('cdk-nag AwsSolutions', () => {
   test.each([
@@ -28,11 +27,7 @@ describe('cdk-nag AwsSolutions', () => {
   test('every acknowledged finding carries its reason', () => {
     const outdir = mkdtempSync(join(tmpdir(), 'telemetry-nag-reasons-'));
     try {
-      const app = new App({
-        outdir,
-        builtinCloudFormationValidation: false,
-        context: { ...FEATURE_FLAGS, 'aws:cdk:bundling-stacks': [] },
-      });
+      const app = testApp(outdir);
       const stack = new TelemetryStack(app, 'Telemetry', { config: testConfig(), entries: FIXTURE_ENTRIES });
       Validations.of(app).addPlugins(
         new cdkNag.AwsSolutionsChecks(app, { writeSuppressionsToCloudFormation: true }),

@@ -34,19 +34,22 @@ export interface Synthesized {
 }
 
 /**
- * Builds the stack with fixture handlers. Bundling is skipped unless `bundle` is set (the assertions read the
- * template, not the code); the temp output directory is removed before returning.
+ * An app for template assertions: bundling skipped (the assertions read the template, not the code) and CDK's
+ * CloudFormation schema validation off (seconds of WASM per process; it runs once, in synthApp.test.ts).
  */
-export function synthTelemetryStack(config: InfraConfig, options: { bundle?: boolean } = {}): Synthesized {
+export function testApp(outdir: string): App {
+  return new App({
+    outdir,
+    builtinCloudFormationValidation: false,
+    context: { ...FEATURE_FLAGS, 'aws:cdk:bundling-stacks': [] },
+  });
+}
+
+/** Builds the stack with fixture handlers; the temp output directory is removed before returning. */
+export function synthTelemetryStack(config: InfraConfig): Synthesized {
   const outdir = mkdtempSync(join(tmpdir(), 'telemetry-cdk-'));
   try {
-    const app = new App({
-      outdir,
-      // CloudFormation schema validation (WASM, seconds per synth) runs once, in synthApp.test.ts.
-      builtinCloudFormationValidation: false,
-      context: options.bundle ? FEATURE_FLAGS : { ...FEATURE_FLAGS, 'aws:cdk:bundling-stacks': [] },
-    });
-    const stack = new TelemetryStack(app, 'Telemetry', { config, entries: FIXTURE_ENTRIES });
+    const stack = new TelemetryStack(testApp(outdir), 'Telemetry', { config, entries: FIXTURE_ENTRIES });
     return { stack, template: Template.fromStack(stack) };
   } finally {
     rmSync(outdir, { recursive: true, force: true });
@@ -60,17 +63,12 @@ export interface NagViolation {
 }
 
 /**
- * Runs cdk-nag's AwsSolutions pack over a fresh app; returns the unacknowledged error-level findings. (CDK's
- * CloudFormation schema validation, seconds of WASM per process, runs in synthApp.test.ts on the real synth.)
+ * Runs cdk-nag's AwsSolutions pack over a fresh app; returns the unacknowledged error-level findings.
  */
 export function nagErrors(config: InfraConfig): NagViolation[] {
   const outdir = mkdtempSync(join(tmpdir(), 'telemetry-nag-'));
   try {
-    const app = new App({
-      outdir,
-      builtinCloudFormationValidation: false,
-      context: { ...FEATURE_FLAGS, 'aws:cdk:bundling-stacks': [] },
-    });
+    const app = testApp(outdir);
     new TelemetryStack(app, 'Telemetry', { config, entries: FIXTURE_ENTRIES });
     Validations.of(app).addPlugins(new cdkNag.AwsSolutionsChecks(app));
     try {

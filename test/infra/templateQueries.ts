@@ -1,4 +1,5 @@
 import type { Template } from 'aws-cdk-lib/assertions';
+import { cfnText } from '../../infra/lib/cfnText.js';
 
 export type CfnResource = {
   Type: string;
@@ -14,18 +15,7 @@ export interface PolicyStatementJson {
 }
 
 /** A CloudFormation value as one readable string: `arn:<AWS::Partition>:s3:::<Bucket>/telemetry/*`. */
-export function flat(node: unknown): string {
-  if (typeof node === 'string') return node;
-  if (typeof node === 'object' && node !== null) {
-    const o = node as Record<string, unknown>;
-    const join = o['Fn::Join'];
-    if (Array.isArray(join)) return (join[1] as unknown[]).map(flat).join(String(join[0]));
-    const getAtt = o['Fn::GetAtt'];
-    if (Array.isArray(getAtt)) return `<${flat(getAtt[0])}.${flat(getAtt[1])}>`;
-    if ('Ref' in o) return `<${flat(o.Ref)}>`;
-  }
-  return JSON.stringify(node);
-}
+export const flat = cfnText;
 
 export function asArray<T>(value: T | T[] | undefined): T[] {
   if (value === undefined) return [];
