@@ -43,10 +43,11 @@ export class TelemetryFunction extends Construct {
 
   constructor(scope: Construct, id: string, props: TelemetryFunctionProps) {
     super(scope, id);
+    // Named where Lambda users look for it; deleted with the stack, so a redeploy can create it again.
     this.logGroup = new LogGroup(this, 'Logs', {
       logGroupName: `/aws/lambda/${props.functionName}`,
       retention: props.logRetention,
-      removalPolicy: RemovalPolicy.RETAIN,
+      removalPolicy: RemovalPolicy.DESTROY,
     });
     const role = new Role(this, 'Role', {
       assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
