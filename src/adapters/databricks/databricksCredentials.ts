@@ -50,7 +50,7 @@ export const secretsManagerReader: SecretReader = async (secretArn) => {
 
 /**
  * Credentials from the secret named by `TELEMETRY_DATABRICKS_SECRET_ARN` (Lambda) or, for local use only, from
- * `DATABRICKS_CLIENT_ID`/`DATABRICKS_CLIENT_SECRET` or `DATABRICKS_TOKEN`. Never logged.
+ * `DATABRICKS_CLIENT_ID`/`DATABRICKS_CLIENT_SECRET` or `DATABRICKS_TOKEN` (refused inside Lambda). Never logged.
  */
 export async function resolveCredentials(
   env: NodeJS.ProcessEnv,
@@ -58,6 +58,11 @@ export async function resolveCredentials(
 ): Promise<DatabricksCredentials> {
   const arn = env.TELEMETRY_DATABRICKS_SECRET_ARN?.trim();
   if (arn) return credentialsFromSecret(await readSecret(arn));
+  if (env.AWS_LAMBDA_FUNCTION_NAME) {
+    throw new ConfigError(
+      'in Lambda, Databricks credentials come from Secrets Manager: set TELEMETRY_DATABRICKS_SECRET_ARN',
+    );
+  }
   const clientId = env.DATABRICKS_CLIENT_ID?.trim();
   const clientSecret = env.DATABRICKS_CLIENT_SECRET?.trim();
   if (clientId && clientSecret) return { kind: 'oauth-m2m', clientId, clientSecret };
