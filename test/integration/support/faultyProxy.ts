@@ -2,7 +2,7 @@ import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 /** What happens to the n-th request (1-based) passing through the proxy. */
-export type Fault = 'pass' | 'fail-503' | 'lose-response';
+export type Fault = 'pass' | 'fail-503' | 'lose-response' | 'cut-body';
 
 export interface FaultyProxy {
   readonly endpoint: string;
@@ -16,7 +16,8 @@ export interface FaultyProxy {
 /**
  * A loopback HTTP proxy in front of the S3 server that fails chosen requests: `fail-503` answers 503 SlowDown
  * without forwarding (nothing happened), `lose-response` forwards the request and then drops the connection
- * (it DID happen, the client just never hears so: the nasty case for at-least-once).
+ * (it DID happen, the client just never hears so: the nasty case for at-least-once), `cut-body` sends the
+ * headers and half the body, then drops the connection.
  */
 export async function startFaultyProxy(target: string, policy: FaultyProxy['policy']): Promise<FaultyProxy> {
   const upstream = new URL(target);
@@ -53,6 +54,17 @@ export async function startFaultyProxy(target: string, policy: FaultyProxy['poli
           stats.failed += 1;
           upstreamRes.resume();
           upstreamRes.on('end', () => res.socket?.destroy());
+          return;
+        }
+        if (fault === 'cut-body') {
+          stats.failed += 1;
+          const chunks: Buffer[] = [];
+          upstreamRes.on('data', (c: Buffer) => chunks.push(c));
+          upstreamRes.on('end', () => {
+            const body = Buffer.concat(chunks);
+            res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.headers);
+            res.write(body.subarray(0, Math.floor(body.length / 2)), () => res.socket?.destroy());
+          });
           return;
         }
         res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.headers);
