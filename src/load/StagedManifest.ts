@@ -1,7 +1,11 @@
 import { z } from 'zod';
 import { COLUMN_TYPES } from '../core/schema/ColumnType.js';
 
-const columnDef = z.object({ name: z.string().min(1), type: z.enum(COLUMN_TYPES as [string, ...string[]]) });
+/** A column as staged (name + logical type); also the shape of `<stagedPrefix>_columns.json`. */
+export const columnDef = z.object({
+  name: z.string().min(1),
+  type: z.enum(COLUMN_TYPES as [string, ...string[]]),
+});
 
 /**
  * The small JSON written last next to a staged batch's Parquet files: its presence means the batch is durably

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { ConfigError, TransientError } from '../../core/errors.js';
 import type { ColumnDef } from '../../core/schema/fixedColumns.js';
 import { logicalType, type TableName } from '../../load/databricksSql.js';
@@ -10,6 +11,7 @@ import {
   readColumnsSql,
   type SqlStatement,
 } from '../../load/loadSql.js';
+import { columnDef } from '../../load/StagedManifest.js';
 import { type StagedBatch, stageBatch } from '../../load/stageBatch.js';
 import type { ObjectStore } from '../../ports/ObjectStore.js';
 import type { LoadBatch, LoadResult, TableSink } from '../../ports/TableSink.js';
@@ -78,7 +80,12 @@ export class DatabricksSink implements TableSink {
   async #stagedColumns(): Promise<ColumnDef[]> {
     const key = this.options.stagedPrefix + STAGED_COLUMNS;
     if (!(await this.options.store.head(key))) return [];
-    return JSON.parse(Buffer.from(await this.options.store.get(key)).toString('utf8')) as ColumnDef[];
+    const parsed = z
+      .array(columnDef)
+      .safeParse(JSON.parse(Buffer.from(await this.options.store.get(key)).toString('utf8')));
+    if (!parsed.success)
+      throw new ConfigError(`${key} is not a list of {name, type} columns: remove or fix it`);
+    return parsed.data as ColumnDef[];
   }
 
   async readColumns(): Promise<ColumnDef[]> {
