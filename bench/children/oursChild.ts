@@ -11,7 +11,6 @@ import { tableChecksum } from '../lib/tableChecksum.js';
 
 const args = childArgs(process.argv.slice(2));
 const dataDir = required(args, 'data-dir');
-const workers = Number(args.workers ?? '0');
 const maxEvents = args['max-events'] === undefined ? undefined : Number(args['max-events']);
 
 const store = new FsObjectStore(dataDir);
@@ -21,7 +20,6 @@ const options = {
   rawPrefix: 'raw/telemetry/',
   archivePrefix: 'archive/telemetry/',
   quarantinePrefix: 'quarantine/telemetry/',
-  ...(workers > 0 ? { workers } : {}),
   ...(maxEvents !== undefined ? { maxEventsPerBatch: maxEvents } : {}),
 };
 const summary = await processPending({ store, sink }, options);
@@ -42,6 +40,5 @@ report({
     batches: summary.batches,
     inserted: summary.inserted,
     skipped: summary.skipped,
-    workers,
   },
 });
