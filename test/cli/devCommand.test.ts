@@ -1,0 +1,87 @@
+import { existsSync } from 'node:fs';
+import { PassThrough } from 'node:stream';
+import { afterEach, describe, expect, it } from 'vitest';
+import { runCli } from '../../src/cli/main.js';
+import { cli, tableContent, tempDir } from '../support/cli.js';
+
+/** Runs `telemetry dev` in-process; `waitFor` resolves when its output matches (no sleeps). */
+function startDev(dataDir: string) {
+  const controller = new AbortController();
+  const stdout = new PassThrough();
+  let out = '';
+  const waiters: { test: (s: string) => boolean; resolve: () => void }[] = [];
+  stdout.on('data', (d) => {
+    out += d;
+    for (const w of [...waiters]) {
+      if (w.test(out)) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve();
+      }
+    }
+  });
+  const exit = runCli(['dev', '--data-dir', dataDir, '--process-every', '0.2', '--batching-window', '0.1'], {
+    stdout,
+    stderr: stdout,
+    env: {},
+    cwd: process.cwd(),
+    signal: controller.signal,
+  });
+  const waitFor = (test: (s: string) => boolean) =>
+    new Promise<void>((resolve) => {
+      if (test(out)) resolve();
+      else waiters.push({ test, resolve });
+    });
+  return { exit, waitFor, output: () => out, stop: () => controller.abort() };
+}
+
+/** Sum of "processed: N records" lines. */
+function processedRecords(out: string): number {
+  return [...out.matchAll(/processed: (\d+) records/g)].reduce((n, m) => n + Number(m[1]), 0);
+}
+
+describe('telemetry dev', () => {
+  const dirs: { cleanup: () => void }[] = [];
+  afterEach(() => {
+    for (const d of dirs.splice(0)) d.cleanup();
+  });
+
+  it('starts a local AWS; `dev put` items arrive in the local table; Ctrl-C stops everything', async () => {
+    const data = tempDir();
+    dirs.push(data);
+    const dev = startDev(data.path);
+    try {
+      await dev.waitFor((s) => s.includes('ready:'));
+      expect(dev.output()).toMatch(
+        /DynamoDB Local {2}http:\/\/127\.0\.0\.1:\d+ {2}table chargeminder-car-telemetry/,
+      );
+      expect(dev.output()).toMatch(/S3 server {7}http:\/\/127\.0\.0\.1:\d+ {2}bucket chargeminder-telemetry/);
+
+      const put = await cli(['dev', 'put', '--count', '30', '--seed', '5', '--data-dir', data.path]);
+      expect(put.code).toBe(0);
+      const [, inserted, updated, deleted, records] =
+        put.stdout.match(
+          /(\d+) items written, (\d+) re-delivered with new content, (\d+) deleted \((\d+) stream records\)/,
+        ) ?? [];
+      expect(Number(records)).toBe(Number(inserted) + Number(updated) + Number(deleted));
+
+      await dev.waitFor((s) => processedRecords(s) >= Number(records));
+    } finally {
+      dev.stop();
+    }
+    expect(await dev.exit).toBe(0);
+    expect(dev.output()).toContain('telemetry dev: stopped');
+    expect(existsSync(`${data.path}/dev/endpoints.json`)).toBe(false);
+
+    const rows = await tableContent(`${data.path}/warehouse.duckdb`);
+    expect(rows.length).toBeGreaterThan(0);
+    expect(new Set(rows.map((r) => r.event_id)).size).toBe(rows.length);
+  });
+
+  it('`dev put` without a running local AWS says how to start one', async () => {
+    const data = tempDir();
+    dirs.push(data);
+    const r = await cli(['dev', 'put', '--data-dir', data.path]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("start 'telemetry dev' first");
+  });
+});
