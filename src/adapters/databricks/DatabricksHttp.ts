@@ -134,7 +134,16 @@ export class DatabricksHttp {
         continue;
       }
       const text = await response.text();
-      if (response.ok) return (text.length === 0 ? {} : JSON.parse(text)) as T;
+      if (response.ok) {
+        try {
+          return (text.length === 0 ? {} : JSON.parse(text)) as T;
+        } catch {
+          throw new DatabricksError(
+            `Databricks ${method} ${path}: the answer is not JSON (a proxy or a wrong TELEMETRY_DATABRICKS_HOST?)`,
+            { status: response.status, terminal: true },
+          );
+        }
+      }
       if (isRetryableStatus(response.status) && attempt + 1 < maxAttempts) {
         const wait = retryAfterMs(response.headers.get('retry-after')) ?? this.#backoff(attempt);
         await this.#sleep(wait, options.signal);
