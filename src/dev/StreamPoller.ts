@@ -193,18 +193,35 @@ export class StreamPoller extends EventEmitter<PollerEvents> {
     return shards;
   }
 
-  async #iterator(shardId: string, after: string | undefined): Promise<string | undefined> {
+  /**
+   * A shard iterator after the checkpoint (or at the starting position), retried on service errors. A checkpoint
+   * older than the stream's retention (24 h) falls back to the oldest record still there, as Lambda does.
+   */
+  async #iterator(
+    shardId: string,
+    after: string | undefined,
+    signal: AbortSignal,
+  ): Promise<string | undefined> {
     const o = this.#options;
-    const r = await this.streams.send(
-      new GetShardIteratorCommand({
-        StreamArn: o.streamArn,
-        ShardId: shardId,
-        ...(after
-          ? { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', SequenceNumber: after }
-          : { ShardIteratorType: o.startingPosition }),
-      }),
-    );
-    return r.ShardIterator;
+    for (let attempt = 1; !signal.aborted; attempt++) {
+      try {
+        const r = await this.streams.send(
+          new GetShardIteratorCommand({
+            StreamArn: o.streamArn,
+            ShardId: shardId,
+            ...(after
+              ? { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', SequenceNumber: after }
+              : { ShardIteratorType: o.startingPosition }),
+          }),
+        );
+        return r.ShardIterator;
+      } catch (error) {
+        this.emit('retry', { shardId, records: 0, attempt, error: errorMessage(error) });
+        if ((error as { name?: string }).name === 'TrimmedDataAccessException') after = undefined;
+        else await sleep(o.retryDelayMs(attempt), signal);
+      }
+    }
+    return undefined;
   }
 
   /** Reads one shard to its end (true) or until aborted (false). */
@@ -212,7 +229,7 @@ export class StreamPoller extends EventEmitter<PollerEvents> {
     const o = this.#options;
     const shardId = shard.ShardId as string;
     let lastFetched = position.sequenceNumber;
-    let iterator: string | undefined = await this.#iterator(shardId, lastFetched);
+    let iterator: string | undefined = await this.#iterator(shardId, lastFetched, signal);
     const buffer: DynamoDBRecord[] = [];
     let windowStart: number | undefined;
     let readErrors = 0;
@@ -231,7 +248,7 @@ export class StreamPoller extends EventEmitter<PollerEvents> {
         } catch (error) {
           readErrors += 1;
           if ((error as { name?: string }).name === 'ExpiredIteratorException') {
-            iterator = await this.#iterator(shardId, lastFetched);
+            iterator = await this.#iterator(shardId, lastFetched, signal);
           } else {
             this.emit('retry', { shardId, records: 0, attempt: readErrors, error: errorMessage(error) });
             await sleep(o.retryDelayMs(readErrors), signal);

@@ -38,7 +38,11 @@ function streamRecord(seq: number): _Record {
 }
 
 /** DynamoDB Streams in memory: GetRecords hands out at most `perRead` records per call. */
-function fakeStreams(shards: FakeShard[], perRead = 2): DynamoDBStreamsClient {
+function fakeStreams(
+  shards: FakeShard[],
+  perRead = 2,
+  iteratorError?: (input: GetShardIteratorCommand['input']) => Error | undefined,
+): DynamoDBStreamsClient {
   const send = async (command: unknown) => {
     if (command instanceof DescribeStreamCommand) {
       return {
@@ -46,6 +50,8 @@ function fakeStreams(shards: FakeShard[], perRead = 2): DynamoDBStreamsClient {
       };
     }
     if (command instanceof GetShardIteratorCommand) {
+      const error = iteratorError?.(command.input);
+      if (error) throw error;
       const { ShardId, ShardIteratorType, SequenceNumber } = command.input;
       const shard = shards.find((s) => s.id === ShardId) as FakeShard;
       const position =
@@ -246,5 +252,32 @@ describe('StreamPoller (Lambda event source mapping for DynamoDB streams)', () =
     ];
     const { calls } = await runUntil(shards, 5, ok, { batchSize: 10 });
     expect(calls.flat()).toEqual([1, 2, 3, 4, 5]);
+  });
+
+  it('retries a failed GetShardIterator, and starts from the oldest record when its checkpoint was trimmed', async () => {
+    const checkpoint = new MemoryShardCheckpoint();
+    await checkpoint.save(ARN, 'shard-1', { sequenceNumber: '90' }); // older than anything still in the stream
+    const trimmed = Object.assign(new Error('trimmed'), { name: 'TrimmedDataAccessException' });
+    let throttled = false;
+    const streams = fakeStreams(oneShard(3), 2, (input) => {
+      if (!throttled) {
+        throttled = true;
+        return Object.assign(new Error('slow down'), { name: 'LimitExceededException' });
+      }
+      return input.ShardIteratorType === 'AFTER_SEQUENCE_NUMBER' ? trimmed : undefined;
+    });
+    const calls: number[][] = [];
+    const controller = new AbortController();
+    const poller = new StreamPoller(
+      streams,
+      async (e) => {
+        calls.push(seqs(e));
+        controller.abort();
+        return ok();
+      },
+      { streamArn: ARN, checkpoint, idlePollMs: 1, retryDelayMs: () => 0, maximumBatchingWindowMs: 60_000 },
+    );
+    await poller.run(controller.signal);
+    expect(calls).toEqual([[1, 2, 3]]);
   });
 });
