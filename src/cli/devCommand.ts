@@ -4,6 +4,7 @@ import { localDynamoDb } from '../dev/localAws.js';
 import { putSampleItems } from '../dev/putSampleItems.js';
 import { type DevEndpoints, endpointsFile, runDevStack } from '../dev/runDevStack.js';
 import { type CliIO, type Command, UsageError } from './CliIO.js';
+import { faultInjector } from './faults.js';
 import { localLayout, TABLE_NAME } from './localLayout.js';
 import { formatProcessSummary } from './processCommand.js';
 
@@ -109,6 +110,7 @@ export const devCommand: Command = async (args, io) => {
     onReady: () =>
       say("ready: run 'telemetry dev put' in another terminal, then 'telemetry query'. Ctrl-C stops."),
     onProcessed: (s) => say(`processed: ${formatProcessSummary(s)}`),
+    fault: faultInjector(io.env),
     signal,
   });
   say('telemetry dev: stopped');

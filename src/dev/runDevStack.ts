@@ -23,6 +23,8 @@ export interface DevStackOptions {
   /** Called once everything is up, with what a client needs to reach it. */
   readonly onReady?: (info: DevEndpoints) => void;
   readonly signal: AbortSignal;
+  /** Crash injection for tests (`TELEMETRY_FAULT`): called after each raw object capture wrote. */
+  readonly fault?: (step: string) => void;
 }
 
 /** Written to DATA/dev/endpoints.json while `telemetry dev` runs, so `telemetry dev put` finds the table. */
@@ -32,7 +34,10 @@ export interface DevEndpoints {
   readonly table: string;
   readonly bucket: string;
   readonly streamArn: string;
+  /** The `telemetry dev` process and its two servers. */
   readonly pid: number;
+  readonly dynamoDbPid: number | undefined;
+  readonly s3Pid: number | undefined;
 }
 
 export function endpointsFile(dataDir: string): string {
@@ -80,6 +85,8 @@ export async function runDevStack(options: DevStackOptions): Promise<void> {
     bucket: aws.bucket,
     streamArn: aws.streamArn,
     pid: process.pid,
+    dynamoDbPid: aws.dynamoDb.pid,
+    s3Pid: aws.s3.pid,
   };
   try {
     await mkdir(devDir, { recursive: true });
@@ -99,7 +106,12 @@ export async function runDevStack(options: DevStackOptions): Promise<void> {
       logger: new Logger({ serviceName: 'telemetry-capture', logLevel: 'ERROR' }),
     });
     let captured = 0;
-    const poller = new StreamPoller(aws.streams, capture, {
+    const invoke = async (event: Parameters<typeof capture>[0]) => {
+      const result = await capture(event);
+      options.fault?.('after-capture-object'); // written, not yet checkpointed: the worst moment to die
+      return result;
+    };
+    const poller = new StreamPoller(aws.streams, invoke, {
       streamArn: aws.streamArn,
       batchSize: options.batchSize,
       maximumBatchingWindowMs: options.batchingWindowMs,

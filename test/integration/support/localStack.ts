@@ -166,7 +166,7 @@ export async function tableState(sink: DuckDbSink) {
 /**
  * The expected table: what DynamoDB holds now, flattened by the same core through a separate in-memory pipeline.
  */
-export async function expectedState(aws: LocalAws, table: string) {
+export async function expectedState(aws: Pick<LocalAws, 'ddb'>, table: string) {
   const items: Record<string, unknown>[] = [];
   let start: Record<string, unknown> | undefined;
   do {
