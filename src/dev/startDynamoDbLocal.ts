@@ -69,12 +69,27 @@ export function dynamoDbLocalHome(): string {
   return home;
 }
 
-/** Compiles the launcher once per machine (cached under the temp folder; ~3 s the first time). */
-function compiledLauncher(java: string, classpath: string): string {
+/**
+ * Where the compiled launcher is cached: node_modules/.cache beside the jar (owned by whoever installed the
+ * project, unlike a shared temp folder where someone else could plant a class file).
+ */
+function cacheRoot(home: string): string | undefined {
+  const root = join(home, '..', '..', '.cache', 'telemetry-dynamodb-local');
+  try {
+    mkdirSync(root, { recursive: true });
+    return root;
+  } catch {
+    return undefined; // a read-only install: compile into a private temporary folder each time
+  }
+}
+
+/** Compiles the launcher once per install (~3 s the first time). */
+function compiledLauncher(java: string, home: string, classpath: string): string {
   const hash = createHash('sha256').update(LAUNCHER_SOURCE).update(classpath).digest('hex').slice(0, 12);
-  const dir = join(tmpdir(), `telemetry-dynamodb-local-${hash}`);
+  const root = cacheRoot(home);
+  const dir = root ? join(root, hash) : mkdtempSync(join(tmpdir(), 'telemetry-ddb-launcher-'));
   if (existsSync(join(dir, `${LAUNCHER_CLASS}.class`))) return dir;
-  const work = mkdtempSync(join(tmpdir(), 'telemetry-ddb-build-'));
+  const work = mkdtempSync(join(root ?? tmpdir(), 'build-'));
   try {
     writeFileSync(join(work, `${LAUNCHER_CLASS}.java`), LAUNCHER_SOURCE);
     const out = join(work, 'classes');
@@ -100,6 +115,7 @@ function compiledLauncher(java: string, classpath: string): string {
       );
     }
     try {
+      if (!root) rmSync(dir, { recursive: true, force: true });
       renameSync(out, dir);
     } catch {
       // Another process compiled it at the same time: theirs is as good as ours.
@@ -127,7 +143,7 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
   if (options.dbPath) mkdirSync(options.dbPath, { recursive: true });
   // The port argument is required by DynamoDB Local's parser; the launcher replaces it with a free one.
   const serverArgs = ['-port', '8000', ...storage, '-sharedDb', '-disableTelemetry'];
-  const launcher = compiledLauncher(java, classpath);
+  const launcher = compiledLauncher(java, home, classpath);
   const args = [
     '-XX:+UseSerialGC',
     '-XX:TieredStopAtLevel=1',
