@@ -24,7 +24,8 @@ archive (raw objects move to DIR/archive/ once loaded). Re-running the same inpu
 Options:
   --input PATH     file or folder (.json, .ndjson, .jsonl, .ndjson.gz), repeatable; without it: generated sample events
   --data-dir DIR   data folder (default ./data)
-  --sink NAME      duckdb (default) or databricks (stages Parquet and loads through the SQL Statement API; see docs/databricks.md)
+  --sink NAME      duckdb (default) or databricks: stages Parquet (to s3://$TELEMETRY_BUCKET/staged/ when set) and
+                   loads it through the SQL Statement API; see docs/databricks.md
   --events N       sample size when no --input is given (default 3000)
   --batch-events N events per load transaction (default 20000; bounds memory)
   --json           print the summary as JSON
@@ -45,6 +46,10 @@ async function* allInputs(files: readonly string[]): AsyncGenerator<InputRecord>
   for (const f of files) yield* readInputRecords(f);
 }
 
+/**
+ * The Databricks sink stages Parquet where the warehouse can read it: the S3 bucket in TELEMETRY_BUCKET (and
+ * TELEMETRY_S3_ENDPOINT) when set; otherwise the local data folder, which only a Databricks fake can read.
+ */
 async function openSink(
   name: string,
   io: CliIO,
@@ -55,7 +60,21 @@ async function openSink(
   if (name === 'duckdb') return DuckDbSink.open(warehouse);
   if (name === 'databricks') {
     const { createDatabricksSink } = await import('../adapters/databricks/createDatabricksSink.js');
-    return createDatabricksSink({ store, stagedPrefix, env: io.env });
+    const bucket = io.env.TELEMETRY_BUCKET;
+    if (!bucket) {
+      io.stderr.write(
+        'telemetry run: TELEMETRY_BUCKET is not set: staging Parquet in the local data folder (a real workspace cannot read it)\n',
+      );
+      return createDatabricksSink({ store, stagedPrefix, env: io.env });
+    }
+    const { S3ObjectStore } = await import('../adapters/s3/S3ObjectStore.js');
+    const endpoint = io.env.TELEMETRY_S3_ENDPOINT;
+    const staging = new S3ObjectStore({ bucket, ...(endpoint ? { endpoint } : {}) });
+    return createDatabricksSink({
+      store: staging,
+      stagedPrefix: io.env.TELEMETRY_STAGED_PREFIX ?? stagedPrefix,
+      env: io.env,
+    });
   }
   throw new UsageError(`unknown sink '${name}' (expected duckdb or databricks)`);
 }
