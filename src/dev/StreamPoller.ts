@@ -10,6 +10,7 @@ import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 
 import { errorMessage } from '../core/errors.js';
 import { toLambdaRecord } from './lambdaStreamEvent.js';
 import { MemoryShardCheckpoint, type ShardCheckpoint, type ShardPosition } from './ShardCheckpoint.js';
+import { sleep } from './sleep.js';
 
 /** The function the poller invokes: the capture Lambda's handler. */
 export type StreamFunction = (event: DynamoDBStreamEvent) => Promise<unknown>;
@@ -75,19 +76,6 @@ interface PollerEvents {
 interface Unit {
   records: DynamoDBRecord[];
   attempts: number;
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  if (signal.aborted) return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-  });
 }
 
 function seq(record: DynamoDBRecord): string {

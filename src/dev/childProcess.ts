@@ -56,3 +56,32 @@ export function stopChild(child: ChildProcess, graceMs = 5_000): Promise<void> {
     child.kill('SIGTERM');
   });
 }
+
+/** A server running as a child process on 127.0.0.1. */
+export interface LoopbackServer {
+  readonly endpoint: string;
+  readonly port: number;
+  readonly pid: number | undefined;
+  stop(): Promise<void>;
+}
+
+/**
+ * Waits for a server child to print its port (`pattern` captures it) and returns its handle; a child that fails
+ * to start is killed and the error names it. After start, its output is drained so it never blocks on a pipe.
+ */
+export async function loopbackServer(
+  child: ChildProcess,
+  pattern: RegExp,
+  what: string,
+): Promise<LoopbackServer> {
+  let port: number;
+  try {
+    port = Number((await waitForLine(child, pattern, what))[1]);
+  } catch (error) {
+    child.kill('SIGKILL');
+    throw error;
+  }
+  child.stdout?.resume();
+  child.stderr?.resume();
+  return { endpoint: `http://127.0.0.1:${port}`, port, pid: child.pid, stop: () => stopChild(child) };
+}

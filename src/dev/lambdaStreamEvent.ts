@@ -1,5 +1,5 @@
 import type { _Record, AttributeValue } from '@aws-sdk/client-dynamodb-streams';
-import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import type { DynamoDBRecord } from 'aws-lambda';
 
 type LambdaAttributeValue = NonNullable<NonNullable<DynamoDBRecord['dynamodb']>['Keys']>[string];
 
@@ -46,8 +46,4 @@ export function toLambdaRecord(record: _Record, streamArn: string, region: strin
     out.userIdentity = { type: record.userIdentity.Type, principalId: record.userIdentity.PrincipalId };
   }
   return out;
-}
-
-export function toLambdaEvent(records: readonly DynamoDBRecord[]): DynamoDBStreamEvent {
-  return { Records: [...records] };
 }

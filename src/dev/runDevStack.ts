@@ -9,6 +9,7 @@ import type { ProcessSummary } from '../process/ProcessSummary.js';
 import { processPending } from '../process/processPending.js';
 import { FileShardCheckpoint } from './ShardCheckpoint.js';
 import { StreamPoller } from './StreamPoller.js';
+import { sleep } from './sleep.js';
 import { startLocalAws } from './startLocalAws.js';
 
 export interface DevStackOptions {
@@ -42,19 +43,6 @@ export interface DevEndpoints {
 
 export function endpointsFile(dataDir: string): string {
   return join(dataDir, 'dev', 'endpoints.json');
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-  });
 }
 
 /**

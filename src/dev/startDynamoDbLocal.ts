@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync }
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
-import { stopChild, waitForLine } from './childProcess.js';
+import { type LoopbackServer, loopbackServer } from './childProcess.js';
 
 export interface DynamoDbLocalOptions {
   /** Keep tables in this folder across restarts; in memory when unset. */
@@ -13,12 +13,7 @@ export interface DynamoDbLocalOptions {
   readonly java?: string;
 }
 
-export interface RunningDynamoDbLocal {
-  readonly endpoint: string;
-  readonly port: number;
-  readonly pid: number | undefined;
-  stop(): Promise<void>;
-}
+export type RunningDynamoDbLocal = LoopbackServer;
 
 /**
  * DynamoDB Local's own command line has no bind address (Jetty listens on every interface) and no "any free
@@ -154,19 +149,5 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
     ...serverArgs,
   ];
   const child = spawn(java, args, { cwd: home, stdio: ['pipe', 'pipe', 'pipe'] });
-  let port: number;
-  try {
-    port = Number((await waitForLine(child, /^DYNAMODB_LOCAL_LISTENING (\d+)$/, 'DynamoDB Local'))[1]);
-  } catch (error) {
-    child.kill('SIGKILL');
-    throw error;
-  }
-  child.stdout?.resume();
-  child.stderr?.resume();
-  return {
-    endpoint: `http://127.0.0.1:${port}`,
-    port,
-    pid: child.pid,
-    stop: () => stopChild(child),
-  };
+  return loopbackServer(child, /^DYNAMODB_LOCAL_LISTENING (\d+)$/, 'DynamoDB Local');
 }

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
-import { stopChild, waitForLine } from './childProcess.js';
+import { type LoopbackServer, loopbackServer } from './childProcess.js';
 
 export interface S3ServerOptions {
   /** Where the server keeps buckets and objects. */
@@ -13,12 +13,7 @@ export interface S3ServerOptions {
   readonly port?: number;
 }
 
-export interface RunningS3Server {
-  readonly endpoint: string;
-  readonly port: number;
-  readonly pid: number | undefined;
-  stop(): Promise<void>;
-}
+export type RunningS3Server = LoopbackServer;
 
 /**
  * The child's program: s3rver on 127.0.0.1. It runs in its own Node process because s3rver encrypts listing
@@ -61,20 +56,5 @@ export async function startS3Server(options: S3ServerOptions): Promise<RunningS3
     ['--openssl-legacy-provider', '--input-type=module', '-e', CHILD, entry, args],
     { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, NODE_OPTIONS: '' } },
   );
-  let port: number;
-  try {
-    const match = await waitForLine(child, /^S3RVER_LISTENING (\d+)$/, 'S3 server (s3rver)');
-    port = Number(match[1]);
-  } catch (error) {
-    child.kill('SIGKILL');
-    throw error;
-  }
-  child.stdout?.resume();
-  child.stderr?.resume();
-  return {
-    endpoint: `http://127.0.0.1:${port}`,
-    port,
-    pid: child.pid,
-    stop: () => stopChild(child),
-  };
+  return loopbackServer(child, /^S3RVER_LISTENING (\d+)$/, 'S3 server (s3rver)');
 }
