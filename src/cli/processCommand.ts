@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { DuckDbSink } from '../adapters/duckdb/DuckDbSink.js';
 import { FsObjectStore } from '../adapters/fs/FsObjectStore.js';
 import { S3ObjectStore } from '../adapters/s3/S3ObjectStore.js';
+import { parseEnv } from '../config/parseEnv.js';
 import { storageEnv } from '../config/storageConfig.js';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../dev/localAws.js';
 import type { ObjectStore } from '../ports/ObjectStore.js';
@@ -20,7 +21,8 @@ from S3 or any S3-compatible server (telemetry/ -> archive/telemetry/, as the ca
 Options:
   --data-dir DIR    data folder; holds the DuckDB file DIR/warehouse.duckdb (default ./data)
   --bucket B        read raw objects from this bucket instead of the data folder
-  --endpoint URL    S3-compatible endpoint (e.g. the one \`telemetry dev\` prints); AWS S3 when unset
+  --endpoint URL    S3-compatible endpoint (e.g. the one \`telemetry dev\` prints; default TELEMETRY_S3_ENDPOINT,
+                    else AWS S3). Prefixes follow TELEMETRY_RAW_PREFIX etc. when set, as in the Lambdas
   --raw-prefix P    where pending raw objects are (default raw/telemetry/ locally, telemetry/ in a bucket)
   --sink NAME       duckdb (default) or databricks (TELEMETRY_DATABRICKS_* settings, see docs/databricks.md)
   --batch-events N  events per load transaction (default 20000; bounds memory)
@@ -82,18 +84,20 @@ export const processCommand: Command = async (args, io) => {
   let store: ObjectStore;
   let prefixes: { rawPrefix: string; archivePrefix: string; quarantinePrefix: string; stagedPrefix: string };
   if (values.bucket) {
-    const cloud = storageEnv.parse({ TELEMETRY_BUCKET: values.bucket });
+    // Prefixes as the Lambdas see them: TELEMETRY_*_PREFIX when set, else the defaults.
+    const cloud = parseEnv(storageEnv, { ...io.env, TELEMETRY_BUCKET: values.bucket }, 'storage');
+    const endpoint = values.endpoint ?? cloud.TELEMETRY_S3_ENDPOINT;
     prefixes = {
       rawPrefix: values['raw-prefix'] ?? cloud.TELEMETRY_RAW_PREFIX,
       archivePrefix: cloud.TELEMETRY_ARCHIVE_PREFIX,
       quarantinePrefix: cloud.TELEMETRY_QUARANTINE_PREFIX,
       stagedPrefix: cloud.TELEMETRY_STAGED_PREFIX,
     };
-    const local = values.endpoint !== undefined && isLoopback(values.endpoint) && !io.env.AWS_ACCESS_KEY_ID;
+    const local = endpoint !== undefined && isLoopback(endpoint) && !io.env.AWS_ACCESS_KEY_ID;
     const { S3Client } = await import('@aws-sdk/client-s3');
     const client = new S3Client({
       region: io.env.AWS_REGION ?? LOCAL_REGION,
-      ...(values.endpoint ? { endpoint: values.endpoint, forcePathStyle: true } : {}),
+      ...(endpoint ? { endpoint, forcePathStyle: true } : {}),
       ...(local ? { credentials: LOCAL_CREDENTIALS } : {}),
     });
     store = new S3ObjectStore({ bucket: values.bucket, client });
