@@ -148,6 +148,7 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
     LAUNCHER_CLASS,
     ...serverArgs,
   ];
-  const child = spawn(java, args, { cwd: home, stdio: ['pipe', 'pipe', 'pipe'] });
+  // Own process group: Ctrl-C in a terminal reaches only `telemetry dev`, which then stops this in order.
+  const child = spawn(java, args, { cwd: home, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
   return loopbackServer(child, /^DYNAMODB_LOCAL_LISTENING (\d+)$/, 'DynamoDB Local');
 }

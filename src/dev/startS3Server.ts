@@ -54,7 +54,8 @@ export async function startS3Server(options: S3ServerOptions): Promise<RunningS3
   const child = spawn(
     process.execPath,
     ['--openssl-legacy-provider', '--input-type=module', '-e', CHILD, entry, args],
-    { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, NODE_OPTIONS: '' } },
+    // Own process group: Ctrl-C in a terminal reaches only `telemetry dev`, which then stops this in order.
+    { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, NODE_OPTIONS: '' }, detached: true },
   );
   return loopbackServer(child, /^S3RVER_LISTENING (\d+)$/, 'S3 server (s3rver)');
 }
