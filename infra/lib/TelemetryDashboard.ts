@@ -55,15 +55,23 @@ export class TelemetryDashboard extends Construct {
     );
     this.dashboard.addWidgets(
       graph('Records in (capture, process)', [sum('capture', 'RecordsIn'), sum('process', 'RecordsIn')]),
-      graph('Rows loaded', [sum('process', 'RowsLoaded')]),
-      graph('Quarantined', [sum('process', 'Quarantined')]),
+      graph('Rows loaded, deleted', [sum('process', 'RowsLoaded'), sum('process', 'RowsDeleted')]),
+      graph('Quarantined (records, whole objects, capture rejects)', [
+        sum('process', 'Quarantined'),
+        sum('process', 'ObjectsQuarantined'),
+        sum('capture', 'RecordsRejected'),
+      ]),
     );
     this.dashboard.addWidgets(
       graph('Lag (ms): stream iterator, oldest pending raw object', [
         max('capture', 'IteratorLagMs'),
         max('process', 'OldestPendingAgeMs'),
       ]),
-      graph('Process run duration (ms)', [max('process', 'Duration')]),
+      graph('Process runs: duration (ms), objects, stopped at deadline', [
+        max('process', 'Duration'),
+        sum('process', 'ObjectsProcessed'),
+        sum('process', 'StoppedEarly'),
+      ]),
       graph('Capture output', [sum('capture', 'ObjectsWritten'), sum('capture', 'BytesWritten')]),
     );
     this.dashboard.addWidgets(

@@ -3,6 +3,7 @@ import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { S3ObjectStore } from '../adapters/s3/S3ObjectStore.js';
 import { parseCaptureConfig } from '../config/captureConfig.js';
+import { METRICS_NAMESPACE, SERVICE_NAMES } from '../config/metrics.js';
 import { type CaptureHandler, makeCaptureHandler } from './makeCaptureHandler.js';
 
 /** Builds the handler from `TELEMETRY_*` variables (throws a ConfigError naming every problem). */
@@ -15,8 +16,8 @@ export function captureHandlerFromEnv(env: NodeJS.ProcessEnv = process.env): Cap
   return makeCaptureHandler({
     store,
     rawPrefix: config.TELEMETRY_RAW_PREFIX,
-    logger: new Logger({ serviceName: 'telemetry-capture' }),
-    metrics: new Metrics({ namespace: 'Telemetry', serviceName: 'telemetry-capture' }),
+    logger: new Logger({ serviceName: SERVICE_NAMES.capture }),
+    metrics: new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAMES.capture }),
   });
 }
 

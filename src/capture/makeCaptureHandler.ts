@@ -1,6 +1,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
+import { CAPTURE_METRICS } from '../config/metrics.js';
 import { errorMessage } from '../core/errors.js';
 import type { ObjectStore } from '../ports/ObjectStore.js';
 import { captureBatch } from './captureBatch.js';
@@ -61,11 +62,11 @@ export function makeCaptureHandler(deps: CaptureHandlerDeps): CaptureHandler {
         deps.logger.warn('records kept for quarantine: capture could not convert them', { rejected });
       const m = deps.metrics;
       if (m) {
-        m.addMetric('records', MetricUnit.Count, records.length);
-        m.addMetric('bytes', MetricUnit.Bytes, result?.bytes ?? 0);
-        m.addMetric('objects', MetricUnit.Count, result ? 1 : 0);
-        m.addMetric('rejected', MetricUnit.Count, rejected);
-        m.addMetric('lag', MetricUnit.Milliseconds, Math.max(0, started - oldest));
+        m.addMetric(CAPTURE_METRICS.recordsIn, MetricUnit.Count, records.length);
+        m.addMetric(CAPTURE_METRICS.bytesWritten, MetricUnit.Bytes, result?.bytes ?? 0);
+        m.addMetric(CAPTURE_METRICS.objectsWritten, MetricUnit.Count, result ? 1 : 0);
+        m.addMetric(CAPTURE_METRICS.recordsRejected, MetricUnit.Count, rejected);
+        m.addMetric(CAPTURE_METRICS.iteratorLagMs, MetricUnit.Milliseconds, Math.max(0, started - oldest));
       }
       return { batchItemFailures: [] };
     } catch (error) {

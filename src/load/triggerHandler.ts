@@ -4,6 +4,7 @@ import type { S3Event } from 'aws-lambda';
 import { DatabricksHttp } from '../adapters/databricks/DatabricksHttp.js';
 import { DatabricksJobs } from '../adapters/databricks/DatabricksJobs.js';
 import { resolveCredentials, type SecretReader } from '../adapters/databricks/databricksCredentials.js';
+import { METRICS_NAMESPACE, SERVICE_NAMES, TRIGGER_METRICS } from '../config/metrics.js';
 import { parseTriggerConfig } from '../config/triggerConfig.js';
 import { ConfigError, TransientError } from '../core/errors.js';
 import type { JobTrigger } from '../ports/JobTrigger.js';
@@ -47,8 +48,8 @@ export function makeTriggerHandler(deps: TriggerHandlerDeps): TriggerHandler {
         duplicates: summary.duplicates,
         failed: summary.failed,
       });
-      deps.metrics?.addMetric('loadRunsStarted', MetricUnit.Count, summary.started.length);
-      deps.metrics?.addMetric('loadRunStartFailures', MetricUnit.Count, summary.failed.length);
+      deps.metrics?.addMetric(TRIGGER_METRICS.runsStarted, MetricUnit.Count, summary.started.length);
+      deps.metrics?.addMetric(TRIGGER_METRICS.runStartFailures, MetricUnit.Count, summary.failed.length);
       if (summary.failed.length > 0) {
         throw new TransientError(
           `could not start the load job for ${summary.failed.length} manifest(s): ${summary.failed.map((f) => `${f.key}: ${f.error}`).join('; ')}`,
@@ -91,8 +92,8 @@ export function triggerHandlerFromEnv(
       });
       return trigger;
     },
-    logger: new Logger({ serviceName: 'telemetry-trigger' }),
-    metrics: new PowertoolsMetrics({ namespace: 'Telemetry', serviceName: 'telemetry-trigger' }),
+    logger: new Logger({ serviceName: SERVICE_NAMES.trigger }),
+    metrics: new PowertoolsMetrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAMES.trigger }),
   });
 }
 

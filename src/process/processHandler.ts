@@ -2,6 +2,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { type Metrics, MetricUnit, Metrics as PowertoolsMetrics } from '@aws-lambda-powertools/metrics';
 import { createDatabricksSink } from '../adapters/databricks/createDatabricksSink.js';
 import { S3ObjectStore } from '../adapters/s3/S3ObjectStore.js';
+import { METRICS_NAMESPACE, PROCESS_METRICS, SERVICE_NAMES } from '../config/metrics.js';
 import { parseProcessConfig } from '../config/processConfig.js';
 import { errorMessage } from '../core/errors.js';
 import type { ObjectStore } from '../ports/ObjectStore.js';
@@ -42,6 +43,7 @@ export type ProcessHandler = (event: unknown, context: DeadlineContext) => Promi
 export function makeProcessHandler(deps: ProcessHandlerDeps): ProcessHandler {
   const margin = deps.safetyMarginMs ?? 60_000;
   return async (_event, context) => {
+    const started = Date.now();
     const sink = await deps.createSink();
     try {
       const summary = await processPending(
@@ -59,13 +61,20 @@ export function makeProcessHandler(deps: ProcessHandlerDeps): ProcessHandler {
       if (!reconciles(summary)) deps.logger.error('counts do not reconcile', { summary });
       const m = deps.metrics;
       if (m) {
-        m.addMetric('objects', MetricUnit.Count, summary.objects);
-        m.addMetric('records', MetricUnit.Count, summary.records);
-        m.addMetric('rowsWritten', MetricUnit.Count, summary.inserted + summary.updated);
-        m.addMetric('deleted', MetricUnit.Count, summary.deleted);
-        m.addMetric('quarantined', MetricUnit.Count, summary.quarantined);
-        m.addMetric('objectsQuarantined', MetricUnit.Count, summary.objectsQuarantined);
-        m.addMetric('stoppedEarly', MetricUnit.Count, summary.stoppedEarly ? 1 : 0);
+        const oldest = await oldestPendingAgeMs(deps.store, deps.rawPrefix, Date.now());
+        m.addMetric(PROCESS_METRICS.objectsProcessed, MetricUnit.Count, summary.objects);
+        m.addMetric(PROCESS_METRICS.recordsIn, MetricUnit.Count, summary.records);
+        m.addMetric(
+          PROCESS_METRICS.rowsLoaded,
+          MetricUnit.Count,
+          summary.inserted + summary.updated + summary.staged,
+        );
+        m.addMetric(PROCESS_METRICS.rowsDeleted, MetricUnit.Count, summary.deleted);
+        m.addMetric(PROCESS_METRICS.quarantined, MetricUnit.Count, summary.quarantined);
+        m.addMetric(PROCESS_METRICS.objectsQuarantined, MetricUnit.Count, summary.objectsQuarantined);
+        m.addMetric(PROCESS_METRICS.stoppedEarly, MetricUnit.Count, summary.stoppedEarly ? 1 : 0);
+        m.addMetric(PROCESS_METRICS.oldestPendingAgeMs, MetricUnit.Milliseconds, oldest);
+        m.addMetric(PROCESS_METRICS.duration, MetricUnit.Milliseconds, Date.now() - started);
       }
       return summary;
     } catch (error) {
@@ -78,6 +87,17 @@ export function makeProcessHandler(deps: ProcessHandlerDeps): ProcessHandler {
       await sink.close();
     }
   };
+}
+
+/** The process lag: age of the oldest raw object still waiting (0 when none is). */
+export async function oldestPendingAgeMs(
+  store: ObjectStore,
+  rawPrefix: string,
+  now: number,
+): Promise<number> {
+  let oldest = now;
+  for await (const o of store.list(rawPrefix)) oldest = Math.min(oldest, o.lastModified);
+  return Math.max(0, now - oldest);
 }
 
 /** Builds the handler from `TELEMETRY_*` variables: S3 store, Databricks sink (throws a ConfigError if invalid). */
@@ -93,8 +113,8 @@ export function processHandlerFromEnv(env: NodeJS.ProcessEnv = process.env): Pro
     rawPrefix: config.TELEMETRY_RAW_PREFIX,
     archivePrefix: config.TELEMETRY_ARCHIVE_PREFIX,
     quarantinePrefix: config.TELEMETRY_QUARANTINE_PREFIX,
-    logger: new Logger({ serviceName: 'telemetry-process' }),
-    metrics: new PowertoolsMetrics({ namespace: 'Telemetry', serviceName: 'telemetry-process' }),
+    logger: new Logger({ serviceName: SERVICE_NAMES.process }),
+    metrics: new PowertoolsMetrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAMES.process }),
   });
 }
 

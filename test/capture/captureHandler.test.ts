@@ -152,8 +152,8 @@ describe('capture handler', () => {
       now: () => (1764100800 + 10) * 1000,
     });
     await capture({ Records: [record(1), record(2)] });
-    expect(added).toMatchObject({ records: 2, objects: 1, rejected: 0, lag: 9000 });
-    expect(added.bytes).toBeGreaterThan(0);
+    expect(added).toMatchObject({ RecordsIn: 2, ObjectsWritten: 1, RecordsRejected: 0, IteratorLagMs: 9000 });
+    expect(added.BytesWritten).toBeGreaterThan(0);
     expect(metrics.publishStoredMetrics).toHaveBeenCalledOnce();
   });
 
