@@ -1,9 +1,11 @@
 import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
 import { afterEach, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { DuckDbSink } from '../../src/adapters/duckdb/DuckDbSink.js';
 import { MemoryObjectStore } from '../../src/adapters/memory/MemoryObjectStore.js';
 import { captureBatch } from '../../src/capture/captureBatch.js';
 import { makeCaptureHandler } from '../../src/capture/makeCaptureHandler.js';
+import { METRICS_NAMESPACE, PROCESS_METRICS } from '../../src/config/metrics.js';
 import { ConfigError } from '../../src/core/errors.js';
 import { handler, makeProcessHandler } from '../../src/process/processHandler.js';
 import { event, insert } from '../support/pipeline.js';
@@ -87,6 +89,28 @@ describe('process handler', () => {
       'capture: stream record with unknown eventName "UPSERT"': 1,
     });
     expect(await keys(store, PREFIXES.quarantinePrefix)).toHaveLength(1);
+  });
+
+  it('emits the metrics contract, with the oldest pending object age on every run', async () => {
+    const store = new MemoryObjectStore();
+    const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 'process' });
+    const added: Record<string, number> = {};
+    vi.spyOn(metrics, 'addMetric').mockImplementation((name, _unit, value) => {
+      added[name] = value;
+      return metrics;
+    });
+    vi.spyOn(metrics, 'publishStoredMetrics').mockImplementation(() => metrics);
+    const process = makeProcessHandler({
+      store,
+      createSink: () => DuckDbSink.open(':memory:'),
+      ...PREFIXES,
+      logger: new Logger({ logLevel: 'SILENT' }),
+      metrics,
+    });
+    await captureBatch([insert(event('a', 10), 1)], store, { rawPrefix: PREFIXES.rawPrefix, shardId: 's' });
+    await process({}, { getRemainingTimeInMillis: () => 900_000 });
+    expect(Object.keys(added).sort()).toEqual(Object.values(PROCESS_METRICS).sort());
+    expect(added).toMatchObject({ RecordsIn: 1, RowsLoaded: 1, OldestPendingAgeMs: 0, Quarantined: 0 });
   });
 
   it('the Lambda entry validates its environment with a clear error', async () => {
