@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { SignalCatalog, SignalDefinition } from '../catalog/SignalCatalog.js';
 import { isPlainObject, type TelemetryItem } from '../model/TelemetryItem.js';
+import { canonicalJson } from '../ndjson/canonicalJson.js';
 import type { ColumnRegistry } from '../schema/ColumnRegistry.js';
 import { acceptsValue, type ColumnType, inferType, typeForKind } from '../schema/ColumnType.js';
 import { PIPELINE_COLUMNS } from '../schema/fixedColumns.js';
@@ -142,7 +143,7 @@ function flattenField(
       b.rescued[columnNameFor(segments)] = value; // a documented grid that is not one: keep it verbatim
       return;
     }
-    b.put(segments, columnNameFor(segments), 'VARCHAR', JSON.stringify(value));
+    b.put(segments, columnNameFor(segments), 'VARCHAR', canonicalJson(value));
     return;
   }
   if (isPlainObject(value)) {
@@ -234,19 +235,20 @@ function recordVehicleErrors(b: RowBuilder, catalog: SignalCatalog, errors: unkn
 }
 
 function json(value: unknown): string | null {
-  return value === undefined || value === null ? null : JSON.stringify(value);
+  return value === undefined || value === null ? null : canonicalJson(value);
 }
 
 function nonEmptyJson(value: Record<string, unknown>): string | null {
-  for (const _ in value) return JSON.stringify(value);
+  for (const _ in value) return canonicalJson(value);
   return null;
 }
 
 /** Hash of the row's content (pipeline columns excluded): a replay with the same content is "unchanged". */
 export function contentHash(row: FlatRow): string {
   // One update over the concatenation: the same digest as one update per part, at a fraction of the calls.
+  // Sorted keys: the same content hashes the same whatever order signals and body fields arrived in.
   let text = '';
-  for (const k in row) {
+  for (const k of Object.keys(row).sort()) {
     const v = row[k];
     if (v === null || PIPELINE_COLUMNS.has(k)) continue;
     text += typeof v === 'string' ? `${k}\u0000s${v}\u0001` : `${k}\u0000${String(v)}\u0001`;

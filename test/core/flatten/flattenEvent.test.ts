@@ -250,3 +250,31 @@ describe('flattenEvent properties', () => {
     );
   });
 });
+
+describe('flattenEvent is independent of key and signal order (DynamoDB does not keep map key order)', () => {
+  it('same content, shuffled keys and signals: same JSON columns and content hash', () => {
+    const original = readFixture('smartcar-live/polestar_2_all.json') as Record<string, unknown>;
+    const shuffle = (v: unknown): unknown => {
+      if (Array.isArray(v)) return v.map(shuffle);
+      if (v && typeof v === 'object')
+        return Object.fromEntries(
+          Object.entries(v)
+            .reverse()
+            .map(([k, x]) => [k, shuffle(x)]),
+        );
+      return v;
+    };
+    const data = original.data as Record<string, unknown>;
+    const reordered = shuffle({
+      ...original,
+      data: { ...data, signals: [...(data.signals as unknown[])].reverse() },
+    });
+    const a = flatten(original).row;
+    const b = flatten(reordered).row;
+    expect(b.pipeline_content_hash).toBe(a.pipeline_content_hash);
+    expect(b.triggers).toBe(a.triggers);
+    expect(b.TractionBattery_NominalCapacity_availableCapacities).toBe(
+      a.TractionBattery_NominalCapacity_availableCapacities,
+    );
+  });
+});
