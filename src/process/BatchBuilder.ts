@@ -11,12 +11,21 @@ type Winner =
   | { readonly kind: 'upsert'; readonly sequenceNumber: string; readonly row: FlatRow }
   | { readonly kind: 'delete'; readonly sequenceNumber: string };
 
+/** One step of the undo journal: a skip counted, or a winner set (with what it replaced). */
+type JournalEntry =
+  | { readonly skip: string }
+  | { readonly eventId: string; readonly previous: Winner | undefined };
+
 /**
  * Collects the changes of several raw objects into one load batch, keeping per event_id only the change with the
  * highest sequence number (Delta MERGE, like any sane upsert, needs one source row per key).
+ * Changes are flattened as they arrive (only rows are kept, never parsed items). An object is accepted as a unit:
+ * {@link begin} opens a journal, {@link rollback} undoes every change since (an object that turned out unreadable
+ * halfway), {@link begin} again or {@link build} forgets the journal.
  */
 export class BatchBuilder {
   readonly #winners = new Map<string, Winner>();
+  #journal: JournalEntry[] | undefined;
   readonly files: string[] = [];
   /** Changes that lost to a newer one; counted as skipped with a reason. */
   readonly skipped = new Map<string, number>();
@@ -32,6 +41,35 @@ export class BatchBuilder {
 
   #skip(reason: string): void {
     this.skipped.set(reason, (this.skipped.get(reason) ?? 0) + 1);
+    this.#journal?.push({ skip: reason });
+  }
+
+  #set(eventId: string, winner: Winner, previous: Winner | undefined): void {
+    this.#winners.set(eventId, winner);
+    this.#journal?.push({ eventId, previous });
+  }
+
+  /** Starts an object: changes from here on can be undone with {@link rollback} (the last object's are kept). */
+  begin(): void {
+    this.#journal = [];
+  }
+
+  /** Undoes every change since {@link begin}: winners and skip counts are as if those changes never came. */
+  rollback(): void {
+    const journal = this.#journal ?? [];
+    for (let i = journal.length - 1; i >= 0; i--) {
+      const entry = journal[i] as JournalEntry;
+      if ('skip' in entry) {
+        const n = (this.skipped.get(entry.skip) ?? 0) - 1;
+        if (n > 0) this.skipped.set(entry.skip, n);
+        else this.skipped.delete(entry.skip);
+      } else if (entry.previous === undefined) {
+        this.#winners.delete(entry.eventId);
+      } else {
+        this.#winners.set(entry.eventId, entry.previous); // an existing key keeps its place in the map
+      }
+    }
+    this.#journal = [];
   }
 
   /** Adds a change; returns false when it was skipped as superseded or duplicate. */
@@ -49,20 +87,21 @@ export class BatchBuilder {
       this.#skip(SKIP_SUPERSEDED); // the previous winner loses
     }
     if (change.kind === 'delete') {
-      this.#winners.set(change.eventId, { kind: 'delete', sequenceNumber: change.sequenceNumber });
+      this.#set(change.eventId, { kind: 'delete', sequenceNumber: change.sequenceNumber }, current);
     } else {
       const row = flattenEvent(change.item, this.ctx, {
         processedAt: this.processedAt,
         sourceFile,
         sequenceNumber: change.sequenceNumber,
       });
-      this.#winners.set(change.eventId, { kind: 'upsert', sequenceNumber: change.sequenceNumber, row });
+      this.#set(change.eventId, { kind: 'upsert', sequenceNumber: change.sequenceNumber, row }, current);
     }
     return true;
   }
 
   /** The load batch; `newColumns` are the columns the registry created while these rows were flattened. */
   build(newColumns: readonly ColumnDef[]): LoadBatch {
+    this.#journal = undefined;
     const rows: FlatRow[] = [];
     const deletes: { eventId: string; sequenceNumber: string }[] = [];
     const used = new Set<string>();

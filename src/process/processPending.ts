@@ -134,17 +134,24 @@ export async function processPending(deps: ProcessDeps, options: ProcessOptions)
     quarantine = new Map();
   };
 
+  // An object is one ledger unit, so a batch holds whole objects. Close the batch BEFORE an object that could
+  // take it past maxEvents (its size guessed from the largest object so far), so a batch stays near maxEvents.
+  let largestObject = 0;
   for (const key of pending) {
     if (alreadyLoaded.has(key)) continue;
     if (options.shouldStop?.()) {
       summary.stoppedEarly = true;
       break;
     }
-    // Read the whole object before touching the batch: an object is accepted or quarantined as a unit.
+    if (batch.files.length > 0 && batch.size + largestObject > maxEvents) await flush();
+    // Rows go into the batch line by line (only rows are kept, never a whole object's parsed items); if the
+    // object turns out unreadable halfway, its rows and new columns are undone: accepted or quarantined as a unit.
+    batch.begin();
+    const columnMark = columns.mark();
     const lines: QuarantineLine[] = [];
-    const accepted: Extract<Change, { kind: 'upsert' | 'delete' }>[] = [];
-    const skipped: string[] = [];
+    const skipped = new Map<string, number>();
     let lineNo = 0;
+    let flattenFailure: { readonly error: unknown } | undefined;
     try {
       for await (const line of readRawLines(store, key)) {
         lineNo += 1;
@@ -154,9 +161,14 @@ export async function processPending(deps: ProcessDeps, options: ProcessOptions)
           ? toChange(raw)
           : { kind: 'quarantine', reason: 'not a raw stream record' };
         if (change.kind === 'upsert' || change.kind === 'delete') {
-          accepted.push(change);
+          try {
+            batch.add(change, key);
+          } catch (error) {
+            flattenFailure = { error }; // a bug, not bad input: fail the run (below), never quarantine the object
+            break;
+          }
         } else if (change.kind === 'skip') {
-          skipped.push(change.reason);
+          skipped.set(change.reason, (skipped.get(change.reason) ?? 0) + 1);
         } else {
           lines.push({
             reason: change.reason,
@@ -166,6 +178,8 @@ export async function processPending(deps: ProcessDeps, options: ProcessOptions)
         }
       }
     } catch (error) {
+      batch.rollback();
+      columns.rollback(columnMark);
       // Gone since the listing: a concurrent run took it. Storage or network trouble: fail the run, retry later.
       if (error instanceof ObjectNotFoundError) continue;
       if (error instanceof PipelineError && !error.terminal) throw error;
@@ -180,11 +194,16 @@ export async function processPending(deps: ProcessDeps, options: ProcessOptions)
       await store.delete(key);
       continue;
     }
+    if (flattenFailure) {
+      batch.rollback();
+      columns.rollback(columnMark);
+      throw flattenFailure.error;
+    }
     summary.records += lineNo;
-    for (const change of accepted) batch.add(change, key);
-    for (const reason of skipped) {
-      summary.skipped += 1;
-      bump(summary.skippedByReason, reason);
+    largestObject = Math.max(largestObject, lineNo);
+    for (const [reason, n] of skipped) {
+      summary.skipped += n;
+      bump(summary.skippedByReason, reason, n);
     }
     for (const l of lines) {
       summary.quarantined += 1;

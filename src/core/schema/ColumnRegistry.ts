@@ -59,6 +59,19 @@ export class ColumnRegistry {
     return this.#added.splice(0);
   }
 
+  /** A mark for {@link rollback}: the number of columns added so far (not yet taken). */
+  mark(): number {
+    return this.#added.length;
+  }
+
+  /** Forgets the columns added since `mark` (their rows were undone), as if they had never been seen. */
+  rollback(mark: number): void {
+    const removed = new Set(this.#added.splice(mark));
+    if (removed.size === 0) return;
+    for (const c of removed) this.#byLower.delete(c.name.toLowerCase());
+    for (const [name, c] of this.#resolved) if (removed.has(c)) this.#resolved.delete(name);
+  }
+
   all(): ColumnDef[] {
     return [...this.#byLower.values()];
   }
