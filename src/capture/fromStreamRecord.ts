@@ -32,27 +32,46 @@ function significantDigits(s: string): number {
 export function preciseNumber(text: string): number | string {
   const n = Number(text);
   if (!Number.isFinite(n)) return text;
+  // Fast path (most numbers): 15 characters hold at most 15 significant digits, and any integer that short is safe.
+  if (text.length <= 15) return n;
   if (/^-?\d+$/.test(text)) return Number.isSafeInteger(n) ? n : text;
   return significantDigits(text) <= 15 ? n : text;
 }
 
-/** Sets (SS/NS/BS) become arrays and binary becomes base64, so images are plain JSON. */
-function toPlainJson(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(toPlainJson);
-  if (value instanceof Set) return [...value].map(toPlainJson);
+/** A value that is not plain JSON: a set (SS/NS/BS) becomes an array, binary becomes base64. */
+function plainLeaf(value: Set<unknown> | Uint8Array): unknown {
   if (value instanceof Uint8Array) return Buffer.from(value).toString('base64');
-  if (typeof value === 'object' && value !== null) {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = toPlainJson(v);
-    return out;
+  return [...value].map((v) => (v instanceof Set || v instanceof Uint8Array ? plainLeaf(v) : v));
+}
+
+/**
+ * Makes a freshly unmarshalled value plain JSON in place: only sets and binary values are replaced (they are rare),
+ * everything else is left as it is, so the common image is walked once and never copied.
+ */
+function makePlainInPlace(value: object): void {
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const v: unknown = value[i];
+      if (typeof v !== 'object' || v === null) continue;
+      if (v instanceof Set || v instanceof Uint8Array) value[i] = plainLeaf(v);
+      else makePlainInPlace(v);
+    }
+    return;
   }
-  return value;
+  const record = value as Record<string, unknown>;
+  for (const k of Object.keys(record)) {
+    const v = record[k];
+    if (typeof v !== 'object' || v === null) continue;
+    if (v instanceof Set || v instanceof Uint8Array) record[k] = plainLeaf(v);
+    else makePlainInPlace(v);
+  }
 }
 
 /** Unmarshalls DynamoDB JSON (typed attribute values) into plain JSON without losing number precision. */
 export function unmarshallImage(image: Record<string, unknown>): Record<string, unknown> {
   const plain = unmarshall(image as Record<string, AttributeValue>, { wrapNumbers: preciseNumber });
-  return toPlainJson(plain) as Record<string, unknown>;
+  makePlainInPlace(plain);
+  return plain;
 }
 
 function epochMs(value: number | string | Date | undefined, fallback: number): number {
