@@ -38,14 +38,20 @@ WITH sig AS (
   SELECT event_id, s."group" || '_' || s."name" AS base, json(s.body) AS body, s.meta.oemUpdatedAt AS oem
   FROM (SELECT i.event_id AS event_id, unnest(i.signals) AS s FROM ev)
   WHERE s.status."value" IS DISTINCT FROM 'ERROR'
+), sig1 AS (
+  -- once per signal, not once per field: is the body exactly {"value": ...}?
+  SELECT *, json_keys(body) = ['value'] AS value_only FROM sig
 ), field AS (
-  SELECT sig.event_id, sig.base, e."key" AS k, e."value" AS v, json_array_length(json_keys(sig.body)) AS nkeys,
-         json_type(e."value") = 'ARRAY' AND json_array_length(e."value") > 0
+  SELECT sig1.event_id, sig1.base, sig1.value_only, e."key" AS k, e."value" AS v,
+         -- the grid test only runs on arrays (CASE evaluates a branch only for the rows that take it)
+         CASE WHEN e."type" = 'ARRAY' THEN
+           json_array_length(e."value") > 0
            AND json_array_length(e."value") = len(list_filter(json_extract(e."value", '$[*].row'), x -> json_type(x) IN ('UBIGINT', 'BIGINT')))
-           AND json_array_length(e."value") = len(list_filter(json_extract(e."value", '$[*].column'), x -> json_type(x) IN ('UBIGINT', 'BIGINT'))) AS grid
-  FROM sig, json_each(sig.body) e
+           AND json_array_length(e."value") = len(list_filter(json_extract(e."value", '$[*].column'), x -> json_type(x) IN ('UBIGINT', 'BIGINT')))
+         ELSE false END AS grid
+  FROM sig1, json_each(sig1.body) e
 )
-SELECT event_id, CASE WHEN nkeys = 1 AND k = 'value' THEN base ELSE base || '_' || k END AS col, v AS value
+SELECT event_id, CASE WHEN value_only THEN base ELSE base || '_' || k END AS col, v AS value
 FROM field WHERE NOT grid
 UNION ALL
 SELECT f.event_id,
