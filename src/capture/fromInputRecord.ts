@@ -1,3 +1,4 @@
+import { asRawRecord } from '../core/model/Change.js';
 import type { RawRecord } from '../core/model/RawRecord.js';
 import { isPlainObject } from '../core/model/TelemetryItem.js';
 import { fromStreamRecord, type StreamRecordLike, unmarshallImage } from './fromStreamRecord.js';
@@ -43,6 +44,9 @@ export function fromInputRecord(
   };
   if (!parsed.ok) return { ...base, eventName: 'INSERT', keys: null, newImage: null, rawText: parsed.text };
   const value = parsed.value;
+  // A line of a raw or archived object (our own format): replayed as it is, with its own sequence number.
+  const raw = asRawRecord(value);
+  if (raw) return raw;
   if (isPlainObject(value) && isPlainObject(value.dynamodb) && typeof value.eventName === 'string') {
     try {
       return { ...fromStreamRecord(value as StreamRecordLike, at.now), source };

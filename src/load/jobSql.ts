@@ -54,7 +54,7 @@ USING (SELECT * FROM ${pendingRows} AS s0
   WHERE NOT EXISTS (SELECT 1 FROM ${tomb} AS d
                     WHERE d.\`event_id\` = s0.\`event_id\` AND d.\`sequence_number\` >= s0.\`pipeline_sequence_number\`)) AS s
 ON t.\`event_id\` = s.\`event_id\`
-WHEN MATCHED AND s.\`pipeline_sequence_number\` > t.\`pipeline_sequence_number\`
+WHEN MATCHED AND s.\`pipeline_sequence_number\` >= t.\`pipeline_sequence_number\`
   AND s.\`pipeline_content_hash\` IS DISTINCT FROM t.\`pipeline_content_hash\` THEN UPDATE SET *
 WHEN NOT MATCHED THEN INSERT *;`,
     `INSERT INTO ${ledger} (\`batch_id\`, \`file\`, \`loaded_at\`)

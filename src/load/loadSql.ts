@@ -145,7 +145,7 @@ export function loadBatchSql(
      FROM ${ROWS} AS s
      LEFT JOIN ${t} AS t ON t.\`event_id\` = s.\`event_id\`
      LEFT JOIN ${tomb} AS d ON d.\`event_id\` = s.\`event_id\`) AS inserted,
-  (SELECT count_if(s.\`pipeline_sequence_number\` > t.\`pipeline_sequence_number\`
+  (SELECT count_if(s.\`pipeline_sequence_number\` >= t.\`pipeline_sequence_number\`
                    AND s.\`pipeline_content_hash\` IS DISTINCT FROM t.\`pipeline_content_hash\`)
      FROM ${ROWS} AS s
      JOIN ${t} AS t ON t.\`event_id\` = s.\`event_id\`) AS updated,
@@ -190,7 +190,7 @@ USING (SELECT * FROM ${ROWS} AS s0
   WHERE NOT EXISTS (SELECT 1 FROM ${tomb} AS d
                     WHERE d.\`event_id\` = s0.\`event_id\` AND d.\`sequence_number\` >= s0.\`pipeline_sequence_number\`)) AS s
 ON t.\`event_id\` = s.\`event_id\`
-WHEN MATCHED AND s.\`pipeline_sequence_number\` > t.\`pipeline_sequence_number\`
+WHEN MATCHED AND s.\`pipeline_sequence_number\` >= t.\`pipeline_sequence_number\`
   AND s.\`pipeline_content_hash\` IS DISTINCT FROM t.\`pipeline_content_hash\` THEN UPDATE SET
   ${sets.join(',\n  ')}
 WHEN NOT MATCHED THEN INSERT (${names.join(', ')})

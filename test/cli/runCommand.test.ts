@@ -88,6 +88,20 @@ describe('telemetry run', () => {
     const second = JSON.parse((await cli(['run', '--input', input, '--data-dir', data, '--json'])).stdout);
     expect(second.process).toMatchObject({ inserted: 0, updated: 0, unchanged: first.process.inserted });
     expect(await tableContent(join(data, 'warehouse.duckdb'))).toEqual(before);
+    // Replaying the archive (raw lines keep their own sequence numbers) through the same pipeline changes nothing.
+    const replay = await cli([
+      'run',
+      '--input',
+      join(data, 'archive'),
+      '--data-dir',
+      join(tmp.path, 'rerun-replay'),
+      '--json',
+    ]);
+    expect(JSON.parse(replay.stdout).process).toMatchObject({
+      inserted: first.process.inserted,
+      quarantined: 0,
+    });
+    expect(await tableContent(join(tmp.path, 'rerun-replay', 'warehouse.duckdb'))).toEqual(before);
   });
 
   it('quarantines bad lines with file, line and reason, and the counts reconcile', async () => {

@@ -6,7 +6,7 @@ SELECT
     QUALIFY row_number() OVER (PARTITION BY `event_id` ORDER BY `pipeline_sequence_number` DESC) = 1) AS s
      LEFT JOIN `main`.`telemetry`.`car_telemetry_flattened` AS t ON t.`event_id` = s.`event_id`
      LEFT JOIN `main`.`telemetry`.`_telemetry_deleted_events` AS d ON d.`event_id` = s.`event_id`) AS inserted,
-  (SELECT count_if(s.`pipeline_sequence_number` > t.`pipeline_sequence_number`
+  (SELECT count_if(s.`pipeline_sequence_number` >= t.`pipeline_sequence_number`
                    AND s.`pipeline_content_hash` IS DISTINCT FROM t.`pipeline_content_hash`)
      FROM (SELECT * FROM read_files(:rows_path, format => 'parquet')
     QUALIFY row_number() OVER (PARTITION BY `event_id` ORDER BY `pipeline_sequence_number` DESC) = 1) AS s
@@ -38,7 +38,7 @@ USING (SELECT * FROM (SELECT * FROM read_files(:rows_path, format => 'parquet')
   WHERE NOT EXISTS (SELECT 1 FROM `main`.`telemetry`.`_telemetry_deleted_events` AS d
                     WHERE d.`event_id` = s0.`event_id` AND d.`sequence_number` >= s0.`pipeline_sequence_number`)) AS s
 ON t.`event_id` = s.`event_id`
-WHEN MATCHED AND s.`pipeline_sequence_number` > t.`pipeline_sequence_number`
+WHEN MATCHED AND s.`pipeline_sequence_number` >= t.`pipeline_sequence_number`
   AND s.`pipeline_content_hash` IS DISTINCT FROM t.`pipeline_content_hash` THEN UPDATE SET
   `event_type` = s.`event_type`,
   `recorded_at` = s.`recorded_at`,
