@@ -20,6 +20,7 @@ export interface DuckDbSinkOptions {
 
 const STAGE = '_telemetry_stage';
 const STAGE_DELETES = '_telemetry_stage_deletes';
+const STAGE_KEYS = '_telemetry_stage_keys';
 
 function appendValue(appender: DuckDBAppender, type: ColumnType, value: unknown): void {
   if (value === null || value === undefined) {
@@ -137,15 +138,17 @@ export class DuckDbSink implements TableSink {
           `batch ${batch.batchId}: ${already.size} file(s) already loaded by another writer`,
         );
       }
-      const existing = new Set((await this.readColumns()).map((col) => col.name.toLowerCase()));
+      const { columns: tableColumns, ownTypesOnly } = await this.#tableColumns();
+      const existing = new Set(tableColumns.map((col) => col.name.toLowerCase()));
       for (const col of batch.columns) {
         if (existing.has(col.name.toLowerCase())) continue;
         await c.run(
           `ALTER TABLE ${this.#table} ADD COLUMN ${quoteIdent(col.name)} ${DUCKDB_TYPES[col.type]}`,
         );
         existing.add(col.name.toLowerCase());
+        tableColumns.push(col);
       }
-      const result = await this.#merge(batch);
+      const result = ownTypesOnly ? await this.#mergeDirect(batch, tableColumns) : await this.#merge(batch);
       for (const file of batch.files) {
         await c.run(`INSERT INTO ${this.#ledger} VALUES ($1, $2, now()::TIMESTAMP)`, [file, batch.batchId]);
       }
@@ -157,9 +160,149 @@ export class DuckDbSink implements TableSink {
     } finally {
       await c.run(`DROP TABLE IF EXISTS ${quoteIdent(STAGE)}`).catch(() => undefined);
       await c.run(`DROP TABLE IF EXISTS ${quoteIdent(STAGE_DELETES)}`).catch(() => undefined);
+      await c.run(`DROP TABLE IF EXISTS ${quoteIdent(STAGE_KEYS)}`).catch(() => undefined);
     }
   }
 
+  /** The table's columns in table order, and whether every one has a type this sink creates (exact appends). */
+  async #tableColumns(): Promise<{ columns: ColumnDef[]; ownTypesOnly: boolean }> {
+    const reader = await this.connection.runAndReadAll(
+      `SELECT column_name, data_type FROM information_schema.columns
+       WHERE table_schema = $1 AND table_name = $2 ORDER BY ordinal_position`,
+      [this.schema, this.tableName],
+    );
+    const own = new Set(Object.values(DUCKDB_TYPES));
+    const columns: ColumnDef[] = [];
+    let ownTypesOnly = true;
+    for (const [name, type] of reader.getRows()) {
+      const logical = logicalType(String(type));
+      if (!own.has(String(type).toUpperCase())) ownTypesOnly = false;
+      if (logical) columns.push({ name: String(name), type: logical });
+    }
+    return { columns, ownTypesOnly };
+  }
+
+  async #stageDeletes(batch: LoadBatch): Promise<void> {
+    const c = this.connection;
+    await c.run(
+      `CREATE OR REPLACE TEMP TABLE ${quoteIdent(STAGE_DELETES)} (event_id VARCHAR, sequence_number VARCHAR)`,
+    );
+    if (batch.deletes.length === 0) return;
+    const del = await c.createAppender(STAGE_DELETES, 'main', 'temp');
+    try {
+      for (const d of batch.deletes) {
+        del.appendVarchar(d.eventId);
+        del.appendVarchar(d.sequenceNumber);
+        del.endRow();
+      }
+      del.flushSync();
+    } finally {
+      del.closeSync();
+    }
+  }
+
+  /**
+   * The merge without a wide staging copy (the table has only types this sink creates): only the three key columns
+   * are staged to decide, in SQL, which rows are new or newer; those rows are then appended straight into the
+   * table, inside the load's transaction. Same decisions and counts as {@link #merge}; one copy of the wide rows
+   * less in DuckDB's memory and no wide INSERT ... SELECT.
+   */
+  async #mergeDirect(batch: LoadBatch, tableColumns: readonly ColumnDef[]): Promise<LoadResult> {
+    const c = this.connection;
+    await c.run(
+      `CREATE OR REPLACE TEMP TABLE ${quoteIdent(STAGE_KEYS)} (event_id VARCHAR, pipeline_sequence_number VARCHAR, pipeline_content_hash VARCHAR)`,
+    );
+    const keys = await c.createAppender(STAGE_KEYS, 'main', 'temp');
+    try {
+      for (const row of batch.rows) {
+        appendValue(keys, 'VARCHAR', row.event_id);
+        appendValue(keys, 'VARCHAR', row.pipeline_sequence_number);
+        appendValue(keys, 'VARCHAR', row.pipeline_content_hash);
+        keys.endRow();
+      }
+      keys.flushSync();
+    } finally {
+      keys.closeSync();
+    }
+    await this.#stageDeletes(batch);
+    const s = `temp.main.${quoteIdent(STAGE_KEYS)}`;
+    const { inserted, updated, deleted } = await this.#decide(s);
+    const toInsert = await c.runAndReadAll(
+      `SELECT s.event_id FROM ${s} s
+       WHERE NOT EXISTS (SELECT 1 FROM ${this.#table} t WHERE t.event_id = s.event_id)
+         AND NOT EXISTS (SELECT 1 FROM ${this.#tombstones} d WHERE d.event_id = s.event_id AND d.sequence_number >= s.pipeline_sequence_number)`,
+    );
+    const insert = new Set(toInsert.getRows().map(([id]) => String(id)));
+    await this.#applyDeletes();
+    if (insert.size > 0) {
+      // Table order; a table column the batch does not use gets NULL. Names match case-insensitively, as in SQL.
+      const byLower = new Map(batch.columns.map((col) => [col.name.toLowerCase(), col.name]));
+      const plan = tableColumns.map((col) => ({ key: byLower.get(col.name.toLowerCase()), type: col.type }));
+      const appender = await c.createAppender(this.tableName, this.schema);
+      try {
+        for (const row of batch.rows) {
+          if (!insert.has(String(row.event_id))) continue;
+          for (const col of plan) {
+            if (col.key === undefined) appender.appendNull();
+            else appendValue(appender, col.type, row[col.key]);
+          }
+          appender.endRow();
+        }
+        appender.flushSync();
+      } finally {
+        appender.closeSync();
+      }
+    }
+    const total = batch.rows.length + batch.deletes.length;
+    return { inserted, updated, deleted, unchanged: total - inserted - updated - deleted };
+  }
+
+  /** Counts what the staged rows (`s`: event_id, sequence, hash) and deletes will do; deletes replaced rows. */
+  async #decide(s: string): Promise<{ inserted: number; updated: number; deleted: number }> {
+    const c = this.connection;
+    const t = this.#table;
+    const d = this.#tombstones;
+    const sd = `temp.main.${quoteIdent(STAGE_DELETES)}`;
+    const counts = await c.runAndReadAll(
+      `SELECT
+         count(*) FILTER (WHERE t.event_id IS NULL AND (d.event_id IS NULL OR s.pipeline_sequence_number > d.sequence_number)),
+         count(*) FILTER (WHERE t.event_id IS NOT NULL AND s.pipeline_sequence_number >= t.pipeline_sequence_number
+                          AND s.pipeline_content_hash IS DISTINCT FROM t.pipeline_content_hash)
+       FROM ${s} s LEFT JOIN ${t} t ON t.event_id = s.event_id LEFT JOIN ${d} d ON d.event_id = s.event_id`,
+    );
+    const [inserted, updated] = (counts.getRows()[0] ?? [0, 0]).map((v: DuckDBValue) => Number(v));
+    const deletedReader = await c.runAndReadAll(
+      `SELECT count(*) FROM ${t} t JOIN ${sd} sd ON t.event_id = sd.event_id
+       WHERE sd.sequence_number > t.pipeline_sequence_number`,
+    );
+    const deleted = Number(deletedReader.getRows()[0]?.[0] ?? 0);
+    await c.run(
+      `DELETE FROM ${t} WHERE event_id IN (
+         SELECT s.event_id FROM ${s} s JOIN ${t} t2 ON t2.event_id = s.event_id
+         WHERE s.pipeline_sequence_number >= t2.pipeline_sequence_number
+           AND s.pipeline_content_hash IS DISTINCT FROM t2.pipeline_content_hash)`,
+    );
+    return { inserted: inserted ?? 0, updated: updated ?? 0, deleted };
+  }
+
+  /** REMOVE records: delete older rows, keep (or raise) the tombstone. */
+  async #applyDeletes(): Promise<void> {
+    const c = this.connection;
+    const t = this.#table;
+    const d = this.#tombstones;
+    const sd = `temp.main.${quoteIdent(STAGE_DELETES)}`;
+    await c.run(
+      `DELETE FROM ${t} WHERE event_id IN (
+         SELECT sd.event_id FROM ${sd} sd JOIN ${t} t2 ON t2.event_id = sd.event_id
+         WHERE sd.sequence_number > t2.pipeline_sequence_number)`,
+    );
+    await c.run(
+      `INSERT INTO ${d} SELECT event_id, sequence_number FROM ${sd}
+       ON CONFLICT (event_id) DO UPDATE SET sequence_number = greatest(sequence_number, excluded.sequence_number)`,
+    );
+  }
+
+  /** The wide staging table (only for a table with column types this sink does not create). */
   async #stageRows(batch: LoadBatch): Promise<void> {
     const c = this.connection;
     const defs = batch.columns.map((col) => `${quoteIdent(col.name)} ${DUCKDB_TYPES[col.type]}`).join(', ');
@@ -174,22 +317,7 @@ export class DuckDbSink implements TableSink {
     } finally {
       appender.closeSync();
     }
-    await c.run(
-      `CREATE OR REPLACE TEMP TABLE ${quoteIdent(STAGE_DELETES)} (event_id VARCHAR, sequence_number VARCHAR)`,
-    );
-    if (batch.deletes.length > 0) {
-      const del = await c.createAppender(STAGE_DELETES, 'main', 'temp');
-      try {
-        for (const d of batch.deletes) {
-          del.appendVarchar(d.eventId);
-          del.appendVarchar(d.sequenceNumber);
-          del.endRow();
-        }
-        del.flushSync();
-      } finally {
-        del.closeSync();
-      }
-    }
+    await this.#stageDeletes(batch);
   }
 
   /** Latest wins per event_id; identical content is "unchanged"; tombstones stop older versions coming back. */
@@ -198,49 +326,15 @@ export class DuckDbSink implements TableSink {
     await this.#stageRows(batch);
     const t = this.#table;
     const s = `temp.main.${quoteIdent(STAGE)}`;
-    const sd = `temp.main.${quoteIdent(STAGE_DELETES)}`;
-    const d = this.#tombstones;
-    const counts = await c.runAndReadAll(
-      `SELECT
-         count(*) FILTER (WHERE t.event_id IS NULL AND (d.event_id IS NULL OR s.pipeline_sequence_number > d.sequence_number)),
-         count(*) FILTER (WHERE t.event_id IS NOT NULL AND s.pipeline_sequence_number > t.pipeline_sequence_number
-                          AND s.pipeline_content_hash IS DISTINCT FROM t.pipeline_content_hash)
-       FROM ${s} s LEFT JOIN ${t} t ON t.event_id = s.event_id LEFT JOIN ${d} d ON d.event_id = s.event_id`,
-    );
-    const [inserted, updated] = (counts.getRows()[0] ?? [0, 0]).map((v: DuckDBValue) => Number(v));
-    const deletedReader = await c.runAndReadAll(
-      `SELECT count(*) FROM ${t} t JOIN ${sd} sd ON t.event_id = sd.event_id
-       WHERE sd.sequence_number > t.pipeline_sequence_number`,
-    );
-    const deleted = Number(deletedReader.getRows()[0]?.[0] ?? 0);
-
-    await c.run(
-      `DELETE FROM ${t} WHERE event_id IN (
-         SELECT s.event_id FROM ${s} s JOIN ${t} t2 ON t2.event_id = s.event_id
-         WHERE s.pipeline_sequence_number > t2.pipeline_sequence_number
-           AND s.pipeline_content_hash IS DISTINCT FROM t2.pipeline_content_hash)`,
-    );
+    const { inserted, updated, deleted } = await this.#decide(s);
     await c.run(
       `INSERT INTO ${t} BY NAME SELECT s.* FROM ${s} s
        WHERE NOT EXISTS (SELECT 1 FROM ${t} t WHERE t.event_id = s.event_id)
-         AND NOT EXISTS (SELECT 1 FROM ${d} d WHERE d.event_id = s.event_id AND d.sequence_number >= s.pipeline_sequence_number)`,
+         AND NOT EXISTS (SELECT 1 FROM ${this.#tombstones} d WHERE d.event_id = s.event_id AND d.sequence_number >= s.pipeline_sequence_number)`,
     );
-    await c.run(
-      `DELETE FROM ${t} WHERE event_id IN (
-         SELECT sd.event_id FROM ${sd} sd JOIN ${t} t2 ON t2.event_id = sd.event_id
-         WHERE sd.sequence_number > t2.pipeline_sequence_number)`,
-    );
-    await c.run(
-      `INSERT INTO ${d} SELECT event_id, sequence_number FROM ${sd}
-       ON CONFLICT (event_id) DO UPDATE SET sequence_number = greatest(sequence_number, excluded.sequence_number)`,
-    );
+    await this.#applyDeletes();
     const total = batch.rows.length + batch.deletes.length;
-    return {
-      inserted: inserted ?? 0,
-      updated: updated ?? 0,
-      deleted,
-      unchanged: total - (inserted ?? 0) - (updated ?? 0) - deleted,
-    };
+    return { inserted, updated, deleted, unchanged: total - inserted - updated - deleted };
   }
 
   async close(): Promise<void> {
