@@ -93,6 +93,13 @@ export function tableSinkContract(name: string, harness: TableSinkHarness): void
       expect(await soc()).toEqual({ a: 30 });
     });
 
+    it('a replay of the same version with other content (changed flattening rules) updates; same content does not', async () => {
+      await sink.load(batch([row('a', 5, 10)]));
+      expect(await sink.load(batch([row('a', 5, 10)], [], []))).toMatchObject({ unchanged: 1 });
+      expect(await sink.load(batch([row('a', 5, 12, 'rules-v2')], [], []))).toMatchObject({ updated: 1 });
+      expect(await soc()).toEqual({ a: 12 });
+    });
+
     it('REMOVE deletes older rows and stops older versions from coming back', async () => {
       await sink.load(batch([row('a', 1, 10), row('b', 1, 20)]));
       expect(
