@@ -22,6 +22,21 @@ const STAGE = '_telemetry_stage';
 const STAGE_DELETES = '_telemetry_stage_deletes';
 const STAGE_KEYS = '_telemetry_stage_keys';
 
+/** The catalog name the database file is attached under (and made the default with USE). */
+const CATALOG = 'warehouse';
+
+/**
+ * Rows per DuckDB row group (DuckDB's default is 122,880). Every COMMIT checkpoints, and a checkpoint rewrites the
+ * table's last, partly filled row group: on a table with hundreds of columns that rewrite costs time and memory
+ * in proportion to the row group. Measured at 100,000 bench events (288 columns, batches of 20,000): COMMIT time
+ * 11.5 s -> 2.7 s in total and peak RSS 991 -> 686 MB; 8,192 was not better.
+ */
+export const ROW_GROUP_SIZE = 16_384;
+
+function literal(text: string): string {
+  return `'${text.replaceAll("'", "''")}'`;
+}
+
 function appendValue(appender: DuckDBAppender, type: ColumnType, value: unknown): void {
   if (value === null || value === undefined) {
     appender.appendNull();
@@ -74,8 +89,22 @@ export class DuckDbSink implements TableSink {
 
   static async open(path: string, options: DuckDbSinkOptions = {}): Promise<DuckDbSink> {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-    const instance = await DuckDBInstance.create(path);
+    // The file is attached (rather than opened) so that its row group size can be set; spills go next to it.
+    const instance = await DuckDBInstance.create(
+      ':memory:',
+      path === ':memory:' ? {} : { temp_directory: `${path}.tmp` },
+    );
     const connection = await instance.connect();
+    try {
+      await connection.run(
+        `ATTACH ${literal(path)} AS ${quoteIdent(CATALOG)} (ROW_GROUP_SIZE ${ROW_GROUP_SIZE})`,
+      );
+      await connection.run(`USE ${quoteIdent(CATALOG)}`);
+    } catch (error) {
+      connection.closeSync();
+      instance.closeSync();
+      throw error;
+    }
     return new DuckDbSink(
       instance,
       connection,
@@ -238,7 +267,7 @@ export class DuckDbSink implements TableSink {
       // Table order; a table column the batch does not use gets NULL. Names match case-insensitively, as in SQL.
       const byLower = new Map(batch.columns.map((col) => [col.name.toLowerCase(), col.name]));
       const plan = tableColumns.map((col) => ({ key: byLower.get(col.name.toLowerCase()), type: col.type }));
-      const appender = await c.createAppender(this.tableName, this.schema);
+      const appender = await c.createAppender(this.tableName, this.schema, CATALOG);
       try {
         for (const row of batch.rows) {
           if (!insert.has(String(row.event_id))) continue;
