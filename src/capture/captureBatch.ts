@@ -22,12 +22,13 @@ export interface CaptureResult {
  */
 export const RAW_GZIP_LEVEL = 3;
 
-/** Chunk handed to the gzip stream: big enough to keep the zlib thread busy, small next to a batch. */
-const CHUNK_CHARS = 1 << 20;
+/** Bytes handed to the gzip stream at a time: big enough to keep the zlib thread busy, small next to a batch. */
+const CHUNK_BYTES = 1 << 20;
 
 /**
- * Encodes records as NDJSON and gzips them. The text goes to zlib in chunks: zlib compresses on the libuv thread
- * pool while this thread encodes the next chunk (the two overlap on a machine with a second core).
+ * Encodes records as NDJSON and gzips them. Each line is written as UTF-8 straight into a chunk buffer (no string
+ * concatenation: turning a long concatenated string into bytes cost more than the JSON encoding itself), and each
+ * full chunk goes to zlib, which compresses on the libuv thread pool while this thread encodes the next chunk.
  */
 export async function gzipNdjson(records: readonly unknown[]): Promise<Buffer> {
   const gzip = createGzip({ level: RAW_GZIP_LEVEL });
@@ -37,15 +38,21 @@ export async function gzipNdjson(records: readonly unknown[]): Promise<Buffer> {
     gzip.once('end', resolve);
     gzip.once('error', reject);
   });
-  let text = '';
+  let chunk = Buffer.allocUnsafe(CHUNK_BYTES);
+  let used = 0;
   for (const record of records) {
-    text += `${JSON.stringify(record)}\n`;
-    if (text.length >= CHUNK_CHARS) {
-      gzip.write(text);
-      text = '';
+    const line = String(JSON.stringify(record));
+    const most = line.length * 3 + 1; // UTF-8 needs at most 3 bytes per UTF-16 unit, plus the newline
+    if (used + most > chunk.length) {
+      if (used > 0) gzip.write(chunk.subarray(0, used)); // zlib keeps this buffer: start a new one
+      chunk = Buffer.allocUnsafe(Math.max(CHUNK_BYTES, most));
+      used = 0;
     }
+    used += chunk.write(line, used, 'utf8');
+    chunk[used++] = 0x0a;
   }
-  gzip.end(text);
+  if (used > 0) gzip.write(chunk.subarray(0, used));
+  gzip.end();
   await done;
   return Buffer.concat(out);
 }
