@@ -188,6 +188,11 @@ try {
   const capMedian = Number(capture.extra?.msPerBatchMedian ?? 0);
   const capMax = Number(capture.extra?.msPerBatchMax ?? 0);
   const capCpu = Number(capture.extra?.cpuMsPerBatchMedian ?? 0);
+  // Lambda hands a function at most 6 MB of event per invocation (the synchronous payload limit), whatever the
+  // batch size setting: what one real invocation's share of the measured batch takes.
+  const capPayloadMb = Number(capture.extra?.payloadMbPerBatchMedian ?? 0);
+  const lambdaRecords = capPayloadMb > 0 ? Math.floor((batch * 6) / capPayloadMb) : 0;
+  const lambdaMs = capPayloadMb > 0 ? (capMedian * 6) / capPayloadMb : 0;
   const rows: BenchRow[] = [
     row('floor', '1 floor', 'gunzip + JSON.parse (lines and bodies)', '1', floor, ''),
     row(
@@ -216,7 +221,7 @@ try {
       'capture Lambda handler (makeCaptureHandler)',
       '1',
       capture,
-      `${capture.extra?.batches} batches of ${batch} records: median ${capMedian.toFixed(0)} ms, max ${capMax.toFixed(0)} ms per batch (median CPU ${capCpu.toFixed(0)} ms, JS + zlib threads); ${(Number(capture.extra?.bytesWritten ?? 0) / 1e6).toFixed(1)} MB written; RSS includes event generation`,
+      `${capture.extra?.batches} batches of ${batch} records: median ${capMedian.toFixed(0)} ms, max ${capMax.toFixed(0)} ms per batch (median CPU ${capCpu.toFixed(0)} ms, JS + zlib threads); ${(Number(capture.extra?.bytesWritten ?? 0) / 1e6).toFixed(1)} MB written; RSS includes event generation; event payload ${capPayloadMb.toFixed(0)} MB per batch, so a 6 MB Lambda payload holds ~${lambdaRecords} records: ~${lambdaMs.toFixed(0)} ms at the measured rate`,
     ),
     row(
       'ours-1',
@@ -263,6 +268,11 @@ try {
       target: 'capture: 10,000-record batch < 1 s',
       measured: `median ${capMedian.toFixed(0)} ms, max ${capMax.toFixed(0)} ms, median CPU ${capCpu.toFixed(0)} ms (batch ${batch})`,
       met: batch >= 10_000 && capMax < 1000,
+    },
+    {
+      target: 'capture: one real invocation (6 MB Lambda payload) < 1 s',
+      measured: `~${lambdaRecords} records, ~${lambdaMs.toFixed(0)} ms`,
+      met: lambdaMs > 0 && lambdaMs < 1000,
     },
   ];
   const results: BenchResults = {

@@ -25,6 +25,8 @@ const eventSourceARN =
 const batchMs: number[] = [];
 /** CPU time of this process per batch (all threads: JS and zlib): what a shared machine does not inflate. */
 const batchCpuMs: number[] = [];
+/** Bytes of each batch's event as JSON (what Lambda would pass; measured outside the timed part). */
+const payloadBytes: number[] = [];
 let bytes = 0;
 let records = 0;
 let seq = 0;
@@ -32,6 +34,7 @@ let pending: (StreamRecordLike & { eventSource: string; eventSourceARN: string }
 
 async function flush(): Promise<void> {
   if (pending.length === 0) return;
+  payloadBytes.push(Buffer.byteLength(JSON.stringify({ Records: pending })));
   const cpu = process.cpuUsage();
   const started = performance.now();
   await handler({ Records: pending } as unknown as DynamoDBStreamEvent);
@@ -76,5 +79,7 @@ report({
     msPerBatchMedian: sorted[Math.floor(sorted.length / 2)] ?? 0,
     msPerBatchMax: sorted[sorted.length - 1] ?? 0,
     cpuMsPerBatchMedian: sortedCpu[Math.floor(sortedCpu.length / 2)] ?? 0,
+    payloadMbPerBatchMedian:
+      ([...payloadBytes].sort((a, b) => a - b)[Math.floor(payloadBytes.length / 2)] ?? 0) / 1e6,
   },
 });
