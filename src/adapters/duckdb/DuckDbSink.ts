@@ -182,6 +182,9 @@ export class DuckDbSink implements TableSink {
         await c.run(`INSERT INTO ${this.#ledger} VALUES ($1, $2, now()::TIMESTAMP)`, [file, batch.batchId]);
       }
       await c.run('COMMIT');
+      // Write the batch into the file now: un-checkpointed rows stay in memory (RSS grew ~18 MB a batch) and
+      // would all be checkpointed at once on close (at 200,000 events: 6.6 s and peak RSS 823 -> 2,187 MB).
+      await c.run('CHECKPOINT');
       return result;
     } catch (error) {
       await c.run('ROLLBACK').catch(() => undefined);
