@@ -22,3 +22,12 @@ export class UsageError extends Error {
 export function processIO(signal?: AbortSignal): CliIO {
   return { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd(), signal };
 }
+
+/** A whole-number option (`--events 3000`); anything else is wrong usage with a message naming the option. */
+export function wholeNumberOption(name: string, text: string, min: number): number {
+  const n = Number(text);
+  if (!Number.isSafeInteger(n) || n < min) {
+    throw new UsageError(`--${name} must be a whole number >= ${min}, got '${text}'`);
+  }
+  return n;
+}

@@ -9,7 +9,7 @@ import type { ObjectStore } from '../ports/ObjectStore.js';
 import type { TableSink } from '../ports/TableSink.js';
 import { type ProcessSummary, reconciles } from '../process/ProcessSummary.js';
 import { processPending } from '../process/processPending.js';
-import { type Command, UsageError } from './CliIO.js';
+import { type Command, UsageError, wholeNumberOption } from './CliIO.js';
 import { localLayout, TABLE_NAME } from './localLayout.js';
 
 const HELP = `Usage: telemetry process [--data-dir DIR] [--bucket B [--endpoint URL]] [--sink duckdb|databricks] [--json]
@@ -75,10 +75,7 @@ export const processCommand: Command = async (args, io) => {
     io.stdout.write(HELP);
     return 0;
   }
-  const batchEvents = Number(values['batch-events']);
-  if (!Number.isSafeInteger(batchEvents) || batchEvents < 1) {
-    throw new UsageError(`--batch-events must be a whole number >= 1, got '${values['batch-events']}'`);
-  }
+  const batchEvents = wholeNumberOption('batch-events', values['batch-events'], 1);
   if (values.endpoint && !values.bucket) throw new UsageError('--endpoint needs --bucket');
   const layout = localLayout(values['data-dir'], io.cwd);
   let store: ObjectStore;

@@ -9,7 +9,7 @@ import type { TableSink } from '../ports/TableSink.js';
 import { type ProcessSummary, reconciles } from '../process/ProcessSummary.js';
 import { processPending } from '../process/processPending.js';
 import { generateSampleItems } from '../sample/generateSample.js';
-import { type CliIO, type Command, UsageError } from './CliIO.js';
+import { type CliIO, type Command, UsageError, wholeNumberOption } from './CliIO.js';
 import { faultInjector } from './faults.js';
 import { localLayout, TABLE_NAME } from './localLayout.js';
 import { progressLine } from './progress.js';
@@ -97,13 +97,8 @@ export const runCommand: Command = async (args, io) => {
     io.stdout.write(HELP);
     return 0;
   }
-  const events = Number(values.events);
-  if (!Number.isSafeInteger(events) || events < 0)
-    throw new UsageError(`--events must be a whole number, got '${values.events}'`);
-  const batchEvents = Number(values['batch-events']);
-  if (!Number.isSafeInteger(batchEvents) || batchEvents < 1) {
-    throw new UsageError(`--batch-events must be a whole number >= 1, got '${values['batch-events']}'`);
-  }
+  const events = wholeNumberOption('events', values.events, 0);
+  const batchEvents = wholeNumberOption('batch-events', values['batch-events'], 1);
   const layout = localLayout(values['data-dir'], io.cwd);
   const files = values.input ? await expandInputs(values.input) : [];
   if (values.input && files.length === 0)

@@ -1,19 +1,12 @@
 import { parseArgs } from 'node:util';
 import { generateSampleItems } from '../sample/generateSample.js';
-import { type Command, UsageError } from './CliIO.js';
+import { type Command, wholeNumberOption } from './CliIO.js';
 
 const HELP = `Usage: telemetry sample [--vehicles N] [--events N] [--seed N]
 
 Writes realistic sample events to stdout as NDJSON, one item per line, in the shape the DynamoDB table stores them
 (signal bodies as JSON strings). The same seed always gives the same output.
 `;
-
-function whole(name: string, text: string, min: number): number {
-  const n = Number(text);
-  if (!Number.isSafeInteger(n) || n < min)
-    throw new UsageError(`--${name} must be a whole number >= ${min}, got '${text}'`);
-  return n;
-}
 
 export const sampleCommand: Command = async (args, io) => {
   const { values } = parseArgs({
@@ -30,9 +23,9 @@ export const sampleCommand: Command = async (args, io) => {
     return 0;
   }
   const options = {
-    vehicles: whole('vehicles', values.vehicles, 1),
-    events: whole('events', values.events, 0),
-    seed: whole('seed', values.seed, 0),
+    vehicles: wholeNumberOption('vehicles', values.vehicles, 1),
+    events: wholeNumberOption('events', values.events, 0),
+    seed: wholeNumberOption('seed', values.seed, 0),
   };
   let buffer = '';
   for (const item of generateSampleItems(options)) {
