@@ -1,7 +1,7 @@
 import { InvalidRecordError } from '../errors.js';
 
 /**
- * An event in the shape the DynamoDB table stores it (shared/fixtures/seed/dynamodb-item-example.json).
+ * An event in the shape the DynamoDB table stores it (test/fixtures/seed/dynamodb-item-example.json).
  * Webhook deliveries are mapped to this shape first, so flattening knows one shape only.
  */
 export interface TelemetryItem {

@@ -5,7 +5,7 @@ import { FIXED_COLUMNS } from '../../../src/core/schema/fixedColumns.js';
 import { allFixtures, readFixture } from '../../support/fixtures.js';
 import { flatten, rescued } from '../../support/flatten.js';
 
-describe('flattenEvent on the real deliveries in shared/fixtures', () => {
+describe('flattenEvent on the real deliveries in test/fixtures', () => {
   it.each(allFixtures().filter((f) => !f.endsWith('verify.json')))(
     '%s flattens with every fixed column typed',
     (file) => {
