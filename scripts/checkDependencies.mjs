@@ -27,7 +27,7 @@ const IMPURE = /^node:(fs|fs\/promises|child_process|net|http|https|dns|os|worke
 export function partOf(fileFromSrc) {
   const [top, ...rest] = fileFromSrc.split(sep);
   const name = rest.at(-1) ?? '';
-  if (STAGES.has(top) && /Handler\.ts$|^handler\.ts$/i.test(name)) return 'handler';
+  if ((STAGES.has(top) || top === 'adapters') && /Handler\.ts$/.test(name)) return 'handler';
   if (STAGES.has(top)) return 'stage';
   if (top === 'cli' && name === 'devCommand.ts') return 'devCommand';
   return top in RULES ? top : 'cli';
