@@ -4,7 +4,8 @@ import { FsObjectStore } from '../adapters/fs/FsObjectStore.js';
 import { expandInputs, type InputRecord, readInputRecords } from '../adapters/fs/readInputRecords.js';
 import { captureBatch } from '../capture/captureBatch.js';
 import { fromInputRecord } from '../capture/fromInputRecord.js';
-import { padSequence, type RawRecord } from '../core/model/RawRecord.js';
+import { snapshotOrderKey } from '../core/model/orderKey.js';
+import type { RawRecord } from '../core/model/RawRecord.js';
 import type { TableSink } from '../ports/TableSink.js';
 import { type ProcessSummary, reconciles } from '../process/ProcessSummary.js';
 import { processPending } from '../process/processPending.js';
@@ -108,9 +109,8 @@ export const runCommand: Command = async (args, io) => {
   const fault = faultInjector(io.env);
   const progress = progressLine(io.stderr);
   const started = Date.now();
-  // Sequence numbers for file input follow input order and the run's start, so a later line (or a later run)
-  // is a newer version of an event, and a re-run of the same input is recognised as unchanged content.
-  const runStamp = String(started).padStart(15, '0');
+  // File input is a snapshot (src/core/model/orderKey.ts): a later line or a later run is newer, a stream version
+  // always wins, and a re-run of the same input is recognised as unchanged content.
   let inputRecords = 0;
   let captureObjects = 0;
   let captureBytes = 0;
@@ -131,7 +131,7 @@ export const runCommand: Command = async (args, io) => {
       fromInputRecord(record.parsed, {
         file: record.file,
         position: record.position,
-        sequenceNumber: padSequence(runStamp + String(inputRecords).padStart(12, '0')),
+        sequenceNumber: snapshotOrderKey('file', started, inputRecords),
         now: started,
       }),
     );
