@@ -12,10 +12,10 @@ import {
 } from 'aws-cdk-lib/aws-lambda';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import { MANIFEST_NAME } from '../../src/adapters/databricks/StagedManifest.js';
 import { captureEnv } from '../../src/config/captureConfig.js';
 import { processEnv } from '../../src/config/processConfig.js';
 import { triggerEnv } from '../../src/config/triggerConfig.js';
-import { MANIFEST_NAME } from '../../src/load/StagedManifest.js';
 import { BucketAccess } from './bucketAccess.js';
 import { functionEnvironment } from './functionEnvironment.js';
 import type { InfraConfig } from './infraConfig.js';
@@ -28,7 +28,7 @@ import { TelemetryStorage } from './TelemetryStorage.js';
 export const HANDLER_ENTRIES = {
   capture: 'src/capture/captureHandler.ts',
   process: 'src/process/processHandler.ts',
-  trigger: 'src/load/triggerHandler.ts',
+  trigger: 'src/adapters/databricks/triggerHandler.ts',
 } as const;
 export type HandlerName = keyof typeof HANDLER_ENTRIES;
 

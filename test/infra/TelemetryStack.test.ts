@@ -383,7 +383,7 @@ test('the example config describes the real handler entry points', () => {
   expect(HANDLER_ENTRIES).toEqual({
     capture: 'src/capture/captureHandler.ts',
     process: 'src/process/processHandler.ts',
-    trigger: 'src/load/triggerHandler.ts',
+    trigger: 'src/adapters/databricks/triggerHandler.ts',
   });
   expect(() => infraConfig.parse({})).toThrow(/databricks/);
 });

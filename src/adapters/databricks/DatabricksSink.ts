@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import { ConfigError, TransientError } from '../../core/errors.js';
 import type { ColumnDef } from '../../core/schema/fixedColumns.js';
-import { logicalType, type TableName } from '../../load/databricksSql.js';
+import type { ObjectStore } from '../../ports/ObjectStore.js';
+import type { LoadBatch, LoadResult, TableSink } from '../../ports/TableSink.js';
+import { logicalType, type TableName } from './databricksSql.js';
 import {
   addColumnsSql,
   batchLoadedSql,
@@ -10,12 +12,10 @@ import {
   loadedFilesSql,
   readColumnsSql,
   type SqlStatement,
-} from '../../load/loadSql.js';
-import { columnDef } from '../../load/StagedManifest.js';
-import { type StagedBatch, stageBatch } from '../../load/stageBatch.js';
-import type { ObjectStore } from '../../ports/ObjectStore.js';
-import type { LoadBatch, LoadResult, TableSink } from '../../ports/TableSink.js';
+} from './loadSql.js';
+import { columnDef } from './StagedManifest.js';
 import type { StatementResult } from './StatementClient.js';
+import { type StagedBatch, stageBatch } from './stageBatch.js';
 
 /** What the sink needs to run SQL (the {@link StatementClient}, or a stub in tests). */
 export interface SqlRunner {

@@ -1,11 +1,11 @@
 import { databricksEnv } from '../../config/databricksConfig.js';
 import { parseEnv } from '../../config/parseEnv.js';
-import { parseTableName } from '../../load/databricksSql.js';
 import type { ObjectStore } from '../../ports/ObjectStore.js';
 import type { TableSink } from '../../ports/TableSink.js';
 import { DatabricksHttp } from './DatabricksHttp.js';
 import { DatabricksSink } from './DatabricksSink.js';
 import { resolveCredentials, type SecretReader } from './databricksCredentials.js';
+import { parseTableName } from './databricksSql.js';
 import { StatementClient } from './StatementClient.js';
 
 export interface DatabricksSinkFactoryOptions {

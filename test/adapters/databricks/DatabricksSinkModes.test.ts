@@ -1,13 +1,13 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { DatabricksSink, type SqlRunner } from '../../../src/adapters/databricks/DatabricksSink.js';
+import { parseTableName } from '../../../src/adapters/databricks/databricksSql.js';
+import { parseManifest } from '../../../src/adapters/databricks/StagedManifest.js';
 import { MemoryObjectStore } from '../../../src/adapters/memory/MemoryObjectStore.js';
 import { captureBatch } from '../../../src/capture/captureBatch.js';
 import { ConfigError } from '../../../src/core/errors.js';
 import type { FlatRow } from '../../../src/core/flatten/flattenEvent.js';
 import { padSequence } from '../../../src/core/model/RawRecord.js';
 import { type ColumnDef, FIXED_COLUMNS } from '../../../src/core/schema/fixedColumns.js';
-import { parseTableName } from '../../../src/load/databricksSql.js';
-import { parseManifest } from '../../../src/load/StagedManifest.js';
 import type { LoadBatch } from '../../../src/ports/TableSink.js';
 import { reconciles } from '../../../src/process/ProcessSummary.js';
 import { processPending } from '../../../src/process/processPending.js';

@@ -1,5 +1,5 @@
-import type { ObjectStore } from '../ports/ObjectStore.js';
-import type { LoadBatch } from '../ports/TableSink.js';
+import type { ObjectStore } from '../../ports/ObjectStore.js';
+import type { LoadBatch } from '../../ports/TableSink.js';
 import { encodeParquet } from './encodeParquet.js';
 import { batchFolder, MANIFEST_NAME, type StagedManifest } from './StagedManifest.js';
 

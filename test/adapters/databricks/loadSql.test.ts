@@ -1,16 +1,16 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { ColumnDef } from '../../src/core/schema/fixedColumns.js';
-import { FIXED_COLUMNS } from '../../src/core/schema/fixedColumns.js';
-import { parseTableName, quoteIdent } from '../../src/load/databricksSql.js';
+import { parseTableName, quoteIdent } from '../../../src/adapters/databricks/databricksSql.js';
 import {
   addColumnsSql,
   ensureTablesSql,
   loadBatchSql,
   loadedFilesSql,
   type SqlStatement,
-} from '../../src/load/loadSql.js';
-import { translateDatabricksSql } from '../support/databricksFake.js';
+} from '../../../src/adapters/databricks/loadSql.js';
+import type { ColumnDef } from '../../../src/core/schema/fixedColumns.js';
+import { FIXED_COLUMNS } from '../../../src/core/schema/fixedColumns.js';
+import { translateDatabricksSql } from '../../support/databricksFake.js';
 
 const target = parseTableName('main.telemetry.car_telemetry_flattened');
 const EXTRA: ColumnDef[] = [

@@ -1,13 +1,13 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { type Metrics, MetricUnit, Metrics as PowertoolsMetrics } from '@aws-lambda-powertools/metrics';
 import type { S3Event } from 'aws-lambda';
-import { DatabricksHttp } from '../adapters/databricks/DatabricksHttp.js';
-import { DatabricksJobs } from '../adapters/databricks/DatabricksJobs.js';
-import { resolveCredentials, type SecretReader } from '../adapters/databricks/databricksCredentials.js';
-import { METRICS_NAMESPACE, SERVICE_NAMES, TRIGGER_METRICS } from '../config/metrics.js';
-import { parseTriggerConfig } from '../config/triggerConfig.js';
-import { ConfigError, TransientError } from '../core/errors.js';
-import type { JobTrigger } from '../ports/JobTrigger.js';
+import { METRICS_NAMESPACE, SERVICE_NAMES, TRIGGER_METRICS } from '../../config/metrics.js';
+import { parseTriggerConfig } from '../../config/triggerConfig.js';
+import { ConfigError, TransientError } from '../../core/errors.js';
+import type { JobTrigger } from '../../ports/JobTrigger.js';
+import { DatabricksHttp } from './DatabricksHttp.js';
+import { DatabricksJobs } from './DatabricksJobs.js';
+import { resolveCredentials, type SecretReader } from './databricksCredentials.js';
 import { type CreatedObject, type TriggerSummary, triggerLoadRuns } from './triggerLoadRuns.js';
 
 export interface TriggerHandlerDeps {

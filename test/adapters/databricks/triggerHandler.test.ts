@@ -1,10 +1,13 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { S3Event } from 'aws-lambda';
 import { afterEach, describe, expect, it } from 'vitest';
-import { TransientError } from '../../src/core/errors.js';
-import { makeTriggerHandler, triggerHandlerFromEnv } from '../../src/load/triggerHandler.js';
-import { idempotencyToken } from '../../src/load/triggerLoadRuns.js';
-import { DatabricksFake } from '../support/databricksFake.js';
+import {
+  makeTriggerHandler,
+  triggerHandlerFromEnv,
+} from '../../../src/adapters/databricks/triggerHandler.js';
+import { idempotencyToken } from '../../../src/adapters/databricks/triggerLoadRuns.js';
+import { TransientError } from '../../../src/core/errors.js';
+import { DatabricksFake } from '../../support/databricksFake.js';
 
 function s3Event(objects: { key: string; etag: string }[]): S3Event {
   return {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_SQL_FILE_PATH, deployPlan } from '../../src/load/deployPlan.js';
-import { sqlString } from '../../src/load/jobSql.js';
+import { DEFAULT_SQL_FILE_PATH, deployPlan } from '../../../src/adapters/databricks/deployPlan.js';
+import { sqlString } from '../../../src/adapters/databricks/jobSql.js';
 
 const input = {
   table: 'main.telemetry.car_telemetry_flattened',

@@ -1,4 +1,4 @@
-import { type ColumnDef, FIXED_COLUMNS } from '../core/schema/fixedColumns.js';
+import { type ColumnDef, FIXED_COLUMNS } from '../../core/schema/fixedColumns.js';
 import {
   DATABRICKS_TYPES,
   qualifiedSchema,

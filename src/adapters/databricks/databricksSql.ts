@@ -1,5 +1,5 @@
-import { ConfigError } from '../core/errors.js';
-import type { ColumnType } from '../core/schema/ColumnType.js';
+import { ConfigError } from '../../core/errors.js';
+import type { ColumnType } from '../../core/schema/ColumnType.js';
 
 /**
  * Databricks SQL identifiers: backticks, embedded backticks doubled. Every identifier from data goes through here;

@@ -1,7 +1,7 @@
 import { type ColumnSource, parquetWriteBuffer, type SchemaElement } from 'hyparquet-writer';
-import type { FlatRow } from '../core/flatten/flattenEvent.js';
-import type { ColumnType } from '../core/schema/ColumnType.js';
-import type { ColumnDef } from '../core/schema/fixedColumns.js';
+import type { FlatRow } from '../../core/flatten/flattenEvent.js';
+import type { ColumnType } from '../../core/schema/ColumnType.js';
+import type { ColumnDef } from '../../core/schema/fixedColumns.js';
 
 /**
  * Parquet physical/logical types that read back in Databricks as the table's types: BIGINT is INT64, DOUBLE is

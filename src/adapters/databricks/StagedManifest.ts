@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { COLUMN_TYPES } from '../core/schema/ColumnType.js';
+import { COLUMN_TYPES } from '../../core/schema/ColumnType.js';
 
 /** A column as staged (name + logical type); also the shape of `<stagedPrefix>_columns.json`. */
 export const columnDef = z.object({

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { errorMessage } from '../core/errors.js';
-import type { JobTrigger } from '../ports/JobTrigger.js';
+import { errorMessage } from '../../core/errors.js';
+import type { JobTrigger } from '../../ports/JobTrigger.js';
 import { isManifestKey } from './StagedManifest.js';
 
 /** One S3 ObjectCreated notification, reduced to what matters. */

@@ -1,11 +1,15 @@
 import { parquetMetadata, parquetReadObjects, parquetSchema } from 'hyparquet';
 import { describe, expect, it } from 'vitest';
-import { MemoryObjectStore } from '../../src/adapters/memory/MemoryObjectStore.js';
-import type { FlatRow } from '../../src/core/flatten/flattenEvent.js';
-import type { ColumnDef } from '../../src/core/schema/fixedColumns.js';
-import { encodeParquet } from '../../src/load/encodeParquet.js';
-import { isManifestKey, manifestKey, parseManifest } from '../../src/load/StagedManifest.js';
-import { stageBatch } from '../../src/load/stageBatch.js';
+import { encodeParquet } from '../../../src/adapters/databricks/encodeParquet.js';
+import {
+  isManifestKey,
+  manifestKey,
+  parseManifest,
+} from '../../../src/adapters/databricks/StagedManifest.js';
+import { stageBatch } from '../../../src/adapters/databricks/stageBatch.js';
+import { MemoryObjectStore } from '../../../src/adapters/memory/MemoryObjectStore.js';
+import type { FlatRow } from '../../../src/core/flatten/flattenEvent.js';
+import type { ColumnDef } from '../../../src/core/schema/fixedColumns.js';
 
 const COLUMNS: ColumnDef[] = [
   { name: 'event_id', type: 'VARCHAR' },
