@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { DuckDBInstance, DuckDBTimestampValue } from '@duckdb/node-api';
 import { DUCKDB_TYPES, quoteIdent } from '../../src/adapters/duckdb/duckDbSql.js';
 import { FsObjectStore } from '../../src/adapters/fs/FsObjectStore.js';
-import { encodeParquet } from '../../src/load/encodeParquet.js';
+import { encodeParquet } from '../../src/adapters/databricks/encodeParquet.js';
 import type { LoadBatch, TableSink } from '../../src/ports/TableSink.js';
 import { processPending } from '../../src/process/processPending.js';
 import { childArgs, peakRssMb, report, required } from '../lib/childResult.js';
