@@ -202,9 +202,9 @@ def failure(e: BaseException) -> dict:
 
 
 class Engine:
-    def __init__(self, spark):
+    def __init__(self, spark, warehouse: str):
         self.spark = spark
-        self.translator = Translator(spark)
+        self.translator = Translator(spark, warehouse)
         self.statements: dict[str, Statement] = {}
         self.pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="stmt")
         self.lock = threading.Lock()
@@ -385,7 +385,7 @@ def main() -> None:
     started = time.time()
     spark = start_spark(os.path.join(warehouse, "warehouse"))
     spark.sql("SELECT 1").collect()
-    engine = Engine(spark)
+    engine = Engine(spark, os.path.join(warehouse, "warehouse"))
     server = ThreadingHTTPServer(("127.0.0.1", int(os.environ.get("SPARK_ENGINE_PORT", "0"))), make_handler(engine))
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, daemon=True).start()
