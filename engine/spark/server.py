@@ -15,6 +15,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import sys
 import tempfile
 import threading
@@ -380,6 +381,10 @@ def make_handler(engine: Engine):
     return Handler
 
 
+def interrupted(*_) -> None:
+    raise KeyboardInterrupt
+
+
 def main() -> None:
     warehouse = tempfile.mkdtemp(prefix="spark-engine-")
     started = time.time()
@@ -390,6 +395,7 @@ def main() -> None:
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, daemon=True).start()
     print(json.dumps({"ready": True, "port": server.server_address[1], "startSeconds": round(time.time() - started, 2)}), flush=True)
+    signal.signal(signal.SIGTERM, interrupted)  # clean up on SIGTERM too
     try:
         sys.stdin.read()  # EOF: the parent is gone
     except KeyboardInterrupt:
