@@ -30,6 +30,8 @@ Options:
   --events N       sample size when no --input is given (default 3000)
   --batch-events N events per load transaction (default 20000; bounds memory)
   --json           print the summary as JSON
+  --strict         exit 1 when any record or damaged input file was quarantined (default: only when nothing could
+                   be read; a damaged file's records before the damage load, the rest is quarantined with its offset)
 `;
 
 /** Records per raw object: like one capture Lambda invocation. */
@@ -90,6 +92,7 @@ export const runCommand: Command = async (args, io) => {
       events: { type: 'string', default: '3000' },
       'batch-events': { type: 'string', default: '20000' },
       json: { type: 'boolean', default: false },
+      strict: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -125,8 +128,10 @@ export const runCommand: Command = async (args, io) => {
     }
   };
   const input = values.input ? allInputs(files) : sampleInput(events);
+  let damaged = 0;
   for await (const record of input) {
     inputRecords += 1;
+    if ('damaged' in record.parsed) damaged += 1;
     chunk.push(
       fromInputRecord(record.parsed, {
         file: record.file,
@@ -173,5 +178,7 @@ export const runCommand: Command = async (args, io) => {
     eventsPerSecond: seconds > 0 ? Math.round(processed.records / seconds) : processed.records,
   };
   io.stdout.write(values.json ? `${JSON.stringify(summary, null, 2)}\n` : formatRunSummary(summary));
-  return summary.reconciled ? 0 : 1;
+  const nothingRead = damaged > 0 && damaged === inputRecords;
+  const strictFailure = values.strict && (processed.quarantined > 0 || processed.objectsQuarantined > 0);
+  return summary.reconciled && !nothingRead && !strictFailure ? 0 : 1;
 };
