@@ -13,7 +13,7 @@ import { generateSampleItems } from '../sample/generateSample.js';
 import { type CliIO, type Command, UsageError, wholeNumberOption } from './CliIO.js';
 import { faultInjector } from './faults.js';
 import { localLayout, TABLE_NAME } from './localLayout.js';
-import { progressLine } from './progress.js';
+import { progressReporter } from './progress.js';
 import { formatRunSummary, type RunSummary } from './runSummary.js';
 
 const HELP = `Usage: telemetry run [--input PATH]... [--data-dir DIR] [--sink duckdb|databricks] [--json]
@@ -110,7 +110,7 @@ export const runCommand: Command = async (args, io) => {
 
   const store = new FsObjectStore(layout.dataDir);
   const fault = faultInjector(io.env);
-  const progress = progressLine(io.stderr);
+  const capturing = progressReporter(io.stderr, { label: 'capturing', unit: 'records' });
   const started = Date.now();
   // File input is a snapshot (src/core/model/orderKey.ts): a later line or a later run is newer, a stream version
   // always wins, and a re-run of the same input is recognised as unchanged content.
@@ -141,10 +141,12 @@ export const runCommand: Command = async (args, io) => {
       }),
     );
     if (chunk.length >= Math.min(CAPTURE_CHUNK, batchEvents)) await flushChunk();
-    progress.update(`capturing: ${inputRecords} records`);
+    capturing.update(inputRecords, values.input ? undefined : events);
     if (io.signal?.aborted) break;
   }
   await flushChunk();
+  capturing.done();
+  const processing = progressReporter(io.stderr, { label: 'processing', unit: 'records' });
 
   const sink = await openSink(values.sink, io, store, layout.warehouse, layout.stagedPrefix);
   let processed: ProcessSummary;
@@ -158,14 +160,13 @@ export const runCommand: Command = async (args, io) => {
         maxEventsPerBatch: batchEvents,
         shouldStop: () => io.signal?.aborted === true,
         checkpoint: fault,
-        onProgress: (s) =>
-          progress.update(`processing: ${s.records} records, ${s.inserted + s.updated} rows written`),
+        onProgress: (s) => processing.update(s.records, inputRecords),
       },
     );
   } finally {
     await sink.close();
   }
-  progress.done();
+  processing.done();
   const seconds = (Date.now() - started) / 1000;
   const summary: RunSummary = {
     dataDir: layout.dataDir,
