@@ -64,7 +64,6 @@ export const backfillCommand: Command = async (args, io) => {
     ...(local ? { region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS } : {}),
   });
   const progress = progressReporter(io.stderr, { label: 'scanning', unit: 'items' });
-  const started = Date.now();
   try {
     const scan = await scanTable(ddb, store, {
       table: values.table,
