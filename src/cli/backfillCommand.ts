@@ -56,7 +56,7 @@ export const backfillCommand: Command = async (args, io) => {
     throw new UsageError(`not a DynamoDB table name: '${values.table}'`);
   const layout = localLayout(values['data-dir'], io.cwd);
   const store = new FsObjectStore(layout.dataDir);
-  const { DynamoDBClient } = await import('@aws-sdk/client-dynamodb');
+  const { DescribeTableCommand, DynamoDBClient } = await import('@aws-sdk/client-dynamodb');
   const local =
     values.endpoint !== undefined && /^https?:\/\/(127\.0\.0\.1|localhost)[:/]/.test(values.endpoint);
   const ddb = new DynamoDBClient({
@@ -65,6 +65,9 @@ export const backfillCommand: Command = async (args, io) => {
   });
   const progress = progressReporter(io.stderr, { label: 'scanning', unit: 'items' });
   try {
+    // DynamoDB's item count is refreshed about every six hours: good enough for an ETA, never for a check.
+    const described = await ddb.send(new DescribeTableCommand({ TableName: values.table }));
+    const total = described.Table?.ItemCount || undefined;
     const scan = await scanTable(ddb, store, {
       table: values.table,
       segments,
@@ -73,7 +76,7 @@ export const backfillCommand: Command = async (args, io) => {
       rawPrefix: layout.rawPrefix,
       checkpointPrefix: `backfill/scan/${values.table}/`,
       shouldStop: () => io.signal?.aborted === true,
-      onPage: (p) => progress.update(p.items),
+      onPage: (p) => progress.update(p.items, total),
     });
     const sink = await DuckDbSink.open(layout.warehouse);
     let processed: Awaited<ReturnType<typeof processPending>>;
