@@ -15,6 +15,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import sys
 import tempfile
 import threading
@@ -202,9 +203,9 @@ def failure(e: BaseException) -> dict:
 
 
 class Engine:
-    def __init__(self, spark):
+    def __init__(self, spark, warehouse: str):
         self.spark = spark
-        self.translator = Translator(spark)
+        self.translator = Translator(spark, warehouse)
         self.statements: dict[str, Statement] = {}
         self.pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="stmt")
         self.lock = threading.Lock()
@@ -380,16 +381,21 @@ def make_handler(engine: Engine):
     return Handler
 
 
+def interrupted(*_) -> None:
+    raise KeyboardInterrupt
+
+
 def main() -> None:
     warehouse = tempfile.mkdtemp(prefix="spark-engine-")
     started = time.time()
     spark = start_spark(os.path.join(warehouse, "warehouse"))
     spark.sql("SELECT 1").collect()
-    engine = Engine(spark)
+    engine = Engine(spark, os.path.join(warehouse, "warehouse"))
     server = ThreadingHTTPServer(("127.0.0.1", int(os.environ.get("SPARK_ENGINE_PORT", "0"))), make_handler(engine))
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, daemon=True).start()
     print(json.dumps({"ready": True, "port": server.server_address[1], "startSeconds": round(time.time() - started, 2)}), flush=True)
+    signal.signal(signal.SIGTERM, interrupted)  # clean up on SIGTERM too
     try:
         sys.stdin.read()  # EOF: the parent is gone
     except KeyboardInterrupt:

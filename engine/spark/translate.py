@@ -121,8 +121,10 @@ class Translation:
 class Translator:
     """Holds what Spark does not: Unity Catalog tags. `engine` supplies the SparkSession-facing helpers."""
 
-    def __init__(self, spark, catalog_name: str = "main"):
+    def __init__(self, spark, warehouse: str, catalog_name: str = "main"):
         self.spark = spark
+        self.warehouse = warehouse
+        self._described_cache: dict[tuple[str, str], tuple[str, object]] = {}
         self.catalog = catalog_name
         self.table_tags: dict[tuple[str, str, str], dict[str, str]] = {}
         self.column_tags: dict[tuple[str, str, str, str], dict[str, str]] = {}
@@ -213,25 +215,46 @@ class Translator:
         return out
 
     def _tables(self):
-        for db in self.spark.catalog.listDatabases():
-            for t in self.spark.catalog.listTables(db.name):
+        """(schema, table) of every table: SHOW commands read the catalog only (listTables would load each table)."""
+        for ns in self.spark.sql("SHOW NAMESPACES IN spark_catalog").collect():
+            for t in self.spark.sql(f"SHOW TABLES IN spark_catalog.{quote(ns[0])}").collect():
                 if not t.isTemporary:
-                    yield db.name, t
+                    yield ns[0], t.tableName
+
+    def _described(self, db: str, table: str):
+        """(schema fields, table comment), cached per Delta log version: resolving a Delta table costs a snapshot."""
+        log = os.path.join(self.warehouse, f"{db}.db", table, "_delta_log")
+        try:
+            version = max((f for f in os.listdir(log) if f.endswith(".json")), default=None)
+        except OSError:
+            version = None
+        key = (db, table)
+        hit = self._described_cache.get(key)
+        if version is not None and hit and hit[0] == version:
+            return hit[1]
+        name = f"spark_catalog.{quote(db)}.{quote(table)}"
+        fields = self.spark.table(name).schema.fields
+        detail = self.spark.sql(f"DESCRIBE DETAIL {name}").collect() if version is not None else []
+        comment = detail[0]["description"] if detail else None
+        if version is not None:
+            self._described_cache[key] = (version, (fields, comment))
+        return fields, comment
 
     def _columns_df(self):
         rows = []
         for db, t in self._tables():
-            for pos, c in enumerate(self.spark.catalog.listColumns(t.name, db)):
-                full = c.dataType.upper()
-                rows.append((self.catalog, db.lower(), t.name.lower(), c.name, pos, c.nullable and "YES" or "NO", re.sub(r"[<(].*", "", full).strip(), full, c.description))
+            fields, _ = self._described(db, t)
+            for pos, f in enumerate(fields):
+                full = f.dataType.simpleString().upper()
+                rows.append((self.catalog, db.lower(), t.lower(), f.name, pos, "YES" if f.nullable else "NO", re.sub(r"[<(].*", "", full).strip(), full, f.metadata.get("comment")))
         return self.spark.createDataFrame(rows, "table_catalog string, table_schema string, table_name string, column_name string, ordinal_position int, is_nullable string, data_type string, full_data_type string, comment string")
 
     def _tables_df(self):
-        rows = [(self.catalog, db.lower(), t.name.lower(), "MANAGED" if t.tableType == "MANAGED" else t.tableType, t.description) for db, t in self._tables()]
+        rows = [(self.catalog, db.lower(), t.lower(), "MANAGED", self._described(db, t)[1]) for db, t in self._tables()]
         return self.spark.createDataFrame(rows, "table_catalog string, table_schema string, table_name string, table_type string, comment string")
 
     def _schemata_df(self):
-        rows = [(self.catalog, db.name.lower(), db.description) for db in self.spark.catalog.listDatabases()]
+        rows = [(self.catalog, ns[0].lower(), None) for ns in self.spark.sql("SHOW NAMESPACES IN spark_catalog").collect()]
         return self.spark.createDataFrame(rows, "catalog_name string, schema_name string, comment string")
 
     def _column_tags_df(self):

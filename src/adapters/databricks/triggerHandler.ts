@@ -2,7 +2,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { type Metrics, MetricUnit, Metrics as PowertoolsMetrics } from '@aws-lambda-powertools/metrics';
 import type { S3Event } from 'aws-lambda';
 import { METRICS_NAMESPACE, SERVICE_NAMES, TRIGGER_METRICS } from '../../config/metrics.js';
-import { parseTriggerConfig } from '../../config/triggerConfig.js';
+import { parseTriggerConfig, TRIGGER_HTTP } from '../../config/triggerConfig.js';
 import { ConfigError, TransientError } from '../../core/errors.js';
 import type { JobTrigger } from '../../ports/JobTrigger.js';
 import { DatabricksHttp } from './DatabricksHttp.js';
@@ -74,7 +74,7 @@ export function triggerHandlerFromEnv(
   let trigger: Promise<JobTrigger> | undefined;
   const resolve = async (): Promise<JobTrigger> => {
     const credentials = await resolveCredentials(env, readSecret);
-    const http = new DatabricksHttp({ host: config.TELEMETRY_DATABRICKS_HOST, credentials });
+    const http = new DatabricksHttp({ host: config.TELEMETRY_DATABRICKS_HOST, credentials, ...TRIGGER_HTTP });
     const jobs = new DatabricksJobs(http);
     const jobId = await jobs.findByName(config.TELEMETRY_DATABRICKS_JOB_NAME);
     if (jobId === undefined) {

@@ -18,7 +18,16 @@ import { DUCKDB_DIALECT, DUCKDB_TYPES, logicalType, qualified, quoteIdent } from
 export interface DuckDbSinkOptions {
   readonly schema?: string;
   readonly table?: string;
+  /** DuckDB `memory_limit` (default {@link DUCKDB_MEMORY_LIMIT}); past it DuckDB spills to `<file>.tmp`. */
+  readonly memoryLimit?: string;
 }
+
+/**
+ * Without a limit DuckDB's buffer pool may take 80% of RAM and keeps blocks of the growing table: RSS grew by
+ * ~18 MB per 20,000-row batch, to 1.5 GB at 1,000,000 events. 256-384 MB ran out of memory in a load's
+ * INSERT or COMMIT on the ~300-column table (docs/performance.md), so the default leaves that much headroom.
+ */
+export const DUCKDB_MEMORY_LIMIT = '768MB';
 
 const STAGE = '_telemetry_stage';
 const STAGE_DELETES = '_telemetry_stage_deletes';
@@ -96,10 +105,10 @@ export class DuckDbSink implements TableSink {
   static async open(path: string, options: DuckDbSinkOptions = {}): Promise<DuckDbSink> {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     // The file is attached (rather than opened) so that its row group size can be set; spills go next to it.
-    const instance = await DuckDBInstance.create(
-      ':memory:',
-      path === ':memory:' ? {} : { temp_directory: `${path}.tmp` },
-    );
+    const instance = await DuckDBInstance.create(':memory:', {
+      memory_limit: options.memoryLimit ?? DUCKDB_MEMORY_LIMIT,
+      ...(path === ':memory:' ? {} : { temp_directory: `${path}.tmp` }),
+    });
     const connection = await instance.connect();
     try {
       await connection.run(
