@@ -13,7 +13,8 @@ const SAFE_DIGITS = 15;
  * A number token (after `:`, `[`, `,` or white space, as JSON numbers stand) of 16+ digits, or with an exponent of
  * 3+ digits: it may not fit a double. Anchoring on the delimiter keeps the scan fast (most positions fail at once).
  */
-const MAY_BE_INEXACT = /(?:^|[:,[\s])(-?\d[\d.]{15,}(?:[eE][-+]?\d+)?|-?\d[\d.]*[eE][-+]?\d{3,})(?=$|[,\]}\s])/g;
+const MAY_BE_INEXACT =
+  /(?:^|[:,[\s])(-?\d[\d.]{15,}(?:[eE][-+]?\d+)?|-?\d[\d.]*[eE][-+]?\d{3,})(?=$|[,\]}\s])/g;
 
 /**
  * Whether `text` may hold a number a double cannot keep exactly. Candidates (most are doubles printed with 17
