@@ -1,6 +1,7 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import { padSequence, type RawRecord } from '../core/model/RawRecord.js';
+import { streamOrderKey } from '../core/model/orderKey.js';
+import type { RawRecord } from '../core/model/RawRecord.js';
 import { exactNumber } from '../core/ndjson/parseJson.js';
 
 /** A DynamoDB stream record as Lambda delivers it and as `aws dynamodbstreams get-records` prints it. */
@@ -76,7 +77,7 @@ export function fromStreamRecord(record: StreamRecordLike, now: number = Date.no
   if (eventName !== 'INSERT' && eventName !== 'MODIFY' && eventName !== 'REMOVE') {
     throw new Error(`stream record with unknown eventName ${JSON.stringify(eventName)}`);
   }
-  const sequenceNumber = padSequence(d.SequenceNumber);
+  const sequenceNumber = streamOrderKey(d.SequenceNumber);
   return {
     eventName,
     eventID: record.eventID ?? sequenceNumber,

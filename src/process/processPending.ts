@@ -141,6 +141,10 @@ export async function processPending(deps: ProcessDeps, options: ProcessOptions)
     summary.unchanged += result.unchanged;
     summary.deleted += result.deleted;
     summary.staged += result.staged ?? 0;
+    for (const [reason, n] of Object.entries(result.skippedByReason ?? {})) {
+      summary.skipped += n;
+      bump(summary.skippedByReason, reason, n);
+    }
     for (const [reason, n] of batch.skipped) {
       summary.skipped += n;
       bump(summary.skippedByReason, reason, n);

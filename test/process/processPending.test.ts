@@ -30,7 +30,10 @@ describe('processPending (memory store + DuckDB)', () => {
     expect(await p.rows()).toEqual([{ event_id: 'a', soc: 20 }]);
 
     await p.capture([insert(event('a', 99), 4)], 'shard-2'); // older version arriving late
-    expect(await p.process()).toMatchObject({ unchanged: 1 });
+    expect(await p.process()).toMatchObject({
+      unchanged: 0,
+      skippedByReason: { 'older than the version in the table': 1 },
+    });
     await p.capture([insert(event('a', 30), 9)], 'shard-2');
     expect(await p.process()).toMatchObject({ updated: 1 });
     expect(await p.rows()).toEqual([{ event_id: 'a', soc: 30 }]);
@@ -50,7 +53,11 @@ describe('processPending (memory store + DuckDB)', () => {
     expect(await p.rows()).toEqual([{ event_id: 'b', soc: 2 }]);
 
     await p.capture([insert(event('a', 1), 1)], 'replay'); // an at-least-once replay of the original insert
-    expect(await p.process()).toMatchObject({ inserted: 0, unchanged: 1 });
+    expect(await p.process()).toMatchObject({
+      inserted: 0,
+      unchanged: 0,
+      skippedByReason: { 'deleted by a newer REMOVE': 1 },
+    });
     expect(await p.rows()).toEqual([{ event_id: 'b', soc: 2 }]);
   });
 
