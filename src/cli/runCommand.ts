@@ -4,14 +4,16 @@ import { FsObjectStore } from '../adapters/fs/FsObjectStore.js';
 import { expandInputs, type InputRecord, readInputRecords } from '../adapters/fs/readInputRecords.js';
 import { captureBatch } from '../capture/captureBatch.js';
 import { fromInputRecord } from '../capture/fromInputRecord.js';
+import { resolveDatabricksEnv } from '../config/databricksProfile.js';
 import { padSequence, type RawRecord } from '../core/model/RawRecord.js';
 import type { TableSink } from '../ports/TableSink.js';
 import { type ProcessSummary, reconciles } from '../process/ProcessSummary.js';
 import { processPending } from '../process/processPending.js';
 import { generateSampleItems } from '../sample/generateSample.js';
 import { type CliIO, type Command, UsageError, wholeNumberOption } from './CliIO.js';
+import { lockDataDir } from './dataDirLock.js';
 import { faultInjector } from './faults.js';
-import { localLayout, TABLE_NAME } from './localLayout.js';
+import { type LocalLayout, localLayout, TABLE_NAME } from './localLayout.js';
 import { progressReporter } from './progress.js';
 import { formatRunSummary, type RunSummary } from './runSummary.js';
 
@@ -29,6 +31,7 @@ Options:
   --events N       sample size when no --input is given (default 3000)
   --batch-events N events per load transaction (default 20000; bounds memory)
   --json           print the summary as JSON
+  --wait           wait for another run using the same data folder to finish (default: stop with its PID)
 `;
 
 /** Records per raw object: like one capture Lambda invocation. */
@@ -65,7 +68,7 @@ async function openSink(
       io.stderr.write(
         'telemetry run: TELEMETRY_BUCKET is not set: staging Parquet in the local data folder (a real workspace cannot read it)\n',
       );
-      return createDatabricksSink({ store, stagedPrefix, env: io.env });
+      return createDatabricksSink({ store, stagedPrefix, env: resolveDatabricksEnv(io.env) });
     }
     const { S3ObjectStore } = await import('../adapters/s3/S3ObjectStore.js');
     const endpoint = io.env.TELEMETRY_S3_ENDPOINT;
@@ -73,7 +76,7 @@ async function openSink(
     return createDatabricksSink({
       store: staging,
       stagedPrefix: io.env.TELEMETRY_STAGED_PREFIX ?? stagedPrefix,
-      env: io.env,
+      env: resolveDatabricksEnv(io.env),
     });
   }
   throw new UsageError(`unknown sink '${name}' (expected duckdb or databricks)`);
@@ -89,6 +92,7 @@ export const runCommand: Command = async (args, io) => {
       events: { type: 'string', default: '3000' },
       'batch-events': { type: 'string', default: '20000' },
       json: { type: 'boolean', default: false },
+      wait: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -104,6 +108,22 @@ export const runCommand: Command = async (args, io) => {
   if (values.input && files.length === 0)
     throw new UsageError('no input files (.json, .ndjson, .jsonl, .ndjson.gz) found');
 
+  const release = await lockDataDir(layout.dataDir, 'run', { wait: values.wait, signal: io.signal });
+  try {
+    return await runLocked(values, io, layout, files, events, batchEvents);
+  } finally {
+    release();
+  }
+};
+
+async function runLocked(
+  values: { input?: string[] | undefined; sink: string; json: boolean },
+  io: CliIO,
+  layout: LocalLayout,
+  files: string[],
+  events: number,
+  batchEvents: number,
+): Promise<number> {
   const store = new FsObjectStore(layout.dataDir);
   const fault = faultInjector(io.env);
   const capturing = progressReporter(io.stderr, { label: 'capturing', unit: 'records' });
@@ -175,4 +195,4 @@ export const runCommand: Command = async (args, io) => {
   };
   io.stdout.write(values.json ? `${JSON.stringify(summary, null, 2)}\n` : formatRunSummary(summary));
   return summary.reconciled ? 0 : 1;
-};
+}
