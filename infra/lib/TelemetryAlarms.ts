@@ -1,4 +1,4 @@
-import { Duration, Validations } from 'aws-cdk-lib';
+import { Aws, Duration, Validations } from 'aws-cdk-lib';
 import {
   Alarm,
   ComparisonOperator,
@@ -8,7 +8,8 @@ import {
   TreatMissingData,
 } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
-import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import type { EventSourceMapping, IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
@@ -22,6 +23,8 @@ export interface TelemetryAlarmsProps {
   readonly capture: IFunction;
   readonly process: IFunction;
   readonly trigger?: IFunction;
+  /** The capture stream mapping (its EventCount metrics are enabled). */
+  readonly captureMapping?: EventSourceMapping;
   readonly failedRecords: IBucket;
 }
 
@@ -39,6 +42,7 @@ interface AlarmSpec {
   readonly metric: IMetric;
   readonly threshold: number;
   readonly evaluationPeriods?: number;
+  readonly datapointsToAlarm?: number;
   readonly treatMissingData?: TreatMissingData;
 }
 
@@ -61,6 +65,22 @@ export class TelemetryAlarms extends Construct {
         'Alarm notifications carry alarm names and states only, no pipeline data; CloudWatch cannot publish ' +
         'to a topic encrypted with the AWS-managed SNS key, and a customer key is not worth it for this.',
     });
+    // A topic policy replaces the default one: without this Allow, CloudWatch may not publish and no alarm
+    // reaches anyone. Scoped to this account's alarms of this deployment.
+    this.topic.addToResourcePolicy(
+      new PolicyStatement({
+        sid: 'AllowCloudWatchAlarms',
+        principals: [new ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [this.topic.topicArn],
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID },
+          ArnLike: {
+            'aws:SourceArn': `arn:${Aws.PARTITION}:cloudwatch:${Aws.REGION}:${Aws.ACCOUNT_ID}:alarm:${prefix}-*`,
+          },
+        },
+      }),
+    );
     if (config.alarms.email !== undefined)
       this.topic.addSubscription(new EmailSubscription(config.alarms.email));
 
@@ -71,6 +91,7 @@ export class TelemetryAlarms extends Construct {
         metric: spec.metric,
         threshold: spec.threshold,
         evaluationPeriods: spec.evaluationPeriods ?? 1,
+        ...(spec.datapointsToAlarm ? { datapointsToAlarm: spec.datapointsToAlarm } : {}),
         comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
         treatMissingData: spec.treatMissingData ?? TreatMissingData.NOT_BREACHING,
       });
@@ -106,6 +127,47 @@ export class TelemetryAlarms extends Construct {
         threshold: 0,
       });
     }
+    const mapping = props.captureMapping;
+    if (mapping !== undefined) {
+      const esm = (metricName: string) =>
+        new Metric({
+          namespace: 'AWS/Lambda',
+          metricName,
+          dimensionsMap: { EventSourceMappingUUID: mapping.eventSourceMappingId },
+          statistic: Stats.SUM,
+          period: five,
+        });
+      add({
+        id: 'capture-dropped-records',
+        description:
+          'The stream mapping dropped records (expired or retries exhausted) or could not hand them to the ' +
+          'failed-records bucket: replay them with telemetry replay failed-records while the stream keeps them.',
+        metric: esm('DroppedEventCount'),
+        threshold: 0,
+      });
+    }
+    // Lambda could not write a failed batch or event to its on-failure destination: those records are gone.
+    const destinationFailures: [string, IFunction | undefined][] = [
+      ['capture', props.capture],
+      ['trigger', props.trigger],
+    ];
+    for (const [name, fn] of destinationFailures) {
+      if (fn === undefined) continue;
+      add({
+        id: `${name}-destination-failures`,
+        description: `Lambda could not deliver a failed ${name} record to the failed-records bucket.`,
+        metric: fn.metric('DestinationDeliveryFailures', { statistic: Stats.SUM, period: five }),
+        threshold: 0,
+      });
+    }
+    if (props.trigger !== undefined)
+      add({
+        id: 'trigger-events-dropped',
+        description:
+          'Manifest events were dropped before the trigger ran them (age or retries): start the job.',
+        metric: props.trigger.metric('AsyncEventsDropped', { statistic: Stats.SUM, period: five }),
+        threshold: 0,
+      });
     const bucketDims = { BucketName: props.failedRecords.bucketName };
     add({
       id: 'failed-records-arrived',
@@ -131,6 +193,9 @@ export class TelemetryAlarms extends Construct {
         period: Duration.days(1),
       }),
       threshold: 0,
+      // Storage metrics arrive once a day, late: look back 2 days so the one datapoint is never missed.
+      evaluationPeriods: 2,
+      datapointsToAlarm: 1,
     });
     // A process run every N minutes reports its lag each run; no report at all means it stopped running.
     const lagPeriod = Duration.minutes(Math.max(5, scheduleMinutes(config.process.schedule)));
@@ -145,7 +210,8 @@ export class TelemetryAlarms extends Construct {
       }),
       threshold: config.alarms.processLagMinutes * 60_000,
       evaluationPeriods: 2,
-      treatMissingData: TreatMissingData.BREACHING,
+      // A disabled schedule (first deploy) reports nothing by design.
+      treatMissingData: config.process.enabled ? TreatMissingData.BREACHING : TreatMissingData.NOT_BREACHING,
     });
     add({
       id: 'quarantine-growth',

@@ -33,7 +33,7 @@ export interface TelemetryFunctionProps {
 }
 
 /**
- * A pipeline Lambda: nodejs22.x on arm64, bundled by the locally installed esbuild (no Docker), with its own
+ * A pipeline Lambda: nodejs24.x on arm64, bundled by the locally installed esbuild (no Docker), with its own
  * role (inline statements only, no AWS managed policies) and its own log group with retention.
  */
 export class TelemetryFunction extends Construct {
@@ -65,7 +65,7 @@ export class TelemetryFunction extends Construct {
       handler: 'handler',
       projectRoot: props.projectRoot,
       depsLockFilePath: `${props.projectRoot}/package-lock.json`,
-      runtime: Runtime.NODEJS_22_X,
+      runtime: Runtime.NODEJS_24_X,
       architecture: Architecture.ARM_64,
       memorySize: props.memoryMb,
       timeout: Duration.seconds(props.timeoutSeconds),
@@ -79,7 +79,7 @@ export class TelemetryFunction extends Construct {
       bundling: {
         forceDockerBundling: false,
         format: OutputFormat.ESM,
-        target: 'node22',
+        target: 'node24',
         mainFields: ['module', 'main'],
         banner: ESM_REQUIRE_BANNER,
         minify: true,

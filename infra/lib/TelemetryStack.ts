@@ -5,17 +5,20 @@ import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import {
+  type CfnEventSourceMapping,
   CfnPermission,
   EventSourceMapping,
   type IDestination,
+  MetricType,
   StartingPosition,
 } from 'aws-cdk-lib/aws-lambda';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import { MANIFEST_NAME } from '../../src/adapters/databricks/StagedManifest.js';
 import { captureEnv } from '../../src/config/captureConfig.js';
 import { processEnv } from '../../src/config/processConfig.js';
 import { triggerEnv } from '../../src/config/triggerConfig.js';
-import { MANIFEST_NAME } from '../../src/load/StagedManifest.js';
+import { leaseKey } from '../../src/process/processLease.js';
 import { BucketAccess } from './bucketAccess.js';
 import { functionEnvironment } from './functionEnvironment.js';
 import type { InfraConfig } from './infraConfig.js';
@@ -24,11 +27,16 @@ import { TelemetryDashboard } from './TelemetryDashboard.js';
 import { TelemetryFunction } from './TelemetryFunction.js';
 import { TelemetryStorage } from './TelemetryStorage.js';
 
+/** Statements stop (and are canceled) 2 minutes before the process Lambda's timeout, never later. */
+export function statementDeadlineSeconds(config: InfraConfig): number {
+  return Math.max(30, config.process.timeoutSeconds - 120);
+}
+
 /** The handlers `npm run synth` bundles (relative to the project root). */
 export const HANDLER_ENTRIES = {
   capture: 'src/capture/captureHandler.ts',
   process: 'src/process/processHandler.ts',
-  trigger: 'src/load/triggerHandler.ts',
+  trigger: 'src/adapters/databricks/triggerHandler.ts',
 } as const;
 export type HandlerName = keyof typeof HANDLER_ENTRIES;
 
@@ -99,22 +107,36 @@ export class TelemetryStack extends Stack {
         }),
         data.objects(['s3:PutObject'], [b.rawPrefix]),
         ...failedRecordsWrite,
+        ...(config.table.kmsKeyArn === undefined
+          ? []
+          : [
+              new PolicyStatement({
+                effect: Effect.ALLOW,
+                actions: ['kms:Decrypt'],
+                resources: [config.table.kmsKeyArn],
+                conditions: { StringEquals: { 'kms:ViaService': `dynamodb.${Aws.REGION}.amazonaws.com` } },
+              }),
+            ]),
       ],
     });
     const c = config.capture;
-    new EventSourceMapping(this, 'CaptureStream', {
+    const mapping = new EventSourceMapping(this, 'CaptureStream', {
       target: this.capture.fn,
       eventSourceArn: stream.arn,
-      startingPosition: StartingPosition.TRIM_HORIZON,
+      startingPosition: StartingPosition[c.startingPosition],
       batchSize: c.batchSize,
       maxBatchingWindow: Duration.seconds(c.maxBatchingWindowSeconds),
       reportBatchItemFailures: true,
       bisectBatchOnError: true,
-      retryAttempts: c.retryAttempts,
-      maxRecordAge: Duration.seconds(c.maxRecordAgeSeconds),
       parallelizationFactor: c.parallelizationFactor,
       onFailure: { bind: () => failureDestination },
+      // EventCount metrics: DroppedEventCount and FailedInvokeEventCount feed the alarms.
+      metricsConfig: { metrics: [MetricType.EVENT_COUNT] },
     });
+    // CDK refuses -1 ("retry until the record expires"); CloudFormation documents it for both properties.
+    const cfnMapping = mapping.node.defaultChild as CfnEventSourceMapping;
+    cfnMapping.maximumRetryAttempts = c.retryAttempts;
+    cfnMapping.maximumRecordAgeInSeconds = c.maxRecordAgeSeconds;
 
     // Stage 2: raw -> flattened, quarantined, archived, staged; loaded directly or by the Databricks job.
     this.process = new TelemetryFunction(this, 'Process', {
@@ -136,14 +158,15 @@ export class TelemetryStack extends Stack {
           TELEMETRY_TABLE: db.table,
           TELEMETRY_LOAD_MODE: db.loadMode,
           TELEMETRY_DATABRICKS_JOB_NAME: db.jobName,
+          TELEMETRY_DATABRICKS_STATEMENT_DEADLINE_SECONDS: String(statementDeadlineSeconds(config)),
         },
         'process',
       ),
       memoryMb: config.process.memoryMb,
       timeoutSeconds: config.process.timeoutSeconds,
       logRetention,
-      // One writer per table: never two runs at once.
-      reservedConcurrency: 1,
+      // The single writer is the process lease; reserved concurrency only where the account quota allows it.
+      reservedConcurrency: config.process.reservedConcurrency,
       // A missed tick is not retried: the next tick picks up whatever is pending.
       retryAttempts: 0,
       maxEventAge: Duration.seconds(60),
@@ -153,14 +176,23 @@ export class TelemetryStack extends Stack {
         // Archiving checks (HeadObject = GetObject) whether an earlier run already archived an object.
         data.objects(['s3:GetObject', 's3:PutObject'], [b.archivePrefix]),
         data.objects(['s3:PutObject'], [b.quarantinePrefix]),
-        data.objects(['s3:GetObject', 's3:PutObject', 's3:DeleteObject'], [b.stagedPrefix]),
+        data.objects(['s3:GetObject', 's3:PutObject'], [b.stagedPrefix]),
+        // The single-writer lease: created with If-None-Match, released by its holder.
+        data.object(['s3:GetObject', 's3:PutObject', 's3:DeleteObject'], leaseKey(b.stagedPrefix)),
         ...secretRead,
       ],
     });
+    // Heap cap at half the function memory (perf, docs/performance.md): V8 collects before garbage fills it.
+    this.process.fn.addEnvironment(
+      'NODE_OPTIONS',
+      `--max-old-space-size=${Math.floor(config.process.memoryMb / 2)}`,
+    );
     new Rule(this, 'ProcessSchedule', {
       ruleName: name('process-schedule'),
       description: 'Runs the process stage',
       schedule: Schedule.expression(config.process.schedule),
+      // Deployed disabled until the Databricks side exists (docs/deploy.md, deploy order).
+      enabled: config.process.enabled,
       targets: [new LambdaFunction(this.process.fn, { retryAttempts: 0 })],
     });
 
@@ -197,6 +229,7 @@ export class TelemetryStack extends Stack {
       capture: this.capture.fn,
       process: this.process.fn,
       trigger: this.trigger?.fn,
+      captureMapping: mapping,
       failedRecords: this.storage.failedRecords,
     });
     new TelemetryDashboard(this, 'Dashboard', {
@@ -319,7 +352,8 @@ export class TelemetryStack extends Stack {
     for (const f of functions) {
       Validations.of(f.fn).acknowledge({
         id: 'AwsSolutions-L1',
-        reason: 'nodejs22.x is the runtime this project targets (Node 22 LTS, Powertools-supported).',
+        reason:
+          'nodejs24.x is the newest Lambda Node runtime CDK offers (checked 2026-12; standard support to 2028-04).',
       });
     }
   }

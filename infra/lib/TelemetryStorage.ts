@@ -14,6 +14,11 @@ import type { InfraConfig } from './infraConfig.js';
 /** S3 request-metrics filter on the failed-records bucket (PutRequests > 0 means records failed). */
 export const FAILED_RECORDS_METRICS_FILTER = 'FailedRecords';
 
+/** The key prefix shared by every staged batch folder (`staged/batch_id=<id>/`, see StagedManifest). */
+export function stagedBatchesPrefix(stagedPrefix: string): string {
+  return `${stagedPrefix}batch_id=`;
+}
+
 const secureDefaults = {
   blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
   objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
@@ -62,15 +67,23 @@ export class TelemetryStorage extends Construct {
       ...rest,
     });
     const lifecycleRules: LifecycleRule[] = [
-      // Raw objects are pending work: the process stage moves them to the archive; never expire them.
-      prefixRule('raw-pending', b.rawPrefix),
+      // Raw objects are pending work: the process stage moves them to the archive; never expire them. Each move
+      // leaves a delete marker the next listing walks over: the archive copy is the durable one, so the deleted
+      // version goes after a day and the expired-marker rule below removes the marker.
+      prefixRule('raw-pending', b.rawPrefix, { noncurrentVersionExpiration: Duration.days(1) }),
       prefixRule('archive', b.archivePrefix, {
-        transitions: [
-          {
-            storageClass: StorageClass.GLACIER_INSTANT_RETRIEVAL,
-            transitionAfter: Duration.days(b.archiveInfrequentAfterDays),
-          },
-        ],
+        ...(b.archiveGlacierAfterDays === undefined
+          ? {}
+          : {
+              transitions: [
+                {
+                  storageClass: StorageClass.GLACIER_INSTANT_RETRIEVAL,
+                  transitionAfter: Duration.days(b.archiveGlacierAfterDays),
+                },
+              ],
+              // Below 128 KB S3 never transitions and GIR bills 128 KB minimum anyway.
+              objectSizeGreaterThan: 128 * 1024,
+            }),
         ...(b.archiveExpireAfterDays === undefined
           ? {}
           : { expiration: Duration.days(b.archiveExpireAfterDays) }),
@@ -78,7 +91,10 @@ export class TelemetryStorage extends Construct {
       prefixRule('quarantine', b.quarantinePrefix, {
         expiration: Duration.days(b.quarantineExpireAfterDays),
       }),
-      prefixRule('staged', b.stagedPrefix, { expiration: Duration.days(b.stagedExpireAfterDays) }),
+      // Only batch folders expire: whatever else lives under the staged prefix (column registry, lease) stays.
+      prefixRule('staged', stagedBatchesPrefix(b.stagedPrefix), {
+        expiration: Duration.days(b.stagedExpireAfterDays),
+      }),
       { id: 'delete-markers', expiredObjectDeleteMarker: true },
     ];
 

@@ -26,6 +26,15 @@ export class BucketAccess {
     });
   }
 
+  /** Object-level actions on one exact key (no wildcard). */
+  object(actions: readonly string[], key: string): PolicyStatement {
+    return new PolicyStatement({
+      effect: Effect.ALLOW,
+      actions: [...actions],
+      resources: [`${this.bucketArn}/${key}`],
+    });
+  }
+
   /** ListBucket on this bucket (also turns a missing key into 404 instead of 403 for GetObject). */
   list(): PolicyStatement {
     return new PolicyStatement({

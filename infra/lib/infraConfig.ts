@@ -39,6 +39,8 @@ const tableConfig = z
     ),
     /** Required with `import`: the table's current stream ARN (`aws dynamodb describe-table`). */
     streamArn: streamArn.optional(),
+    /** The table's customer-managed KMS key (`SSEDescription.KMSMasterKeyArn`): capture needs kms:Decrypt on it. */
+    kmsKeyArn: kmsKeyArn.optional(),
   })
   .superRefine((t, ctx) => {
     if (t.mode === 'import' && t.streamArn === undefined) {
@@ -56,8 +58,11 @@ const bucketConfig = z.object({
   archivePrefix: prefix.default('archive/telemetry/'),
   quarantinePrefix: prefix.default('quarantine/telemetry/'),
   stagedPrefix: prefix.default('staged/'),
-  /** Archive moves to Glacier Instant Retrieval after this many days. */
-  archiveInfrequentAfterDays: positiveInt.default(30),
+  /**
+   * Unset (default): the archive stays in Standard. Glacier IR bills 90 days minimum and S3 moves no object under
+   * 128 KB, so a transition only pays for large archive objects kept for months.
+   */
+  archiveGlacierAfterDays: z.number().int().min(90).optional(),
   /** Archive objects expire after this many days; unset keeps them forever (they allow replays). */
   archiveExpireAfterDays: positiveInt.optional(),
   quarantineExpireAfterDays: positiveInt.default(180),
@@ -70,10 +75,19 @@ const bucketConfig = z.object({
 const captureConfig = z.object({
   batchSize: z.number().int().min(1).max(10_000).default(500),
   maxBatchingWindowSeconds: z.number().int().min(0).max(300).default(5),
-  /** Finite retries: a poison batch is bisected, retried this often, then goes to the failed-records bucket. */
-  retryAttempts: z.number().int().min(0).max(10_000).default(5),
-  /** Records older than this skip to the failed-records bucket (stream retention is 24 h). */
-  maxRecordAgeSeconds: z.number().int().min(60).max(86_400).default(21_600),
+  /**
+   * -1 (default): retry until the stream trims the record (24 h). Capture throws only when the raw write fails (an
+   * outage, never content), so a finite limit would only push good batches, REMOVEs included, to failed-records.
+   */
+  retryAttempts: z.number().int().min(-1).max(10_000).default(-1),
+  /** -1 (default): no age limit below the stream's 24 h retention (see retryAttempts). */
+  maxRecordAgeSeconds: z
+    .number()
+    .int()
+    .refine((s) => s === -1 || (s >= 60 && s <= 604_800), 'must be -1 or 60-604800')
+    .default(-1),
+  /** TRIM_HORIZON reads the stream's last 24 h on the first deploy; older history comes from a backfill. */
+  startingPosition: z.enum(['TRIM_HORIZON', 'LATEST']).default('TRIM_HORIZON'),
   parallelizationFactor: z.number().int().min(1).max(10).default(1),
   memoryMb: z.number().int().min(128).max(10_240).default(512),
   timeoutSeconds: z.number().int().min(1).max(900).default(60),
@@ -81,13 +95,21 @@ const captureConfig = z.object({
 
 const processConfig = z.object({
   schedule: schedule.default('rate(5 minutes)'),
+  /** false: the schedule is deployed DISABLED (first deploy, before the Databricks side exists). */
+  enabled: z.boolean().default(true),
+  /**
+   * Unset (default): no reserved concurrency (it needs 100 unreserved executions left in the account). The
+   * single writer is the process lease either way.
+   */
+  reservedConcurrency: z.number().int().min(1).max(1000).optional(),
   memoryMb: z.number().int().min(128).max(10_240).default(2048),
   timeoutSeconds: z.number().int().min(1).max(900).default(600),
 });
 
 const triggerConfig = z.object({
   memoryMb: z.number().int().min(128).max(10_240).default(256),
-  timeoutSeconds: z.number().int().min(1).max(900).default(60),
+  /** Covers the trigger's Databricks calls with their own retries (TRIGGER_HTTP: 3 attempts x 15 s + backoff). */
+  timeoutSeconds: z.number().int().min(1).max(900).default(90),
   /** Asynchronous retries of a failed run-now call (Lambda allows 0-2). */
   retryAttempts: z.number().int().min(0).max(2).default(2),
 });
@@ -122,34 +144,59 @@ const alarmConfig = z.object({
  * Databricks coordinates and alarm thresholds. Loaded by `loadInfraConfig` from a JSON file plus
  * `TELEMETRY_DEPLOY_*` overrides.
  */
-export const infraConfig = z.object({
-  /** True in the shipped example file: `npm run synth` works, `npm run deploy` refuses. */
-  example: z.boolean().default(false),
-  stackName: name(/^[A-Za-z][A-Za-z0-9-]{0,127}$/, 'must be a CloudFormation stack name').default(
-    'ChargeMinderTelemetry',
-  ),
-  /** Prefix of function, log group, alarm and dashboard names. */
-  namePrefix: name(/^[a-z][a-z0-9-]{0,29}$/, 'lower case letters, digits and "-", at most 30').default(
-    'chargeminder-telemetry',
-  ),
-  /** Unset: the account and region of the credentials `cdk deploy` runs with. */
-  account: name(/^\d{12}$/, 'must be a 12-digit account id').optional(),
-  region: name(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be a region such as eu-west-1').optional(),
-  table: tableConfig.prefault({}),
-  bucket: bucketConfig.prefault({}),
-  capture: captureConfig.prefault({}),
-  process: processConfig.prefault({}),
-  trigger: triggerConfig.prefault({}),
-  databricks: databricksConfig,
-  logRetentionDays: z
-    .number()
-    .int()
-    .refine((d) => (LOG_RETENTION_DAYS as readonly number[]).includes(d), {
-      message: `must be one of ${LOG_RETENTION_DAYS.join(', ')}`,
-    })
-    .default(30),
-  /** Failed stream batches and failed trigger events are kept this long. */
-  failedRecordsExpireAfterDays: positiveInt.default(90),
-  alarms: alarmConfig.prefault({}),
-});
+export const infraConfig = z
+  .object({
+    /** True in the shipped example file: `npm run synth` works, `npm run deploy` refuses. */
+    example: z.boolean().default(false),
+    stackName: name(/^[A-Za-z][A-Za-z0-9-]{0,127}$/, 'must be a CloudFormation stack name').default(
+      'ChargeMinderTelemetry',
+    ),
+    /** Prefix of function, log group, alarm and dashboard names. */
+    namePrefix: name(/^[a-z][a-z0-9-]{0,29}$/, 'lower case letters, digits and "-", at most 30').default(
+      'chargeminder-telemetry',
+    ),
+    /** Unset: the account and region of the credentials `cdk deploy` runs with. */
+    account: name(/^\d{12}$/, 'must be a 12-digit account id').optional(),
+    region: name(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be a region such as eu-west-1').optional(),
+    table: tableConfig.prefault({}),
+    bucket: bucketConfig.prefault({}),
+    capture: captureConfig.prefault({}),
+    process: processConfig.prefault({}),
+    trigger: triggerConfig.prefault({}),
+    databricks: databricksConfig,
+    logRetentionDays: z
+      .number()
+      .int()
+      .refine((d) => (LOG_RETENTION_DAYS as readonly number[]).includes(d), {
+        message: `must be one of ${LOG_RETENTION_DAYS.join(', ')}`,
+      })
+      .default(30),
+    /** Failed stream batches and failed trigger events are kept this long. */
+    failedRecordsExpireAfterDays: positiveInt.default(90),
+    alarms: alarmConfig.prefault({}),
+  })
+  .superRefine((c, ctx) => {
+    // A stream, secret or key in another region fails at deploy or run time: refuse it at synth.
+    const arns: [string[], string | undefined][] = [
+      [['table', 'streamArn'], c.table.streamArn],
+      [['table', 'kmsKeyArn'], c.table.kmsKeyArn],
+      [['databricks', 'secretArn'], c.databricks.secretArn],
+      [['databricks', 'secretKmsKeyArn'], c.databricks.secretKmsKeyArn],
+    ];
+    const expected = c.region ?? arnRegion(c.table.streamArn ?? c.databricks.secretArn);
+    for (const [path, arn] of arns) {
+      const region = arnRegion(arn);
+      if (region !== undefined && region !== expected)
+        ctx.addIssue({
+          code: 'custom',
+          path,
+          message: `is in region ${region}, the deployment in ${expected}${c.region ? '' : ' (set "region")'}`,
+        });
+    }
+  });
+
+/** The region field of an ARN (`arn:partition:service:REGION:...`). */
+function arnRegion(arn: string | undefined): string | undefined {
+  return arn?.split(':')[3] || undefined;
+}
 export type InfraConfig = z.infer<typeof infraConfig>;

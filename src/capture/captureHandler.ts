@@ -1,6 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
+import type { Context, DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { S3ObjectStore } from '../adapters/s3/S3ObjectStore.js';
 import { parseCaptureConfig } from '../config/captureConfig.js';
 import { METRICS_NAMESPACE, SERVICE_NAMES } from '../config/metrics.js';
@@ -9,6 +9,7 @@ import { type CaptureHandler, makeCaptureHandler } from './makeCaptureHandler.js
 /** Builds the handler from `TELEMETRY_*` variables (throws a ConfigError naming every problem). */
 export function captureHandlerFromEnv(env: NodeJS.ProcessEnv = process.env): CaptureHandler {
   const config = parseCaptureConfig(env);
+  logger = new Logger({ serviceName: SERVICE_NAMES.capture });
   const store = new S3ObjectStore({
     bucket: config.TELEMETRY_BUCKET,
     endpoint: config.TELEMETRY_S3_ENDPOINT,
@@ -16,10 +17,12 @@ export function captureHandlerFromEnv(env: NodeJS.ProcessEnv = process.env): Cap
   return makeCaptureHandler({
     store,
     rawPrefix: config.TELEMETRY_RAW_PREFIX,
-    logger: new Logger({ serviceName: SERVICE_NAMES.capture }),
+    logger,
     metrics: new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAMES.capture }),
   });
 }
+
+let logger: Logger;
 
 // Cold start in Lambda: validate config and build clients once, before the first event (fail fast).
 // Imported anywhere else (tests, `telemetry dev`), the module has no side effects.
@@ -31,7 +34,9 @@ let instance: CaptureHandler | undefined = process.env.AWS_LAMBDA_FUNCTION_NAME
  * The capture Lambda (DynamoDB Streams -> S3 raw objects); deploy with ReportBatchItemFailures and
  * BisectBatchOnFunctionError. Logic: {@link makeCaptureHandler}.
  */
-export async function handler(event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> {
+export async function handler(event: DynamoDBStreamEvent, context?: Context): Promise<DynamoDBBatchResponse> {
   instance ??= captureHandlerFromEnv();
+  // Request id and cold start on every log line of this invocation.
+  if (context) logger.addContext(context);
   return instance(event);
 }

@@ -2,12 +2,12 @@ import { parseArgs } from 'node:util';
 import { DatabricksHttp } from '../adapters/databricks/DatabricksHttp.js';
 import { DatabricksJobs } from '../adapters/databricks/DatabricksJobs.js';
 import { resolveCredentials } from '../adapters/databricks/databricksCredentials.js';
+import { DEFAULT_SQL_FILE_PATH, deployPlan } from '../adapters/databricks/deployPlan.js';
+import type { JobTrigger } from '../adapters/databricks/jobSettings.js';
 import { StatementClient } from '../adapters/databricks/StatementClient.js';
 import { databricksEnv } from '../config/databricksConfig.js';
 import { resolveDatabricksEnv } from '../config/databricksProfile.js';
 import { parseEnv } from '../config/parseEnv.js';
-import { DEFAULT_SQL_FILE_PATH, deployPlan } from '../load/deployPlan.js';
-import type { JobTrigger } from '../load/jobSettings.js';
 import { type CliIO, type Command, UsageError } from './CliIO.js';
 
 const HELP = `Usage: telemetry deploy databricks [--dry-run] [--trigger schedule|file-arrival|none]

@@ -1,10 +1,10 @@
 import { parseArgs } from 'node:util';
 import { checkWorkspace } from '../adapters/databricks/checkWorkspace.js';
 import { resolveCredentials } from '../adapters/databricks/databricksCredentials.js';
+import { parseTableName } from '../adapters/databricks/databricksSql.js';
 import { databricksEnv } from '../config/databricksConfig.js';
 import { resolveDatabricksEnv } from '../config/databricksProfile.js';
 import { parseEnv } from '../config/parseEnv.js';
-import { parseTableName } from '../load/databricksSql.js';
 import { type Command, UsageError } from './CliIO.js';
 
 const HELP = `Usage: telemetry doctor databricks [--profile NAME]

@@ -20,6 +20,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: 'process pending raw objects (local folder or S3) once',
     load: async () => (await import('./processCommand.js')).processCommand,
   },
+  backfill: {
+    summary: "load the DynamoDB table's existing items (parallel Scan, resumable)",
+    load: async () => (await import('./backfillCommand.js')).backfillCommand,
+  },
   dev: {
     summary: 'a local AWS: DynamoDB Local + S3 server + stream poller + process loop',
     load: async () => (await import('./devCommand.js')).devCommand,

@@ -5,7 +5,8 @@ import { expandInputs, type InputRecord, readInputRecords } from '../adapters/fs
 import { captureBatch } from '../capture/captureBatch.js';
 import { fromInputRecord } from '../capture/fromInputRecord.js';
 import { resolveDatabricksEnv } from '../config/databricksProfile.js';
-import { padSequence, type RawRecord } from '../core/model/RawRecord.js';
+import { snapshotOrderKey } from '../core/model/orderKey.js';
+import type { RawRecord } from '../core/model/RawRecord.js';
 import type { TableSink } from '../ports/TableSink.js';
 import { type ProcessSummary, reconciles } from '../process/ProcessSummary.js';
 import { processPending } from '../process/processPending.js';
@@ -32,6 +33,8 @@ Options:
   --batch-events N events per load transaction (default 20000; bounds memory)
   --json           print the summary as JSON
   --wait           wait for another run using the same data folder to finish (default: stop with its PID)
+  --strict         exit 1 when any record or damaged input file was quarantined (default: only when nothing could
+                   be read; a damaged file's records before the damage load, the rest is quarantined with its offset)
 `;
 
 /** Records per raw object: like one capture Lambda invocation. */
@@ -93,6 +96,7 @@ export const runCommand: Command = async (args, io) => {
       'batch-events': { type: 'string', default: '20000' },
       json: { type: 'boolean', default: false },
       wait: { type: 'boolean', default: false },
+      strict: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -117,7 +121,7 @@ export const runCommand: Command = async (args, io) => {
 };
 
 async function runLocked(
-  values: { input?: string[] | undefined; sink: string; json: boolean },
+  values: { input?: string[] | undefined; sink: string; json: boolean; strict: boolean },
   io: CliIO,
   layout: LocalLayout,
   files: string[],
@@ -128,9 +132,8 @@ async function runLocked(
   const fault = faultInjector(io.env);
   const capturing = progressReporter(io.stderr, { label: 'capturing', unit: 'records' });
   const started = Date.now();
-  // Sequence numbers for file input follow input order and the run's start, so a later line (or a later run)
-  // is a newer version of an event, and a re-run of the same input is recognised as unchanged content.
-  const runStamp = String(started).padStart(15, '0');
+  // File input is a snapshot (src/core/model/orderKey.ts): a later line or a later run is newer, a stream version
+  // always wins, and a re-run of the same input is recognised as unchanged content.
   let inputRecords = 0;
   let captureObjects = 0;
   let captureBytes = 0;
@@ -145,13 +148,15 @@ async function runLocked(
     }
   };
   const input = values.input ? allInputs(files) : sampleInput(events);
+  let damaged = 0;
   for await (const record of input) {
     inputRecords += 1;
+    if ('damaged' in record.parsed) damaged += 1;
     chunk.push(
       fromInputRecord(record.parsed, {
         file: record.file,
         position: record.position,
-        sequenceNumber: padSequence(runStamp + String(inputRecords).padStart(12, '0')),
+        sequenceNumber: snapshotOrderKey('file', started, inputRecords),
         now: started,
       }),
     );
@@ -194,5 +199,7 @@ async function runLocked(
     eventsPerSecond: seconds > 0 ? Math.round(processed.records / seconds) : processed.records,
   };
   io.stdout.write(values.json ? `${JSON.stringify(summary, null, 2)}\n` : formatRunSummary(summary));
-  return summary.reconciled ? 0 : 1;
+  const nothingRead = damaged > 0 && damaged === inputRecords;
+  const strictFailure = values.strict && (processed.quarantined > 0 || processed.objectsQuarantined > 0);
+  return summary.reconciled && !nothingRead && !strictFailure ? 0 : 1;
 }

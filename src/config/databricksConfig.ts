@@ -12,5 +12,7 @@ export const databricksEnv = z.object({
   TELEMETRY_TABLE: nonEmpty.default('main.telemetry.car_telemetry_flattened'),
   TELEMETRY_LOAD_MODE: z.enum(['direct', 'job']).default('direct'),
   TELEMETRY_DATABRICKS_JOB_NAME: nonEmpty.default('telemetry-load'),
+  /** A statement still running after this is canceled; the CDK app sets it below the process Lambda's timeout. */
+  TELEMETRY_DATABRICKS_STATEMENT_DEADLINE_SECONDS: z.coerce.number().int().positive().optional(),
 });
 export type DatabricksConfig = z.infer<typeof databricksEnv>;

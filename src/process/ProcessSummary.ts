@@ -25,6 +25,8 @@ export interface ProcessSummary {
   columnsAdded: ColumnDef[];
   /** True when the run stopped early (deadline) with objects still pending. */
   stoppedEarly: boolean;
+  /** Set when another run held the single-writer lease: this run did nothing. */
+  leaseHeldBy?: string;
 }
 
 export function emptyProcessSummary(): ProcessSummary {

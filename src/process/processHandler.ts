@@ -7,12 +7,15 @@ import { parseProcessConfig } from '../config/processConfig.js';
 import { errorMessage } from '../core/errors.js';
 import type { ObjectStore } from '../ports/ObjectStore.js';
 import type { TableSink } from '../ports/TableSink.js';
-import { type ProcessSummary, reconciles } from './ProcessSummary.js';
+import { emptyProcessSummary, type ProcessSummary, reconciles } from './ProcessSummary.js';
+import { acquireLease, type LeaseStore, leaseKey } from './processLease.js';
 import { processPending } from './processPending.js';
 
 /** The part of the Lambda context the handler needs. */
 export interface DeadlineContext {
   getRemainingTimeInMillis(): number;
+  /** Lambda's request id: the lease's owner (a random id elsewhere). */
+  readonly awsRequestId?: string;
 }
 
 export interface ProcessHandlerDeps {
@@ -27,14 +30,16 @@ export interface ProcessHandlerDeps {
   /** Stop taking new objects once less than this much time is left (default 60 s: one batch must still fit). */
   readonly safetyMarginMs?: number;
   readonly maxEventsPerBatch?: number;
+  /** The single-writer lease (its key, and the store that honours conditional writes); omitted in unit tests. */
+  readonly lease?: { readonly store: LeaseStore; readonly key: string; readonly ttlMs: number };
 }
 
 export type ProcessHandler = (event: unknown, context: DeadlineContext) => Promise<ProcessSummary>;
 
 /**
  * The process Lambda's logic (runs on a schedule): {@link processPending} with the sink the deployment chose,
- * stopping before the deadline so the next run continues. One writer per table: the function runs with reserved
- * concurrency 1 (docs/local-aws.md shows what happens when two runs overlap anyway).
+ * stopping before the deadline so the next run continues. One writer per table: a run first takes the process
+ * lease ({@link acquireLease}); a second run started meanwhile stops there and says so.
  *
  * @example
  * const handler = makeProcessHandler({ store, createSink: () => DuckDbSink.open(':memory:'), logger, ...prefixes });
@@ -44,6 +49,27 @@ export function makeProcessHandler(deps: ProcessHandlerDeps): ProcessHandler {
   const margin = deps.safetyMarginMs ?? 60_000;
   return async (_event, context) => {
     const started = Date.now();
+    const lease = deps.lease
+      ? await acquireLease(deps.lease.store, deps.lease.key, {
+          owner: context.awsRequestId ?? crypto.randomUUID(),
+          ttlMs: deps.lease.ttlMs,
+        })
+      : undefined;
+    if (lease?.acquired === false) {
+      deps.logger.warn('another process run holds the lease; this run stops without work', {
+        heldBy: lease.heldBy.owner,
+        expiresAt: new Date(lease.heldBy.expiresAt).toISOString(),
+      });
+      return { ...emptyProcessSummary(), leaseHeldBy: lease.heldBy.owner };
+    }
+    try {
+      return await run(context, started);
+    } finally {
+      await lease?.release();
+    }
+  };
+
+  async function run(context: DeadlineContext, started: number): Promise<ProcessSummary> {
     const sink = await deps.createSink();
     try {
       const summary = await processPending(
@@ -86,7 +112,7 @@ export function makeProcessHandler(deps: ProcessHandlerDeps): ProcessHandler {
       deps.metrics?.publishStoredMetrics();
       await sink.close();
     }
-  };
+  }
 }
 
 /** The process lag: age of the oldest raw object still waiting (0 when none is). */
@@ -103,6 +129,8 @@ export async function oldestPendingAgeMs(
 /** Builds the handler from `TELEMETRY_*` variables: S3 store, Databricks sink (throws a ConfigError if invalid). */
 export function processHandlerFromEnv(env: NodeJS.ProcessEnv = process.env): ProcessHandler {
   const config = parseProcessConfig(env);
+  const log = new Logger({ serviceName: SERVICE_NAMES.process });
+  logger = log;
   const store = new S3ObjectStore({
     bucket: config.TELEMETRY_BUCKET,
     endpoint: config.TELEMETRY_S3_ENDPOINT,
@@ -113,10 +141,14 @@ export function processHandlerFromEnv(env: NodeJS.ProcessEnv = process.env): Pro
     rawPrefix: config.TELEMETRY_RAW_PREFIX,
     archivePrefix: config.TELEMETRY_ARCHIVE_PREFIX,
     quarantinePrefix: config.TELEMETRY_QUARANTINE_PREFIX,
-    logger: new Logger({ serviceName: SERVICE_NAMES.process }),
+    // A run never outlives the function's timeout (15 min at most): after that a lease is stale.
+    lease: { store, key: leaseKey(config.TELEMETRY_STAGED_PREFIX), ttlMs: 15 * 60_000 },
+    logger: log,
     metrics: new PowertoolsMetrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAMES.process }),
   });
 }
+
+let logger: Logger | undefined;
 
 // Cold start in Lambda: validate config once, before the first event; elsewhere importing has no side effects.
 let instance: ProcessHandler | undefined = process.env.AWS_LAMBDA_FUNCTION_NAME
@@ -126,5 +158,7 @@ let instance: ProcessHandler | undefined = process.env.AWS_LAMBDA_FUNCTION_NAME
 /** The process Lambda (EventBridge schedule). Logic: {@link makeProcessHandler}. */
 export async function handler(event: unknown, context: DeadlineContext): Promise<ProcessSummary> {
   instance ??= processHandlerFromEnv();
+  // Request id and cold start on every log line of this invocation.
+  logger?.addContext(context as unknown as Parameters<Logger['addContext']>[0]);
   return instance(event, context);
 }

@@ -27,6 +27,8 @@ describe('alarms and dashboard', () => {
   test('every failure mode has an alarm', () => {
     expect([...alarms.keys()].sort()).toEqual(
       [
+        'capture-destination-failures',
+        'capture-dropped-records',
         'capture-errors',
         'capture-iterator-age',
         'capture-throttles',
@@ -36,7 +38,9 @@ describe('alarms and dashboard', () => {
         'process-lag',
         'process-throttles',
         'quarantine-growth',
+        'trigger-destination-failures',
         'trigger-errors',
+        'trigger-events-dropped',
         'trigger-throttles',
       ].map((n) => `chargeminder-telemetry-${n}`),
     );

@@ -8,7 +8,7 @@ import { expect, test } from 'vitest';
 import { FEATURE_FLAGS } from '../../infra/lib/featureFlags.js';
 import { TelemetryFunction } from '../../infra/lib/TelemetryFunction.js';
 
-test('bundles with the local esbuild as ESM for Node 22, with the AWS SDK inside and DuckDB left out', () => {
+test('bundles with the local esbuild as ESM for Node 24, with the AWS SDK inside and DuckDB left out', () => {
   // Prepare: one function in a bare stack, bundled for real (no Docker on this machine or in CI).
   const outdir = mkdtempSync(join(tmpdir(), 'telemetry-bundle-'));
   try {
@@ -32,7 +32,7 @@ test('bundles with the local esbuild as ESM for Node 22, with the AWS SDK inside
     // Assess: the asset directory holds one ESM file that imports DuckDB at run time instead of containing it.
     template.hasResourceProperties('AWS::Lambda::Function', {
       Handler: 'index.handler',
-      Runtime: 'nodejs22.x',
+      Runtime: 'nodejs24.x',
     });
     const assets = readdirSync(outdir).filter((d) => d.startsWith('asset.'));
     expect(assets).toHaveLength(1);

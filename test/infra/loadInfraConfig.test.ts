@@ -11,7 +11,7 @@ import {
 import { ConfigError } from '../../src/core/errors.js';
 
 const example = (): Record<string, unknown> => JSON.parse(readFileSync(EXAMPLE_CONFIG_FILE, 'utf8'));
-const REAL_SECRET = 'arn:aws:secretsmanager:us-east-2:222222222222:secret:prod/databricks-Xy12Zw';
+const REAL_SECRET = 'arn:aws:secretsmanager:eu-west-1:222222222222:secret:prod/databricks-Xy12Zw';
 
 describe('loadInfraConfig', () => {
   let dir: string;

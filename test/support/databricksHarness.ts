@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabricksHttp, type DatabricksHttpOptions } from '../../src/adapters/databricks/DatabricksHttp.js';
 import { DatabricksSink } from '../../src/adapters/databricks/DatabricksSink.js';
+import { parseTableName, quoteIdent } from '../../src/adapters/databricks/databricksSql.js';
 import { StatementClient } from '../../src/adapters/databricks/StatementClient.js';
 import { FsObjectStore } from '../../src/adapters/fs/FsObjectStore.js';
-import { parseTableName, quoteIdent } from '../../src/load/databricksSql.js';
 import type { TableSink } from '../../src/ports/TableSink.js';
 import { DatabricksFake, type DatabricksFakeOptions } from './databricksFake.js';
 

@@ -1,7 +1,7 @@
 import { TransientError } from '../../core/errors.js';
-import type { SqlStatement } from '../../load/loadSql.js';
 import { DatabricksError } from './DatabricksError.js';
 import type { DatabricksHttp } from './DatabricksHttp.js';
+import type { SqlStatement } from './loadSql.js';
 
 /** Statement Execution API (`/api/2.0/sql/statements`) response, the parts we read. */
 interface StatementResponse {

@@ -1,9 +1,9 @@
 import { errorMessage } from '../../core/errors.js';
-import type { TableName } from '../../load/databricksSql.js';
 import { DatabricksError } from './DatabricksError.js';
 import { DatabricksHttp } from './DatabricksHttp.js';
 import { DatabricksJobs } from './DatabricksJobs.js';
 import type { DatabricksCredentials } from './databricksCredentials.js';
+import type { TableName } from './databricksSql.js';
 import { StatementClient } from './StatementClient.js';
 
 export interface Check {

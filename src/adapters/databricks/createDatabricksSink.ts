@@ -1,11 +1,11 @@
 import { databricksEnv } from '../../config/databricksConfig.js';
 import { parseEnv } from '../../config/parseEnv.js';
-import { parseTableName } from '../../load/databricksSql.js';
 import type { ObjectStore } from '../../ports/ObjectStore.js';
 import type { TableSink } from '../../ports/TableSink.js';
 import { DatabricksHttp } from './DatabricksHttp.js';
 import { DatabricksSink } from './DatabricksSink.js';
 import { resolveCredentials, type SecretReader } from './databricksCredentials.js';
+import { parseTableName } from './databricksSql.js';
 import { StatementClient } from './StatementClient.js';
 
 export interface DatabricksSinkFactoryOptions {
@@ -33,7 +33,11 @@ export async function createDatabricksSink(options: DatabricksSinkFactoryOptions
   const target = parseTableName(config.TELEMETRY_TABLE);
   const credentials = await resolveCredentials(options.env, options.readSecret);
   const http = new DatabricksHttp({ host: config.TELEMETRY_DATABRICKS_HOST, credentials });
-  const sql = new StatementClient(http, { warehouseId: config.TELEMETRY_DATABRICKS_WAREHOUSE_ID });
+  const deadline = config.TELEMETRY_DATABRICKS_STATEMENT_DEADLINE_SECONDS;
+  const sql = new StatementClient(http, {
+    warehouseId: config.TELEMETRY_DATABRICKS_WAREHOUSE_ID,
+    ...(deadline ? { deadlineMs: deadline * 1000 } : {}),
+  });
   return new DatabricksSink(sql, {
     store: options.store,
     stagedPrefix: options.stagedPrefix,

@@ -12,6 +12,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { errorMessage, TransientError } from '../../core/errors.js';
 import { type ObjectInfo, ObjectNotFoundError, type ObjectStore } from '../../ports/ObjectStore.js';
+import type { LeaseStore, LeaseVersion } from '../../process/processLease.js';
 
 export interface S3ObjectStoreOptions {
   readonly bucket: string;
@@ -56,7 +57,7 @@ export function createS3Client(options: Omit<S3ObjectStoreOptions, 'bucket' | 'c
  * const store = new S3ObjectStore({ bucket: 'telemetry-raw', endpoint: 'http://127.0.0.1:4569' });
  * for await (const o of store.list('telemetry/')) console.log(o.key, o.size);
  */
-export class S3ObjectStore implements ObjectStore {
+export class S3ObjectStore implements ObjectStore, LeaseStore {
   readonly bucket: string;
   readonly client: S3Client;
   readonly #pageSize: number | undefined;
@@ -159,6 +160,44 @@ export class S3ObjectStore implements ObjectStore {
     } catch (error) {
       if (isNotFound(error)) return;
       throw transient('delete', key, error);
+    }
+  }
+
+  /** Conditional PutObject; `false` on 412 Precondition Failed (or 409 for a concurrent conditional write). */
+  async putIf(
+    key: string,
+    body: Uint8Array,
+    condition: { ifNoneMatch: '*' } | { ifMatch: string },
+  ): Promise<string | false> {
+    try {
+      const r = await this.client.send(
+        new PutObjectCommand({
+          Bucket: this.bucket,
+          Key: key,
+          Body: body,
+          ContentLength: body.byteLength,
+          ContentType: 'application/json',
+          ...('ifNoneMatch' in condition ? { IfNoneMatch: '*' } : { IfMatch: condition.ifMatch }),
+        }),
+      );
+      return r.ETag ?? '';
+    } catch (error) {
+      const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+      if (status === 412 || status === 409) return false;
+      throw transient('conditional put', key, error);
+    }
+  }
+
+  async readVersion(key: string): Promise<LeaseVersion | undefined> {
+    try {
+      const r = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+      return {
+        body: await (r.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray(),
+        etag: r.ETag ?? '',
+      };
+    } catch (error) {
+      if (isNotFound(error)) return undefined;
+      throw transient('get', key, error);
     }
   }
 

@@ -1,0 +1,110 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import type { S3Event } from 'aws-lambda';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  makeTriggerHandler,
+  triggerHandlerFromEnv,
+} from '../../../src/adapters/databricks/triggerHandler.js';
+import { idempotencyToken } from '../../../src/adapters/databricks/triggerLoadRuns.js';
+import { TransientError } from '../../../src/core/errors.js';
+import { DatabricksFake } from '../../support/databricksFake.js';
+
+function s3Event(objects: { key: string; etag: string }[]): S3Event {
+  return {
+    Records: objects.map((o) => ({
+      eventName: 'ObjectCreated:Put',
+      s3: { bucket: { name: 'telemetry-bucket' }, object: { key: o.key, eTag: o.etag } },
+    })),
+  } as unknown as S3Event;
+}
+
+const manifest = (id: string) => `staged/batch_id=${id}/_manifest.json`;
+let fake: DatabricksFake | undefined;
+afterEach(async () => {
+  await fake?.stop();
+  fake = undefined;
+});
+
+async function startFakeWithJob() {
+  fake = await new DatabricksFake().start();
+  fake.jobs.set(7, { job_id: 7, created_time: 0, settings: { name: 'telemetry-load' } });
+  const secrets: string[] = [];
+  const handler = triggerHandlerFromEnv(
+    {
+      TELEMETRY_DATABRICKS_HOST: fake.host,
+      TELEMETRY_DATABRICKS_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:databricks',
+    },
+    async (arn) => {
+      secrets.push(arn);
+      return JSON.stringify({ token: fake?.token });
+    },
+  );
+  return { fake, handler, secrets };
+}
+
+describe('trigger Lambda', () => {
+  it('starts one run per manifest for duplicate and bursty S3 events', async () => {
+    const { fake, handler, secrets } = await startFakeWithJob();
+    const burst = Array.from({ length: 20 }, (_, i) => ({
+      key: manifest(`b${i % 5}`),
+      etag: `"etag-${i % 5}"`,
+    }));
+    await handler(s3Event(burst));
+    await handler(s3Event(burst.slice(0, 7))); // S3 delivers again
+    const summary = await handler(
+      s3Event([
+        { key: 'staged/batch_id=b1/part-00000.parquet', etag: '"p"' },
+        { key: manifest('b1'), etag: '"etag-1"' },
+      ]),
+    );
+    expect(summary.ignored).toBe(1);
+    expect(fake.runs.size).toBe(5);
+    expect(new Set([...fake.runs.values()].map((r) => r.idempotency_token))).toEqual(
+      new Set(
+        [0, 1, 2, 3, 4].map((i) =>
+          idempotencyToken({ bucket: 'telemetry-bucket', key: manifest(`b${i}`), etag: `etag-${i}` }),
+        ),
+      ),
+    );
+    expect(fake.calls(/run-now$/).length).toBe(5 + 5 + 1);
+    expect(secrets).toHaveLength(1); // once per cold start
+    expect(fake.calls(/jobs\/list$/)).toHaveLength(1);
+  });
+
+  it('a re-staged manifest (new ETag) starts a new run; keys are URL-decoded', async () => {
+    const { fake, handler } = await startFakeWithJob();
+    await handler(s3Event([{ key: manifest('b1'), etag: '"one"' }]));
+    await handler(s3Event([{ key: manifest('b1'), etag: '"two"' }]));
+    const s = await handler(s3Event([{ key: 'staged/batch_id%3Db2/_manifest.json', etag: '"x"' }]));
+    expect(s.started.map((r) => r.key)).toEqual([manifest('b2')]);
+    expect(fake.runs.size).toBe(3);
+  });
+
+  it('fails the invocation (so Lambda retries, then the failure destination) when a run cannot start', async () => {
+    const errors: unknown[] = [];
+    const logger = new Logger({ serviceName: 'test', logLevel: 'SILENT' });
+    const handler = makeTriggerHandler({
+      logger,
+      trigger: async () => ({
+        start: async (token) => {
+          if (token.length !== 64) throw new Error('bad token');
+          throw new Error('HTTP 503');
+        },
+      }),
+    });
+    await handler(s3Event([{ key: manifest('b1'), etag: '"e"' }])).catch((e: unknown) => errors.push(e));
+    expect(errors[0]).toBeInstanceOf(TransientError);
+    expect(String(errors[0])).toMatch(/could not start the load job for 1 manifest.*HTTP 503/);
+  });
+
+  it('names the missing job in plain words', async () => {
+    fake = await new DatabricksFake().start();
+    const handler = triggerHandlerFromEnv(
+      { TELEMETRY_DATABRICKS_HOST: fake.host, TELEMETRY_DATABRICKS_SECRET_ARN: 'arn:x' },
+      async () => JSON.stringify({ token: fake?.token }),
+    );
+    await expect(handler(s3Event([{ key: manifest('b1'), etag: '"e"' }]))).rejects.toThrow(
+      /no Databricks job named 'telemetry-load': run 'telemetry deploy databricks' first/,
+    );
+  });
+});
