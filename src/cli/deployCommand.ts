@@ -6,6 +6,7 @@ import { DEFAULT_SQL_FILE_PATH, deployPlan } from '../adapters/databricks/deploy
 import type { JobTrigger } from '../adapters/databricks/jobSettings.js';
 import { StatementClient } from '../adapters/databricks/StatementClient.js';
 import { databricksEnv } from '../config/databricksConfig.js';
+import { resolveDatabricksEnv } from '../config/databricksProfile.js';
 import { parseEnv } from '../config/parseEnv.js';
 import { type CliIO, type Command, UsageError } from './CliIO.js';
 
@@ -20,8 +21,9 @@ tables, the load job's SQL file in the workspace, and the job (${'`'}TELEMETRY_D
                    a file-arrival trigger on the staged folder, or none
   --staged-url     where staged batches are (default: s3://$TELEMETRY_BUCKET/$TELEMETRY_STAGED_PREFIX)
   --sql-path       workspace path of the job's SQL file (default ${DEFAULT_SQL_FILE_PATH})
+  --profile NAME   ~/.databrickscfg profile (default DATABRICKS_CONFIG_PROFILE, else DEFAULT)
 
-Environment: TELEMETRY_DATABRICKS_HOST, TELEMETRY_DATABRICKS_WAREHOUSE_ID, and credentials
+Environment: DATABRICKS_HOST, DATABRICKS_WAREHOUSE_ID (or TELEMETRY_DATABRICKS_*), and credentials
 (DATABRICKS_CLIENT_ID + DATABRICKS_CLIENT_SECRET, or DATABRICKS_TOKEN, or TELEMETRY_DATABRICKS_SECRET_ARN).
 See docs/databricks.md.
 `;
@@ -48,6 +50,7 @@ export const deployCommand: Command = async (args, io) => {
       trigger: { type: 'string', default: 'schedule' },
       'staged-url': { type: 'string' },
       'sql-path': { type: 'string', default: DEFAULT_SQL_FILE_PATH },
+      profile: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -62,7 +65,8 @@ export const deployCommand: Command = async (args, io) => {
   if (!['schedule', 'file-arrival', 'none'].includes(trigger)) {
     throw new UsageError(`--trigger must be schedule, file-arrival or none (got '${values.trigger}')`);
   }
-  const config = parseEnv(databricksEnv, io.env, 'databricks');
+  const env = resolveDatabricksEnv(io.env, values.profile);
+  const config = parseEnv(databricksEnv, env, 'databricks');
   const sqlPath = values['sql-path'];
   if (!sqlPath.startsWith('/')) throw new UsageError('--sql-path must be an absolute workspace path');
   const plan = deployPlan({
@@ -88,7 +92,7 @@ export const deployCommand: Command = async (args, io) => {
     return 0;
   }
 
-  const credentials = await resolveCredentials(io.env);
+  const credentials = await resolveCredentials(env);
   const http = new DatabricksHttp({ host: config.TELEMETRY_DATABRICKS_HOST, credentials });
   const sql = new StatementClient(http, { warehouseId: config.TELEMETRY_DATABRICKS_WAREHOUSE_ID });
   for (const s of plan.statements) await sql.execute(s, io.signal);

@@ -4,8 +4,9 @@ import { localDynamoDb } from '../dev/localAws.js';
 import { putSampleItems } from '../dev/putSampleItems.js';
 import { type DevEndpoints, endpointsFile, runDevStack } from '../dev/runDevStack.js';
 import { type CliIO, type Command, UsageError } from './CliIO.js';
+import { lockDataDir } from './dataDirLock.js';
 import { faultInjector } from './faults.js';
-import { localLayout, TABLE_NAME } from './localLayout.js';
+import { type LocalLayout, localLayout, TABLE_NAME } from './localLayout.js';
 import { formatProcessSummary } from './processCommand.js';
 
 const HELP = `Usage: telemetry dev [--data-dir DIR] [--process-every S] [--batch-size N] [--batching-window S]
@@ -98,6 +99,21 @@ export const devCommand: Command = async (args, io) => {
     throw new UsageError(`unknown sub-command '${positionals[0]}' (expected 'put')`);
   const layout = localLayout(values['data-dir'], io.cwd);
   const signal = io.signal ?? new AbortController().signal;
+  // A second `dev` on the same folder would fight over ports, the endpoints file and the warehouse.
+  const release = await lockDataDir(layout.dataDir, 'dev');
+  try {
+    return await devLocked(values, io, layout, signal);
+  } finally {
+    release();
+  }
+};
+
+async function devLocked(
+  values: Record<'process-every' | 'batch-size' | 'batching-window', string>,
+  io: CliIO,
+  layout: LocalLayout,
+  signal: AbortSignal,
+): Promise<number> {
   const say = (line: string) => io.stdout.write(`${new Date().toISOString().slice(11, 19)}  ${line}\n`);
   say('telemetry dev: starting DynamoDB Local (Java) and the S3 server on 127.0.0.1 ...');
   await runDevStack({
@@ -115,4 +131,4 @@ export const devCommand: Command = async (args, io) => {
   });
   say('telemetry dev: stopped');
   return 0;
-};
+}

@@ -3,14 +3,16 @@ import { checkWorkspace } from '../adapters/databricks/checkWorkspace.js';
 import { resolveCredentials } from '../adapters/databricks/databricksCredentials.js';
 import { parseTableName } from '../adapters/databricks/databricksSql.js';
 import { databricksEnv } from '../config/databricksConfig.js';
+import { resolveDatabricksEnv } from '../config/databricksProfile.js';
 import { parseEnv } from '../config/parseEnv.js';
 import { type Command, UsageError } from './CliIO.js';
 
-const HELP = `Usage: telemetry doctor databricks
+const HELP = `Usage: telemetry doctor databricks [--profile NAME]
 
 Checks a real workspace and says what is wrong in plain words: host reachable, credentials accepted,
 SQL warehouse present and running, SQL runs, catalog/schema visible, table exists, load job deployed.
-Read-only. Exit code 0 when nothing failed (warnings allowed), 1 otherwise. See docs/databricks.md.
+Host, warehouse and credentials as the Databricks CLI reads them: DATABRICKS_* variables, then the
+~/.databrickscfg profile (--profile, DATABRICKS_CONFIG_PROFILE, else DEFAULT). Read-only. Exit code 0 when nothing failed (warnings allowed), 1 otherwise. See docs/databricks.md.
 `;
 
 const MARK = { ok: 'ok  ', warn: 'warn', fail: 'FAIL' } as const;
@@ -20,7 +22,7 @@ export const doctorCommand: Command = async (args, io) => {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
-    options: { help: { type: 'boolean', short: 'h', default: false } },
+    options: { profile: { type: 'string' }, help: { type: 'boolean', short: 'h', default: false } },
   });
   if (values.help) {
     io.stdout.write(HELP);
@@ -29,13 +31,14 @@ export const doctorCommand: Command = async (args, io) => {
   if (positionals[0] !== 'databricks' || positionals.length !== 1) {
     throw new UsageError("expected 'telemetry doctor databricks'");
   }
-  const config = parseEnv(databricksEnv, io.env, 'databricks');
+  const env = resolveDatabricksEnv(io.env, values.profile);
+  const config = parseEnv(databricksEnv, env, 'databricks');
   const checks = await checkWorkspace({
     host: config.TELEMETRY_DATABRICKS_HOST.replace(/\/+$/, ''),
     warehouseId: config.TELEMETRY_DATABRICKS_WAREHOUSE_ID,
     target: parseTableName(config.TELEMETRY_TABLE),
     jobName: config.TELEMETRY_DATABRICKS_JOB_NAME,
-    credentials: () => resolveCredentials(io.env),
+    credentials: () => resolveCredentials(env),
   });
   for (const c of checks) {
     io.stdout.write(`${MARK[c.status]}  ${c.name}: ${c.detail}\n`);

@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { FsObjectStore } from '../adapters/fs/FsObjectStore.js';
 import { openSink, SINKS } from '../adapters/openSink.js';
 import { S3ObjectStore } from '../adapters/s3/S3ObjectStore.js';
+import { resolveDatabricksEnv } from '../config/databricksProfile.js';
 import { parseEnv } from '../config/parseEnv.js';
 import { storageEnv } from '../config/storageConfig.js';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../dev/localAws.js';
@@ -10,6 +11,7 @@ import type { TableSink } from '../ports/TableSink.js';
 import { type ProcessSummary, reconciles } from '../process/ProcessSummary.js';
 import { processPending } from '../process/processPending.js';
 import { type Command, UsageError, wholeNumberOption } from './CliIO.js';
+import { lockDataDir } from './dataDirLock.js';
 import { localLayout, TABLE_NAME } from './localLayout.js';
 
 const HELP = `Usage: telemetry process [--data-dir DIR] [--bucket B [--endpoint URL]] [--sink duckdb|databricks] [--json]
@@ -27,6 +29,7 @@ Options:
   --sink NAME       duckdb (default) or databricks (TELEMETRY_DATABRICKS_* settings, see docs/databricks.md)
   --batch-events N  events per load transaction (default 20000; bounds memory)
   --json            print the summary as JSON
+  --wait            wait for another run using the same data folder to finish (default: stop with its PID)
 `;
 
 function isLoopback(url: string): boolean {
@@ -67,6 +70,7 @@ export const processCommand: Command = async (args, io) => {
       sink: { type: 'string', default: 'duckdb' },
       'batch-events': { type: 'string', default: '20000' },
       json: { type: 'boolean', default: false },
+      wait: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -104,24 +108,30 @@ export const processCommand: Command = async (args, io) => {
   }
   if (!/^([^/]+\/)*$/.test(prefixes.rawPrefix)) throw new UsageError('--raw-prefix must end with "/"');
 
-  const opened = await openSink(String(values.sink), {
-    warehouse: layout.warehouse,
-    store,
-    stagedPrefix: prefixes.stagedPrefix,
-    env: io.env,
-  });
-  if (!opened)
-    throw new UsageError(`unknown sink '${values.sink}' (expected ${Object.keys(SINKS).join(' or ')})`);
-  const sink: TableSink = opened;
-
+  const release = await lockDataDir(layout.dataDir, 'process', { wait: values.wait, signal: io.signal });
+  let sink: TableSink;
   let summary: ProcessSummary;
   try {
-    summary = await processPending(
-      { store, sink },
-      { ...prefixes, maxEventsPerBatch: batchEvents, shouldStop: () => io.signal?.aborted === true },
-    );
+    const opened = await openSink(String(values.sink), {
+      warehouse: layout.warehouse,
+      store,
+      stagedPrefix: prefixes.stagedPrefix,
+      env: resolveDatabricksEnv(io.env),
+    });
+    if (!opened)
+      throw new UsageError(`unknown sink '${values.sink}' (expected ${Object.keys(SINKS).join(' or ')})`);
+    sink = opened;
+
+    try {
+      summary = await processPending(
+        { store, sink },
+        { ...prefixes, maxEventsPerBatch: batchEvents, shouldStop: () => io.signal?.aborted === true },
+      );
+    } finally {
+      await sink.close();
+    }
   } finally {
-    await sink.close();
+    release();
   }
   const target = values.sink === 'duckdb' ? `${layout.warehouse} :: ${TABLE_NAME}` : 'databricks';
   const source = store.describe(prefixes.rawPrefix);

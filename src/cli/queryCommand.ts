@@ -1,6 +1,8 @@
 import { existsSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { DuckDBInstance } from '@duckdb/node-api';
+import { errorMessage, PipelineError } from '../core/errors.js';
 import { type Command, UsageError } from './CliIO.js';
 import { localLayout, TABLE_NAME } from './localLayout.js';
 
@@ -10,12 +12,13 @@ Runs SQL (read-only) against the local warehouse DIR/warehouse.duckdb. The table
   --format table   aligned text (default)
   --format json    a JSON array of row objects
   --format csv     RFC 4180 CSV with a header row
+SQL NULL is printed as NULL in table and csv output (null in json).
 `;
 
 type Cell = string | number | boolean | null;
 
 function cellText(v: unknown): string {
-  if (v === null || v === undefined) return '';
+  if (v === null || v === undefined) return 'NULL';
   return typeof v === 'object' ? JSON.stringify(v) : String(v);
 }
 
@@ -34,6 +37,26 @@ function table(columns: string[], rows: Cell[][]): string {
   for (const r of rows) out.push(line(r.map(cellText)));
   out.push(`(${rows.length} row${rows.length === 1 ? '' : 's'})`);
   return `${out.join('\n')}\n`;
+}
+
+/** DuckDB allows one writing process per file: a query while a run writes retries briefly, then says who holds it. */
+async function openReadOnly(path: string, signal: AbortSignal | undefined): Promise<DuckDBInstance> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await DuckDBInstance.create(path, { access_mode: 'READ_ONLY' });
+    } catch (error) {
+      const message = errorMessage(error);
+      if (!/Could not set lock/i.test(message)) throw error;
+      if (attempt >= 10 || signal?.aborted) {
+        const pid = /PID (\d+)/.exec(message)?.[1];
+        throw new PipelineError(
+          `another telemetry run${pid ? ` (PID ${pid})` : ''} is writing ${path}; try again when it has finished`,
+          { terminal: true },
+        );
+      }
+      await sleep(300);
+    }
+  }
 }
 
 export const queryCommand: Command = async (args, io) => {
@@ -62,7 +85,7 @@ export const queryCommand: Command = async (args, io) => {
     io.stderr.write(`telemetry query: no warehouse at ${layout.warehouse}; run 'telemetry run' first\n`);
     return 1;
   }
-  const instance = await DuckDBInstance.create(layout.warehouse, { access_mode: 'READ_ONLY' });
+  const instance = await openReadOnly(layout.warehouse, io.signal);
   const connection = await instance.connect();
   try {
     const reader = await connection.runAndReadAll(sql);

@@ -4,6 +4,7 @@ import { expandInputs, type InputRecord, readInputRecords } from '../adapters/fs
 import { openSink as openRegisteredSink } from '../adapters/openSink.js';
 import { captureBatch } from '../capture/captureBatch.js';
 import { fromInputRecord } from '../capture/fromInputRecord.js';
+import { resolveDatabricksEnv } from '../config/databricksProfile.js';
 import { snapshotOrderKey } from '../core/model/orderKey.js';
 import type { RawRecord } from '../core/model/RawRecord.js';
 import type { TableSink } from '../ports/TableSink.js';
@@ -11,8 +12,9 @@ import { type ProcessSummary, reconciles } from '../process/ProcessSummary.js';
 import { processPending } from '../process/processPending.js';
 import { generateSampleItems } from '../sample/generateSample.js';
 import { type CliIO, type Command, UsageError, wholeNumberOption } from './CliIO.js';
+import { lockDataDir } from './dataDirLock.js';
 import { faultInjector } from './faults.js';
-import { localLayout, TABLE_NAME } from './localLayout.js';
+import { type LocalLayout, localLayout, TABLE_NAME } from './localLayout.js';
 import { progressReporter } from './progress.js';
 import { formatRunSummary, type RunSummary } from './runSummary.js';
 
@@ -30,6 +32,7 @@ Options:
   --events N       sample size when no --input is given (default 3000)
   --batch-events N events per load transaction (default 20000; bounds memory)
   --json           print the summary as JSON
+  --wait           wait for another run using the same data folder to finish (default: stop with its PID)
   --strict         exit 1 when any record or damaged input file was quarantined (default: only when nothing could
                    be read; a damaged file's records before the damage load, the rest is quarantined with its offset)
 `;
@@ -66,7 +69,11 @@ async function openSink(
       io.stderr.write(
         'telemetry run: TELEMETRY_BUCKET is not set: staging Parquet in the local data folder (a real workspace cannot read it)\n',
       );
-      return openRegisteredSink('databricks', { store, stagedPrefix, env: io.env }) as Promise<TableSink>;
+      return openRegisteredSink('databricks', {
+        store,
+        stagedPrefix,
+        env: resolveDatabricksEnv(io.env),
+      }) as Promise<TableSink>;
     }
     const { S3ObjectStore } = await import('../adapters/s3/S3ObjectStore.js');
     const endpoint = io.env.TELEMETRY_S3_ENDPOINT;
@@ -74,10 +81,15 @@ async function openSink(
     return openRegisteredSink('databricks', {
       store: staging,
       stagedPrefix: io.env.TELEMETRY_STAGED_PREFIX ?? stagedPrefix,
-      env: io.env,
+      env: resolveDatabricksEnv(io.env),
     }) as Promise<TableSink>;
   }
-  const sink = await openRegisteredSink(name, { warehouse, store, stagedPrefix, env: io.env });
+  const sink = await openRegisteredSink(name, {
+    warehouse,
+    store,
+    stagedPrefix,
+    env: resolveDatabricksEnv(io.env),
+  });
   if (sink) return sink;
   throw new UsageError(`unknown sink '${name}' (expected duckdb or databricks)`);
 }
@@ -92,6 +104,7 @@ export const runCommand: Command = async (args, io) => {
       events: { type: 'string', default: '3000' },
       'batch-events': { type: 'string', default: '20000' },
       json: { type: 'boolean', default: false },
+      wait: { type: 'boolean', default: false },
       strict: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -108,6 +121,22 @@ export const runCommand: Command = async (args, io) => {
   if (values.input && files.length === 0)
     throw new UsageError('no input files (.json, .ndjson, .jsonl, .ndjson.gz) found');
 
+  const release = await lockDataDir(layout.dataDir, 'run', { wait: values.wait, signal: io.signal });
+  try {
+    return await runLocked(values, io, layout, files, events, batchEvents);
+  } finally {
+    release();
+  }
+};
+
+async function runLocked(
+  values: { input?: string[] | undefined; sink: string; json: boolean; strict: boolean },
+  io: CliIO,
+  layout: LocalLayout,
+  files: string[],
+  events: number,
+  batchEvents: number,
+): Promise<number> {
   const store = new FsObjectStore(layout.dataDir);
   const fault = faultInjector(io.env);
   const capturing = progressReporter(io.stderr, { label: 'capturing', unit: 'records' });
@@ -182,4 +211,4 @@ export const runCommand: Command = async (args, io) => {
   const nothingRead = damaged > 0 && damaged === inputRecords;
   const strictFailure = values.strict && (processed.quarantined > 0 || processed.objectsQuarantined > 0);
   return summary.reconciled && !nothingRead && !strictFailure ? 0 : 1;
-};
+}
