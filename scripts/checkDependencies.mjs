@@ -13,11 +13,13 @@ export const RULES = {
   stage: ['core', 'ports'],
   adapters: ['core', 'ports'],
   sample: ['core'],
-  dev: ['core', 'ports', 'stage', 'adapters', 'config', 'sample', 'handler'],
+  dev: ['core', 'ports', 'stage', 'adapters', 'config', 'compose', 'sample', 'handler'],
   /** `telemetry dev` is the one command that drives the local emulator. */
-  devCommand: ['core', 'ports', 'stage', 'adapters', 'config', 'sample', 'handler', 'cli', 'dev'],
-  handler: ['core', 'ports', 'stage', 'adapters', 'config'],
-  cli: ['core', 'ports', 'stage', 'adapters', 'config', 'sample', 'handler', 'devCommand'],
+  devCommand: ['core', 'ports', 'stage', 'adapters', 'config', 'compose', 'sample', 'handler', 'cli', 'dev'],
+  /** Composition helpers shared by the CLI and the Lambda handlers: configuration in, adapters out. */
+  compose: ['core', 'ports', 'adapters', 'config'],
+  handler: ['core', 'ports', 'stage', 'adapters', 'config', 'compose'],
+  cli: ['core', 'ports', 'stage', 'adapters', 'config', 'compose', 'sample', 'handler', 'devCommand'],
 };
 const STAGES = new Set(['capture', 'process', 'load', 'backfill', 'replay', 'status', 'quarantine']);
 /** Node modules that do I/O or read the environment: never in the pure core. */

@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { DuckDbSink } from '../adapters/duckdb/DuckDbSink.js';
 import { FsObjectStore } from '../adapters/fs/FsObjectStore.js';
 import { scanTable } from '../backfill/scanTable.js';
-import { DEV_TABLE, LOCAL_CREDENTIALS, LOCAL_REGION } from '../dev/localAws.js';
+import { DEV_TABLE, LOCAL_CREDENTIALS, LOCAL_REGION } from '../config/localAws.js';
 import { reconciles } from '../process/ProcessSummary.js';
 import { processPending } from '../process/processPending.js';
 import { type Command, UsageError, wholeNumberOption } from './CliIO.js';

@@ -1,11 +1,11 @@
 import { parseArgs } from 'node:util';
 import { FsObjectStore } from '../adapters/fs/FsObjectStore.js';
-import { openSink, SINKS } from '../adapters/openSink.js';
 import { S3ObjectStore } from '../adapters/s3/S3ObjectStore.js';
+import { openSink, SINKS } from '../compose/openSink.js';
 import { resolveDatabricksEnv } from '../config/databricksProfile.js';
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../config/localAws.js';
 import { parseEnv } from '../config/parseEnv.js';
 import { storageEnv } from '../config/storageConfig.js';
-import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../dev/localAws.js';
 import type { ObjectStore } from '../ports/ObjectStore.js';
 import type { TableSink } from '../ports/TableSink.js';
 import { type ProcessSummary, reconciles } from '../process/ProcessSummary.js';

@@ -1,9 +1,9 @@
 import { parseArgs } from 'node:util';
 import { FsObjectStore } from '../adapters/fs/FsObjectStore.js';
 import { expandInputs, type InputRecord, readInputRecords } from '../adapters/fs/readInputRecords.js';
-import { openSink as openRegisteredSink } from '../adapters/openSink.js';
 import { captureBatch } from '../capture/captureBatch.js';
 import { fromInputRecord } from '../capture/fromInputRecord.js';
+import { openSink as openRegisteredSink } from '../compose/openSink.js';
 import { resolveDatabricksEnv } from '../config/databricksProfile.js';
 import { snapshotOrderKey } from '../core/model/orderKey.js';
 import type { RawRecord } from '../core/model/RawRecord.js';

@@ -1,7 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { type Metrics, MetricUnit, Metrics as PowertoolsMetrics } from '@aws-lambda-powertools/metrics';
-import { createDatabricksSink } from '../adapters/databricks/createDatabricksSink.js';
 import { S3ObjectStore } from '../adapters/s3/S3ObjectStore.js';
+import { createDatabricksSink } from '../compose/createDatabricksSink.js';
 import { METRICS_NAMESPACE, PROCESS_METRICS, SERVICE_NAMES } from '../config/metrics.js';
 import { parseProcessConfig } from '../config/processConfig.js';
 import { errorMessage } from '../core/errors.js';

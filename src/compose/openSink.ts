@@ -20,11 +20,11 @@ export interface SinkConfig {
  */
 export const SINKS = {
   duckdb: async (config: SinkConfig): Promise<TableSink> => {
-    const { DuckDbSink } = await import('./duckdb/DuckDbSink.js');
+    const { DuckDbSink } = await import('../adapters/duckdb/DuckDbSink.js');
     return DuckDbSink.open(config.warehouse ?? ':memory:');
   },
   databricks: async (config: SinkConfig): Promise<TableSink> => {
-    const { createDatabricksSink } = await import('./databricks/createDatabricksSink.js');
+    const { createDatabricksSink } = await import('./createDatabricksSink.js');
     if (!config.store || config.stagedPrefix === undefined) {
       throw new Error('the databricks sink needs a staging store and prefix');
     }

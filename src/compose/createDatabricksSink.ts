@@ -1,12 +1,12 @@
-import { databricksEnv } from '../../config/databricksConfig.js';
-import { parseEnv } from '../../config/parseEnv.js';
-import type { ObjectStore } from '../../ports/ObjectStore.js';
-import type { TableSink } from '../../ports/TableSink.js';
-import { DatabricksHttp } from './DatabricksHttp.js';
-import { DatabricksSink } from './DatabricksSink.js';
-import { resolveCredentials, type SecretReader } from './databricksCredentials.js';
-import { parseTableName } from './databricksSql.js';
-import { StatementClient } from './StatementClient.js';
+import { DatabricksHttp } from '../adapters/databricks/DatabricksHttp.js';
+import { DatabricksSink } from '../adapters/databricks/DatabricksSink.js';
+import { resolveCredentials, type SecretReader } from '../adapters/databricks/databricksCredentials.js';
+import { parseTableName } from '../adapters/databricks/databricksSql.js';
+import { StatementClient } from '../adapters/databricks/StatementClient.js';
+import { databricksEnv } from '../config/databricksConfig.js';
+import { parseEnv } from '../config/parseEnv.js';
+import type { ObjectStore } from '../ports/ObjectStore.js';
+import type { TableSink } from '../ports/TableSink.js';
 
 export interface DatabricksSinkFactoryOptions {
   /** Where staged Parquet batches and their manifests are written (S3 in the cloud, a folder locally). */
