@@ -6,7 +6,7 @@
  */
 import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { build } from 'esbuild';
@@ -70,9 +70,14 @@ function log(message: string): void {
 async function buildChildren(): Promise<string> {
   const outdir = join(root, '.tmp', 'bench-build');
   await build({
-    entryPoints: ['captureChild', 'floorChild', 'duckdbNativeChild', 'oursChild'].map((n) =>
-      join(here, 'children', `${n}.ts`),
-    ),
+    entryPoints: [
+      'captureChild',
+      'floorChild',
+      'duckdbStrongChild',
+      'duckdbNativeChild',
+      'oursChild',
+      'parquetChild',
+    ].map((n) => join(here, 'children', `${n}.ts`)),
     outdir,
     bundle: true,
     platform: 'node',
@@ -120,7 +125,14 @@ try {
   const floor = await child('floorChild', ['--raw-dir', rawDir]);
   const rawBytes = Number(floor.extra?.uncompressedChars ?? 0);
 
-  log('anchor: DuckDB-native SQL...');
+  log('anchor: strong DuckDB (one map per event, one extraction per column)...');
+  const strongDir = join(workDir, 'strong');
+  rmSync(strongDir, { recursive: true, force: true });
+  mkdirSync(strongDir);
+  const strong = await child('duckdbStrongChild', ['--raw-dir', rawDir, '--work-dir', strongDir]);
+  rmSync(strongDir, { recursive: true, force: true });
+
+  log('anchor: DuckDB-native SQL (pivot)...');
   const anchorDir = join(workDir, 'anchor');
   rmSync(anchorDir, { recursive: true, force: true });
   mkdirSync(anchorDir);
@@ -154,7 +166,14 @@ try {
   // Not pinned: DuckDB's threads and the zlib thread pool can use the second core.
   const oursBoth = await ours('all cores', []);
 
-  const reference = duck;
+  log('ours: Parquet staging of one load batch...');
+  const parquetDir = join(workDir, 'parquet');
+  rmSync(parquetDir, { recursive: true, force: true });
+  for (const file of raw.files.slice(0, 2)) cpSync(file, join(parquetDir, 'raw', relative(rawDir, file)));
+  const parquet = await child('parquetChild', ['--data-dir', parquetDir], undefined, OURS_NODE_FLAGS);
+  rmSync(parquetDir, { recursive: true, force: true });
+
+  const reference = strong;
   const perSecond = (r: ChildResult): number => events / r.seconds;
   const row = (
     id: string,
@@ -181,7 +200,7 @@ try {
         : r.checksum === reference.checksum && r.rows === reference.rows
           ? 'same rows'
           : 'MISMATCH',
-    vsDuckDb: perSecond(r) / perSecond(duck),
+    vsDuckDb: perSecond(r) / perSecond(strong),
     ...(python ? { vsPython: perSecond(r) / perSecond(python) } : {}),
     notes,
   });
@@ -193,12 +212,26 @@ try {
   const capPayloadMb = Number(capture.extra?.payloadMbPerBatchMedian ?? 0);
   const lambdaRecords = capPayloadMb > 0 ? Math.floor((batch * 6) / capPayloadMb) : 0;
   const lambdaMs = capPayloadMb > 0 ? (capMedian * 6) / capPayloadMb : 0;
+  const oursBest = oursOne.seconds < oursBoth.seconds ? oursOne : oursBoth;
+  const endToEnd: ChildResult = {
+    ...oursBest,
+    seconds: capture.seconds + oursBest.seconds,
+    peakRssMb: Math.max(capture.peakRssMb, oursBest.peakRssMb),
+  };
   const rows: BenchRow[] = [
     row('floor', '1 floor', 'gunzip + JSON.parse (lines and bodies)', '1', floor, ''),
     row(
+      'duckdb-strong',
+      '2 anchor',
+      'strong DuckDB SQL (main anchor)',
+      'all',
+      strong,
+      `read_json + one map per event + one JSON extraction per planned column in one CREATE TABLE AS; plan of ${strong.extra?.plannedColumns} columns from the first ${strong.extra?.planFiles} objects, untimed (${strong.extra?.planMs} ms)`,
+    ),
+    row(
       'duckdb',
       '2 anchor',
-      'DuckDB-native SQL',
+      'DuckDB-native SQL (pivot)',
       'all',
       duck,
       `read_json + unnest + json_each + PIVOT + CREATE TABLE; steps ms ${JSON.stringify(duck.extra?.stepsMs ?? {})}; ${duck.columns} signal columns`,
@@ -239,41 +272,56 @@ try {
       oursBoth,
       `${oursBoth.extra?.batches} batches; not pinned (DuckDB threads and zlib can use every core; flattening stays on one thread)`,
     ),
+    row(
+      'run',
+      '6 ours',
+      '`telemetry run` end to end: capture + process + load',
+      'all',
+      endToEnd,
+      'capture handler seconds + the faster process + load row (the same work `telemetry run` does, in sequence)',
+    ),
   ];
   const checked = rows.filter((x) => x.checksum !== undefined);
   const allSame = checked.every((x) => x.check === 'same rows');
-  const best = Math.max(perSecond(oursOne), perSecond(oursBoth));
   const worstRss = Math.max(oursOne.peakRssMb, oursBoth.peakRssMb);
+  const vsStrong = (r: ChildResult): number => perSecond(r) / perSecond(strong);
+  const parquetRate = Number(parquet.extra?.rowsPerSecond ?? 0);
+  const captureCpuPer1000 = (capCpu / batch) * 1000;
   const targets = [
     {
-      target: 'process + load >= 0.5x DuckDB-native',
-      measured: `${(best / perSecond(duck)).toFixed(2)}x`,
-      met: best / perSecond(duck) >= 0.5,
+      target: 'process + load -> DuckDB >= 0.5x strong DuckDB',
+      measured: `${vsStrong(oursBest).toFixed(2)}x (${perSecond(oursBest).toFixed(0)} vs ${perSecond(strong).toFixed(0)} events/s; pivot anchor ${perSecond(duck).toFixed(0)})`,
+      met: vsStrong(oursBest) >= 0.5,
+    },
+    {
+      target: '`telemetry run` end to end >= 0.35x strong DuckDB',
+      measured: `${vsStrong(endToEnd).toFixed(2)}x`,
+      met: vsStrong(endToEnd) >= 0.35,
+    },
+    {
+      target: `peak RSS <= 512 MB (1,000,000 events; here at ${events.toLocaleString('en-US')})`,
+      measured: `${worstRss.toFixed(0)} MB`,
+      met: worstRss <= 512,
+    },
+    {
+      target: 'Parquet staging >= 25,000 rows/s at ~300 columns',
+      measured: `${parquetRate.toLocaleString('en-US')} rows/s (${parquet.records} rows, ${parquet.extra?.columns} columns, ${(Number(parquet.extra?.bytes ?? 0) / 1e6).toFixed(1)} MB)`,
+      met: parquetRate >= 25_000,
+    },
+    {
+      target: 'capture <= 150 CPU ms per 1,000 records',
+      measured: `${captureCpuPer1000.toFixed(0)} ms (median ${capMedian.toFixed(0)} ms wall per ${batch}-record batch)`,
+      met: captureCpuPer1000 <= 150,
     },
     ...(python
       ? [
           {
-            target: 'process + load >= 10x Python',
-            measured: `${(best / perSecond(python)).toFixed(2)}x`,
-            met: best / perSecond(python) >= 10,
+            target: 'process + load >= 10x Python (older target)',
+            measured: `${(perSecond(oursBest) / perSecond(python)).toFixed(2)}x`,
+            met: perSecond(oursBest) / perSecond(python) >= 10,
           },
         ]
       : []),
-    {
-      target: `peak RSS < 512 MB (here at ${events.toLocaleString('en-US')} events)`,
-      measured: `${worstRss.toFixed(0)} MB`,
-      met: worstRss < 512,
-    },
-    {
-      target: 'capture: 10,000-record batch < 1 s',
-      measured: `median ${capMedian.toFixed(0)} ms, max ${capMax.toFixed(0)} ms, median CPU ${capCpu.toFixed(0)} ms (batch ${batch})`,
-      met: batch >= 10_000 && capMax < 1000,
-    },
-    {
-      target: 'capture: one real invocation (6 MB Lambda payload) < 1 s',
-      measured: `~${lambdaRecords} records, ~${lambdaMs.toFixed(0)} ms`,
-      met: lambdaMs > 0 && lambdaMs < 1000,
-    },
   ];
   const results: BenchResults = {
     date: new Date().toISOString(),

@@ -50,7 +50,7 @@ export function formatMarkdown(r: BenchResults): string {
     `${r.date} on ${m.cpu}, ${m.cores} cores, ${m.memoryGb} GB RAM, ${m.os}; Node ${m.node}, Python ${m.python}, ${m.duckdb}; 1-minute load average at the end ${m.loadAverage} (the bench alone keeps it near ${m.cores}; more means the CPU was shared).`,
     `Input: ${num(r.rawObjects)} raw gzip NDJSON objects, ${num(r.rawGzMb, 1)} MB compressed, ${num(r.rawMb, 1)} MB of NDJSON.`,
     '',
-    '| step | implementation | cores | seconds | events/s | MB/s | peak RSS MB | rows | check | vs DuckDB-native | vs Python |',
+    '| step | implementation | cores | seconds | events/s | MB/s | peak RSS MB | rows | check | vs strong DuckDB | vs Python |',
     '|---|---|---|--:|--:|--:|--:|--:|---|--:|--:|',
     ...r.rows.map(
       (x) =>

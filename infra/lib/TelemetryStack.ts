@@ -182,6 +182,11 @@ export class TelemetryStack extends Stack {
         ...secretRead,
       ],
     });
+    // Heap cap at half the function memory (perf, docs/performance.md): V8 collects before garbage fills it.
+    this.process.fn.addEnvironment(
+      'NODE_OPTIONS',
+      `--max-old-space-size=${Math.floor(config.process.memoryMb / 2)}`,
+    );
     new Rule(this, 'ProcessSchedule', {
       ruleName: name('process-schedule'),
       description: 'Runs the process stage',

@@ -1,4 +1,5 @@
-import { asRawRecord } from '../core/model/Change.js';
+import { errorMessage } from '../core/errors.js';
+import { asRawRecord, toChange } from '../core/model/Change.js';
 import type { RawRecord } from '../core/model/RawRecord.js';
 import { isPlainObject } from '../core/model/TelemetryItem.js';
 import { fromStreamRecord, type StreamRecordLike, unmarshallImage } from './fromStreamRecord.js';
@@ -25,31 +26,21 @@ export interface InputPosition {
   readonly now: number;
 }
 
-/**
- * One input record, in any of the shapes users have (an item as stored, a webhook delivery, a DynamoDB export
- * line `{"Item": ...}`, typed DynamoDB JSON, a stream record), becomes a raw record like the ones capture writes.
- * Text that is not JSON is kept verbatim (`rawText`) so process can quarantine it with its position.
- */
-export function fromInputRecord(
-  parsed: { ok: true; value: unknown } | { ok: false; text: string },
-  at: InputPosition,
-): RawRecord {
-  const source = { file: at.file, position: at.position };
-  const base = {
-    eventID: `${at.file}#${at.position}`,
-    sequenceNumber: at.sequenceNumber,
-    approximateCreationTime: at.now,
-    userIdentity: null,
-    source,
-  };
-  if (!parsed.ok) return { ...base, eventName: 'INSERT', keys: null, newImage: null, rawText: parsed.text };
-  const value = parsed.value;
+/** What the reader made of one record (see `InputRecord` in the fs adapter). */
+export type ParsedInput =
+  | { ok: true; value: unknown; text?: string }
+  | { ok: false; text: string }
+  | { ok: false; damaged: { reason: string; byteOffset: number } };
+
+type Base = Omit<RawRecord, 'eventName' | 'keys' | 'newImage'>;
+
+function decode(value: unknown, at: InputPosition, base: Base): RawRecord {
   // A line of a raw or archived object (our own format): replayed as it is, with its own sequence number.
   const raw = asRawRecord(value);
   if (raw) return raw;
   if (isPlainObject(value) && isPlainObject(value.dynamodb) && typeof value.eventName === 'string') {
     try {
-      return { ...fromStreamRecord(value as StreamRecordLike, at.now), source };
+      return { ...fromStreamRecord(value as StreamRecordLike, at.now), source: base.source };
     } catch {
       // A stream record without a usable sequence number: treat like any other input line (process decides).
     }
@@ -67,4 +58,40 @@ export function fromInputRecord(
     keys: typeof id === 'string' ? { event_id: id } : null,
     newImage: image,
   };
+}
+
+/**
+ * One input record, in any of the shapes users have (an item as stored, a webhook delivery, a DynamoDB export
+ * line `{"Item": ...}`, typed DynamoDB JSON, a stream record), becomes a raw record like the ones capture writes.
+ * Never throws: text that is not JSON, malformed DynamoDB JSON (`{"Q": "1"}`, an item wrapped one level too deep)
+ * and the unreadable rest of a damaged file become records that process quarantines with their reason; such a
+ * record keeps the line's text as it arrived (`originalText`) and where it came from.
+ */
+export function fromInputRecord(parsed: ParsedInput, at: InputPosition): RawRecord {
+  const base: Base = {
+    eventID: `${at.file}#${at.position}`,
+    sequenceNumber: at.sequenceNumber,
+    approximateCreationTime: at.now,
+    userIdentity: null,
+    source: { file: at.file, position: at.position },
+  };
+  const unusable = { ...base, eventName: 'INSERT', keys: null, newImage: null } as const;
+  if ('damaged' in parsed) {
+    const { reason, byteOffset } = parsed.damaged;
+    return {
+      ...unusable,
+      source: { file: at.file, position: at.position, byteOffset },
+      captureError: `damaged input: the rest of the file, from byte ${byteOffset}, is unreadable (${reason})`,
+    };
+  }
+  if (!parsed.ok) return { ...unusable, rawText: parsed.text };
+  const originalText = parsed.text ?? JSON.stringify(parsed.value);
+  let raw: RawRecord;
+  try {
+    raw = decode(parsed.value, at, base);
+  } catch (error) {
+    return { ...unusable, captureError: `malformed input: ${errorMessage(error)}`, originalText };
+  }
+  // Only a record process will quarantine keeps its text (a cheap check, no flattening): raw objects stay small.
+  return toChange(raw).kind === 'quarantine' ? { ...raw, originalText } : raw;
 }

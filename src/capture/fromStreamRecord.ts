@@ -1,6 +1,8 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import { padSequence, type RawRecord } from '../core/model/RawRecord.js';
+import { streamOrderKey } from '../core/model/orderKey.js';
+import type { RawRecord } from '../core/model/RawRecord.js';
+import { exactNumber } from '../core/ndjson/parseJson.js';
 
 /** A DynamoDB stream record as Lambda delivers it and as `aws dynamodbstreams get-records` prints it. */
 export interface StreamRecordLike {
@@ -14,28 +16,6 @@ export interface StreamRecordLike {
     readonly OldImage?: Record<string, unknown>;
     readonly SequenceNumber?: string;
   };
-}
-
-/** Count of significant decimal digits: up to 15 always survive a round trip through a double. */
-function significantDigits(s: string): number {
-  const mantissa = s
-    .replace(/^[-+]/, '')
-    .replace(/[eE].*$/, '')
-    .replace('.', '');
-  return mantissa.replace(/^0+/, '').replace(/0+$/, '').length;
-}
-
-/**
- * DynamoDB numbers are arbitrary-precision decimals. One that a JavaScript number holds exactly becomes a number;
- * any other stays a string of its exact digits (never silently rounded).
- */
-export function preciseNumber(text: string): number | string {
-  const n = Number(text);
-  if (!Number.isFinite(n)) return text;
-  // Fast path (most numbers): 15 characters hold at most 15 significant digits, and any integer that short is safe.
-  if (text.length <= 15) return n;
-  if (/^-?\d+$/.test(text)) return Number.isSafeInteger(n) ? n : text;
-  return significantDigits(text) <= 15 ? n : text;
 }
 
 /** A value that is not plain JSON: a set (SS/NS/BS) becomes an array, binary becomes base64. */
@@ -67,9 +47,12 @@ function makePlainInPlace(value: object): void {
   }
 }
 
-/** Unmarshalls DynamoDB JSON (typed attribute values) into plain JSON without losing number precision. */
+/**
+ * Unmarshalls DynamoDB JSON (typed attribute values) into plain JSON without losing number precision: an `N` that a
+ * double cannot hold exactly stays the string of its digits. Throws on malformed DynamoDB JSON (e.g. `{"Q": "1"}`).
+ */
 export function unmarshallImage(image: Record<string, unknown>): Record<string, unknown> {
-  const plain = unmarshall(image as Record<string, AttributeValue>, { wrapNumbers: preciseNumber });
+  const plain = unmarshall(image as Record<string, AttributeValue>, { wrapNumbers: exactNumber });
   makePlainInPlace(plain);
   return plain;
 }
@@ -94,7 +77,7 @@ export function fromStreamRecord(record: StreamRecordLike, now: number = Date.no
   if (eventName !== 'INSERT' && eventName !== 'MODIFY' && eventName !== 'REMOVE') {
     throw new Error(`stream record with unknown eventName ${JSON.stringify(eventName)}`);
   }
-  const sequenceNumber = padSequence(d.SequenceNumber);
+  const sequenceNumber = streamOrderKey(d.SequenceNumber);
   return {
     eventName,
     eventID: record.eventID ?? sequenceNumber,

@@ -1,5 +1,6 @@
 import { ConfigError, errorMessage } from '../core/errors.js';
 import { type CliIO, type Command, processIO, UsageError } from './CliIO.js';
+import { packageVersion } from './version.js';
 
 /** Sub-commands, loaded on demand so `telemetry query` does not pay for the AWS SDK. */
 const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
@@ -18,6 +19,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   process: {
     summary: 'process pending raw objects (local folder or S3) once',
     load: async () => (await import('./processCommand.js')).processCommand,
+  },
+  backfill: {
+    summary: "load the DynamoDB table's existing items (parallel Scan, resumable)",
+    load: async () => (await import('./backfillCommand.js')).backfillCommand,
   },
   dev: {
     summary: 'a local AWS: DynamoDB Local + S3 server + stream poller + process loop',
@@ -40,7 +45,13 @@ export function usage(): string {
 
 /** Runs one CLI invocation and returns its exit code (0 ok, 1 failure, 2 wrong usage). */
 export async function runCli(argv: string[], io: CliIO): Promise<number> {
-  const [name, ...args] = argv;
+  const [first, ...rest] = argv;
+  if (first === '--version' || first === '-V') {
+    io.stdout.write(`telemetry ${packageVersion()}\n`);
+    return 0;
+  }
+  // `help <command>` is `<command> --help`: one help text per command.
+  const [name, ...args] = first === 'help' && rest[0] !== undefined ? [rest[0], '--help'] : argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     io.stdout.write(usage());
     return name === undefined ? 2 : 0;
@@ -72,6 +83,11 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
 
 // Entry point when bundled as dist/cli.js.
 if (process.argv[1] && /(?:^|[/\\])(?:cli\.js|main\.ts|telemetry(?:\.js)?)$/.test(process.argv[1])) {
+  // A closed pipe (`telemetry sample | head`) is the reader saying it has enough: end quietly, exit 0.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(0);
+    throw error;
+  });
   const controller = new AbortController();
   process.once('SIGINT', () => controller.abort());
   process.once('SIGTERM', () => controller.abort());

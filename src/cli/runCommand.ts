@@ -4,7 +4,8 @@ import { FsObjectStore } from '../adapters/fs/FsObjectStore.js';
 import { expandInputs, type InputRecord, readInputRecords } from '../adapters/fs/readInputRecords.js';
 import { captureBatch } from '../capture/captureBatch.js';
 import { fromInputRecord } from '../capture/fromInputRecord.js';
-import { padSequence, type RawRecord } from '../core/model/RawRecord.js';
+import { snapshotOrderKey } from '../core/model/orderKey.js';
+import type { RawRecord } from '../core/model/RawRecord.js';
 import type { TableSink } from '../ports/TableSink.js';
 import { type ProcessSummary, reconciles } from '../process/ProcessSummary.js';
 import { processPending } from '../process/processPending.js';
@@ -12,7 +13,7 @@ import { generateSampleItems } from '../sample/generateSample.js';
 import { type CliIO, type Command, UsageError, wholeNumberOption } from './CliIO.js';
 import { faultInjector } from './faults.js';
 import { localLayout, TABLE_NAME } from './localLayout.js';
-import { progressLine } from './progress.js';
+import { progressReporter } from './progress.js';
 import { formatRunSummary, type RunSummary } from './runSummary.js';
 
 const HELP = `Usage: telemetry run [--input PATH]... [--data-dir DIR] [--sink duckdb|databricks] [--json]
@@ -29,6 +30,8 @@ Options:
   --events N       sample size when no --input is given (default 3000)
   --batch-events N events per load transaction (default 20000; bounds memory)
   --json           print the summary as JSON
+  --strict         exit 1 when any record or damaged input file was quarantined (default: only when nothing could
+                   be read; a damaged file's records before the damage load, the rest is quarantined with its offset)
 `;
 
 /** Records per raw object: like one capture Lambda invocation. */
@@ -89,6 +92,7 @@ export const runCommand: Command = async (args, io) => {
       events: { type: 'string', default: '3000' },
       'batch-events': { type: 'string', default: '20000' },
       json: { type: 'boolean', default: false },
+      strict: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -106,11 +110,10 @@ export const runCommand: Command = async (args, io) => {
 
   const store = new FsObjectStore(layout.dataDir);
   const fault = faultInjector(io.env);
-  const progress = progressLine(io.stderr);
+  const capturing = progressReporter(io.stderr, { label: 'capturing', unit: 'records' });
   const started = Date.now();
-  // Sequence numbers for file input follow input order and the run's start, so a later line (or a later run)
-  // is a newer version of an event, and a re-run of the same input is recognised as unchanged content.
-  const runStamp = String(started).padStart(15, '0');
+  // File input is a snapshot (src/core/model/orderKey.ts): a later line or a later run is newer, a stream version
+  // always wins, and a re-run of the same input is recognised as unchanged content.
   let inputRecords = 0;
   let captureObjects = 0;
   let captureBytes = 0;
@@ -125,21 +128,25 @@ export const runCommand: Command = async (args, io) => {
     }
   };
   const input = values.input ? allInputs(files) : sampleInput(events);
+  let damaged = 0;
   for await (const record of input) {
     inputRecords += 1;
+    if ('damaged' in record.parsed) damaged += 1;
     chunk.push(
       fromInputRecord(record.parsed, {
         file: record.file,
         position: record.position,
-        sequenceNumber: padSequence(runStamp + String(inputRecords).padStart(12, '0')),
+        sequenceNumber: snapshotOrderKey('file', started, inputRecords),
         now: started,
       }),
     );
     if (chunk.length >= Math.min(CAPTURE_CHUNK, batchEvents)) await flushChunk();
-    progress.update(`capturing: ${inputRecords} records`);
+    capturing.update(inputRecords, values.input ? undefined : events);
     if (io.signal?.aborted) break;
   }
   await flushChunk();
+  capturing.done();
+  const processing = progressReporter(io.stderr, { label: 'processing', unit: 'records' });
 
   const sink = await openSink(values.sink, io, store, layout.warehouse, layout.stagedPrefix);
   let processed: ProcessSummary;
@@ -153,14 +160,13 @@ export const runCommand: Command = async (args, io) => {
         maxEventsPerBatch: batchEvents,
         shouldStop: () => io.signal?.aborted === true,
         checkpoint: fault,
-        onProgress: (s) =>
-          progress.update(`processing: ${s.records} records, ${s.inserted + s.updated} rows written`),
+        onProgress: (s) => processing.update(s.records, inputRecords),
       },
     );
   } finally {
     await sink.close();
   }
-  progress.done();
+  processing.done();
   const seconds = (Date.now() - started) / 1000;
   const summary: RunSummary = {
     dataDir: layout.dataDir,
@@ -173,5 +179,7 @@ export const runCommand: Command = async (args, io) => {
     eventsPerSecond: seconds > 0 ? Math.round(processed.records / seconds) : processed.records,
   };
   io.stdout.write(values.json ? `${JSON.stringify(summary, null, 2)}\n` : formatRunSummary(summary));
-  return summary.reconciled ? 0 : 1;
+  const nothingRead = damaged > 0 && damaged === inputRecords;
+  const strictFailure = values.strict && (processed.quarantined > 0 || processed.objectsQuarantined > 0);
+  return summary.reconciled && !nothingRead && !strictFailure ? 0 : 1;
 };

@@ -20,8 +20,10 @@ export interface LoadBatch {
 export interface LoadResult {
   readonly inserted: number;
   readonly updated: number;
-  /** Rows whose event_id already had this content or a newer version, and deletes that found nothing newer to delete. */
+  /** Rows whose event_id already had this content, and deletes that found nothing older to delete. */
   readonly unchanged: number;
+  /** Rows not loaded, by reason (e.g. older than the version in the table); see src/adapters/sql/loadRule.ts. */
+  readonly skippedByReason?: Readonly<Record<string, number>>;
   readonly deleted: number;
   /** Records staged for a later load whose outcome is not known yet (Databricks `job` mode); 0 or absent otherwise. */
   readonly staged?: number;

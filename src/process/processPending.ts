@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { SignalCatalog } from '../core/catalog/SignalCatalog.js';
 import { errorMessage, PipelineError } from '../core/errors.js';
 import { asRawRecord, type Change, toChange } from '../core/model/Change.js';
@@ -44,8 +45,30 @@ interface QuarantineLine {
     readonly line: number;
     readonly file?: string;
     readonly position?: number;
+    readonly byteOffset?: number;
   };
+  /** The line's text as it arrived when known (file input), else the raw record, else the raw line. */
   readonly record: unknown;
+}
+
+/**
+ * One quarantine object per entry, named by what the entry is, never by the run: a file-input record by its file,
+ * position and text; a stream record by its event id and sequence number. A re-run after a crash (which captures
+ * the same input into new raw objects) overwrites the same entries instead of adding them twice.
+ */
+export function quarantineEntryKey(
+  prefix: string,
+  raw: RawRecord | undefined,
+  entry: QuarantineLine,
+): string {
+  const identity =
+    raw?.source !== undefined
+      ? `file\u0000${raw.source.file}\u0000${raw.source.position}\u0000${JSON.stringify(entry.record)}`
+      : raw !== undefined
+        ? `stream\u0000${raw.eventID}\u0000${raw.sequenceNumber}`
+        : `object\u0000${entry.source.object}\u0000${entry.source.line}`;
+  const hash = createHash('sha256').update(identity).digest('hex').slice(0, 32);
+  return `${prefix}records/${hash.slice(0, 2)}/${hash}.ndjson`;
 }
 
 function bump(counts: Record<string, number>, reason: string, by = 1): void {
@@ -102,17 +125,12 @@ export async function processPending(deps: ProcessDeps, options: ProcessOptions)
   }
 
   let batch = new BatchBuilder({ catalog, columns }, now());
-  let quarantine = new Map<string, QuarantineLine[]>();
+  let quarantine = new Map<string, QuarantineLine>();
 
   const flush = async (): Promise<void> => {
     if (batch.files.length === 0) return;
     await checkpoint('after-read');
-    for (const [key, lines] of quarantine) {
-      await store.put(
-        relocate(key, options.rawPrefix, options.quarantinePrefix).replace(/\.gz$/, ''),
-        Buffer.from(encodeNdjson(lines)),
-      );
-    }
+    for (const [key, entry] of quarantine) await store.put(key, Buffer.from(encodeNdjson([entry])));
     await checkpoint('after-quarantine');
     const newColumns = columns.takeAdded();
     const result = await sink.load(batch.build(newColumns));
@@ -123,6 +141,10 @@ export async function processPending(deps: ProcessDeps, options: ProcessOptions)
     summary.unchanged += result.unchanged;
     summary.deleted += result.deleted;
     summary.staged += result.staged ?? 0;
+    for (const [reason, n] of Object.entries(result.skippedByReason ?? {})) {
+      summary.skipped += n;
+      bump(summary.skippedByReason, reason, n);
+    }
     for (const [reason, n] of batch.skipped) {
       summary.skipped += n;
       bump(summary.skippedByReason, reason, n);
@@ -148,7 +170,7 @@ export async function processPending(deps: ProcessDeps, options: ProcessOptions)
     // object turns out unreadable halfway, its rows and new columns are undone: accepted or quarantined as a unit.
     batch.begin();
     const columnMark = columns.mark();
-    const lines: QuarantineLine[] = [];
+    const lines: [string, QuarantineLine][] = [];
     const skipped = new Map<string, number>();
     let lineNo = 0;
     let flattenFailure: { readonly error: unknown } | undefined;
@@ -170,11 +192,12 @@ export async function processPending(deps: ProcessDeps, options: ProcessOptions)
         } else if (change.kind === 'skip') {
           skipped.set(change.reason, (skipped.get(change.reason) ?? 0) + 1);
         } else {
-          lines.push({
+          const entry: QuarantineLine = {
             reason: change.reason,
             source: { object: key, line: lineNo, ...raw?.source },
-            record: raw?.rawText ?? raw ?? line,
-          });
+            record: raw?.originalText ?? raw?.rawText ?? raw ?? line,
+          };
+          lines.push([quarantineEntryKey(options.quarantinePrefix, raw, entry), entry]);
         }
       }
     } catch (error) {
@@ -205,13 +228,13 @@ export async function processPending(deps: ProcessDeps, options: ProcessOptions)
       summary.skipped += n;
       bump(summary.skippedByReason, reason, n);
     }
-    for (const l of lines) {
+    for (const [entryKey, entry] of lines) {
       summary.quarantined += 1;
-      bump(summary.quarantinedByReason, l.reason);
+      bump(summary.quarantinedByReason, entry.reason);
+      quarantine.set(entryKey, entry);
     }
     summary.objects += 1;
     batch.files.push(key);
-    if (lines.length > 0) quarantine.set(key, lines);
     if (batch.size >= maxEvents) await flush();
   }
   await flush();

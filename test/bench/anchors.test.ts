@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventsSql, LONG_SQL, PIVOT_SQL, TYPES_SQL, wideSql } from '../../bench/anchors/duckdbNative.sql.js';
+import { PLAN_SQL, planColumns, strongSql } from '../../bench/anchors/duckdbStrong.sql.js';
 import { listRawFiles } from '../../bench/lib/listRawFiles.js';
 import { ndjsonChecksum } from '../../bench/lib/ndjsonChecksum.js';
 import { tableChecksum } from '../../bench/lib/tableChecksum.js';
@@ -71,6 +72,21 @@ describe('bench anchors produce the same rows as the pipeline', () => {
         .map(([col, type]) => ({ col: String(col), type: String(type) }));
       await c.run(PIVOT_SQL);
       await c.run(wideSql('flat', types));
+      expect(await tableChecksum(c, 'main', 'flat')).toEqual(ours);
+    } finally {
+      c.closeSync();
+      instance.closeSync();
+    }
+  });
+
+  it('strong DuckDB: one map per event, one extraction per planned column', async () => {
+    const instance = await DuckDBInstance.create(':memory:');
+    const c = await instance.connect();
+    try {
+      const { files } = listRawFiles(rawDir);
+      await c.run(eventsSql(files));
+      const plan = planColumns((await c.runAndReadAll(PLAN_SQL)).getRows());
+      await c.run(strongSql('flat', files, plan));
       expect(await tableChecksum(c, 'main', 'flat')).toEqual(ours);
     } finally {
       c.closeSync();

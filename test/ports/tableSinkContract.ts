@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { SKIPPED_OLDER, SKIPPED_REMOVED } from '../../src/adapters/sql/loadRule.js';
 import type { FlatRow } from '../../src/core/flatten/flattenEvent.js';
 import { padSequence } from '../../src/core/model/RawRecord.js';
 import type { ColumnDef } from '../../src/core/schema/fixedColumns.js';
@@ -88,7 +89,13 @@ export function tableSinkContract(name: string, harness: TableSinkHarness): void
 
     it('newer versions win, older ones do not', async () => {
       await sink.load(batch([row('a', 5, 10)]));
-      expect(await sink.load(batch([row('a', 4, 99)], [], []))).toMatchObject({ unchanged: 1 });
+      expect(await sink.load(batch([row('a', 4, 99)], [], []))).toEqual({
+        inserted: 0,
+        updated: 0,
+        unchanged: 0,
+        deleted: 0,
+        skippedByReason: { [SKIPPED_OLDER]: 1 },
+      });
       expect(await sink.load(batch([row('a', 6, 30)], [], []))).toMatchObject({ updated: 1 });
       expect(await soc()).toEqual({ a: 30 });
     });
@@ -105,7 +112,11 @@ export function tableSinkContract(name: string, harness: TableSinkHarness): void
       expect(
         await sink.load(batch([], [{ eventId: 'a', sequenceNumber: padSequence(2) }], [])),
       ).toMatchObject({ deleted: 1 });
-      expect(await sink.load(batch([row('a', 1, 10)], [], []))).toMatchObject({ inserted: 0, unchanged: 1 });
+      expect(await sink.load(batch([row('a', 1, 10)], [], []))).toMatchObject({
+        inserted: 0,
+        unchanged: 0,
+        skippedByReason: { [SKIPPED_REMOVED]: 1 },
+      });
       expect(await sink.load(batch([row('a', 3, 11)], [], []))).toMatchObject({ inserted: 1 });
       expect(await soc()).toEqual({ a: 11, b: 20 });
     });

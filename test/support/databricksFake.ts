@@ -595,7 +595,13 @@ function tokenize(sql: string): Token[] {
  * e.g. ADD COLUMNS). Not a general translator: unknown constructs are left as they are and fail loudly.
  */
 export function translateDatabricksSql(sql: string, catalogs: Record<string, string>): string[] {
-  const tokens = tokenize(sql);
+  // The explicit schema is what the Parquet files hold already; DuckDB reads them by name.
+  const tokens = tokenize(
+    sql.replace(
+      /read_files\((:\w+), format => 'parquet', schema => '(?:[^'\\]|\\.)*', schemaEvolutionMode => 'none'\)/g,
+      "read_files($1, format => 'parquet')",
+    ),
+  );
   const parts: string[] = [];
   for (let i = 0; i < tokens.length; i++) {
     const t = tokens[i] as Token;

@@ -3,6 +3,7 @@ import { ConfigError, TransientError } from '../../core/errors.js';
 import type { ColumnDef } from '../../core/schema/fixedColumns.js';
 import type { ObjectStore } from '../../ports/ObjectStore.js';
 import type { LoadBatch, LoadResult, TableSink } from '../../ports/TableSink.js';
+import { loadResult, typeChanged } from '../sql/loadRule.js';
 import { logicalType, type TableName } from './databricksSql.js';
 import {
   addColumnsSql,
@@ -36,11 +37,18 @@ export interface DatabricksSinkOptions {
 /** Registry of columns staged in job mode (the table may not have them yet): `<stagedPrefix>_columns.json`. */
 const STAGED_COLUMNS = '_columns.json';
 
-function toColumns(result: StatementResult): ColumnDef[] {
+/** information_schema rows -> columns; a type we cannot map is an error naming the column (never dropped). */
+function toColumns(result: StatementResult, target: TableName): ColumnDef[] {
   const out: ColumnDef[] = [];
   for (const [name, type] of result.rows) {
+    if (!name) continue;
     const logical = logicalType(String(type));
-    if (name && logical) out.push({ name, type: logical });
+    if (!logical) {
+      throw new ConfigError(
+        `column ${name} of ${target.catalog}.${target.schema}.${target.table} has type ${type}, which the load cannot write: change it back or drop the column`,
+      );
+    }
+    out.push({ name, type: logical });
   }
   return out;
 }
@@ -48,7 +56,7 @@ function toColumns(result: StatementResult): ColumnDef[] {
 /**
  * The Unity Catalog Delta table as a {@link TableSink}. Each batch is staged as Parquet + manifest first (durable
  * before anything else happens); in `direct` mode the generated load SQL then runs on the SQL warehouse: schema and
- * tables if missing, new columns, deletes, tombstones, the merge and the ledger (see src/load/loadSql.ts).
+ * tables if missing, new columns, deletes, tombstones, the merge and the ledger (the rule: src/adapters/sql/loadRule.ts).
  *
  * @example
  * const sink = new DatabricksSink(new StatementClient(http, { warehouseId }), {
@@ -74,7 +82,7 @@ export class DatabricksSink implements TableSink {
   }
 
   async #tableColumns(): Promise<ColumnDef[]> {
-    return toColumns(await this.#run(readColumnsSql(this.options.target)));
+    return toColumns(await this.#run(readColumnsSql(this.options.target)), this.options.target);
   }
 
   async #stagedColumns(): Promise<ColumnDef[]> {
@@ -150,9 +158,7 @@ export class DatabricksSink implements TableSink {
         missing.push(col);
         byLower.set(col.name.toLowerCase(), col);
       } else if (have.type !== col.type) {
-        throw new ConfigError(
-          `column ${col.name} is ${have.type} in the table but ${col.type} in batch ${batch.batchId}: types never change silently`,
-        );
+        throw typeChanged(col, have, batch.batchId);
       }
     }
     for (const s of addColumnsSql(target, missing)) await this.#run(s);
@@ -170,14 +176,14 @@ export class DatabricksSink implements TableSink {
       },
       [...existing, ...missing],
     );
-    const [inserted, updated, deleted] = ((await this.#run(counts)).rows[0] ?? []).map((v) => Number(v ?? 0));
+    const decided = loadResult(
+      (await this.#run(counts)).rows[0] ?? [],
+      batch.rows.length,
+      batch.deletes.length,
+    );
     for (const s of changes) await this.#run(s);
     for (const s of ledger) await this.#run(s);
-    const total = batch.rows.length + batch.deletes.length;
-    const ins = inserted ?? 0;
-    const upd = updated ?? 0;
-    const del = deleted ?? 0;
-    return { inserted: ins, updated: upd, deleted: del, unchanged: total - ins - upd - del };
+    return decided;
   }
 
   async close(): Promise<void> {}

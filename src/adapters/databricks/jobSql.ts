@@ -1,10 +1,7 @@
-import { qualifiedTable, type TableName } from './databricksSql.js';
+import { qualifiedTable, sqlString, type TableName } from './databricksSql.js';
 import { ensureTablesSql, LEDGER_TABLE, TOMBSTONE_TABLE } from './loadSql.js';
 
-/** A SQL string literal (for configuration values baked into the job's SQL file, never for data). */
-export function sqlString(value: string): string {
-  return `'${value.replaceAll('\\', '\\\\').replaceAll("'", "\\'")}'`;
-}
+export { sqlString };
 
 const BATCH_OF_FILE = "regexp_extract(_metadata.file_path, 'batch_id=([A-Za-z0-9_-]+)/', 1)";
 

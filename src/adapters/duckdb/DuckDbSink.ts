@@ -7,16 +7,27 @@ import {
   DuckDBTimestampValue,
   type DuckDBValue,
 } from '@duckdb/node-api';
-import { TransientError } from '../../core/errors.js';
+import { ConfigError, TransientError } from '../../core/errors.js';
 import type { ColumnType } from '../../core/schema/ColumnType.js';
 import { type ColumnDef, FIXED_COLUMNS } from '../../core/schema/fixedColumns.js';
 import type { LoadBatch, LoadResult, TableSink } from '../../ports/TableSink.js';
-import { DUCKDB_TYPES, logicalType, qualified, quoteIdent } from './duckDbSql.js';
+import { loadPlan, loadResult, typeChanged } from '../sql/loadRule.js';
+import type { SqlStatement } from '../sql/SqlDialect.js';
+import { DUCKDB_DIALECT, DUCKDB_TYPES, logicalType, qualified, quoteIdent } from './duckDbSql.js';
 
 export interface DuckDbSinkOptions {
   readonly schema?: string;
   readonly table?: string;
+  /** DuckDB `memory_limit` (default {@link DUCKDB_MEMORY_LIMIT}); past it DuckDB spills to `<file>.tmp`. */
+  readonly memoryLimit?: string;
 }
+
+/**
+ * Without a limit DuckDB's buffer pool may take 80% of RAM and keeps blocks of the growing table: RSS grew by
+ * ~18 MB per 20,000-row batch, to 1.5 GB at 1,000,000 events. 256-384 MB ran out of memory in a load's
+ * INSERT or COMMIT on the ~300-column table (docs/performance.md), so the default leaves that much headroom.
+ */
+export const DUCKDB_MEMORY_LIMIT = '768MB';
 
 const STAGE = '_telemetry_stage';
 const STAGE_DELETES = '_telemetry_stage_deletes';
@@ -35,6 +46,10 @@ export const ROW_GROUP_SIZE = 16_384;
 
 function literal(text: string): string {
   return `'${text.replaceAll("'", "''")}'`;
+}
+
+function params(statement: SqlStatement): Record<string, string | null> {
+  return Object.fromEntries(statement.parameters.map((p) => [p.name, p.value]));
 }
 
 function appendValue(appender: DuckDBAppender, type: ColumnType, value: unknown): void {
@@ -90,10 +105,10 @@ export class DuckDbSink implements TableSink {
   static async open(path: string, options: DuckDbSinkOptions = {}): Promise<DuckDbSink> {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     // The file is attached (rather than opened) so that its row group size can be set; spills go next to it.
-    const instance = await DuckDBInstance.create(
-      ':memory:',
-      path === ':memory:' ? {} : { temp_directory: `${path}.tmp` },
-    );
+    const instance = await DuckDBInstance.create(':memory:', {
+      memory_limit: options.memoryLimit ?? DUCKDB_MEMORY_LIMIT,
+      ...(path === ':memory:' ? {} : { temp_directory: `${path}.tmp` }),
+    });
     const connection = await instance.connect();
     try {
       await connection.run(
@@ -128,17 +143,7 @@ export class DuckDbSink implements TableSink {
   }
 
   async readColumns(): Promise<ColumnDef[]> {
-    const reader = await this.connection.runAndReadAll(
-      `SELECT column_name, data_type FROM information_schema.columns
-       WHERE table_schema = $1 AND table_name = $2 ORDER BY ordinal_position`,
-      [this.schema, this.tableName],
-    );
-    const columns: ColumnDef[] = [];
-    for (const [name, type] of reader.getRows()) {
-      const logical = logicalType(String(type));
-      if (logical) columns.push({ name: String(name), type: logical });
-    }
-    return columns;
+    return (await this.#tableColumns()).columns;
   }
 
   async loadedFiles(keys: readonly string[]): Promise<Set<string>> {
@@ -168,19 +173,42 @@ export class DuckDbSink implements TableSink {
         );
       }
       const { columns: tableColumns, ownTypesOnly } = await this.#tableColumns();
-      const existing = new Set(tableColumns.map((col) => col.name.toLowerCase()));
+      const existing = new Map(tableColumns.map((col) => [col.name.toLowerCase(), col]));
       for (const col of batch.columns) {
-        if (existing.has(col.name.toLowerCase())) continue;
+        const have = existing.get(col.name.toLowerCase());
+        if (have) {
+          if (have.type !== col.type) throw typeChanged(col, have, batch.batchId);
+          continue;
+        }
         await c.run(
           `ALTER TABLE ${this.#table} ADD COLUMN ${quoteIdent(col.name)} ${DUCKDB_TYPES[col.type]}`,
         );
-        existing.add(col.name.toLowerCase());
+        existing.set(col.name.toLowerCase(), col);
         tableColumns.push(col);
       }
-      const result = ownTypesOnly ? await this.#mergeDirect(batch, tableColumns) : await this.#merge(batch);
-      for (const file of batch.files) {
-        await c.run(`INSERT INTO ${this.#ledger} VALUES ($1, $2, now()::TIMESTAMP)`, [file, batch.batchId]);
+      // Only the three key columns are staged when every table column has a type this sink creates: the new rows
+      // are then appended straight into the table (no wide copy in DuckDB's memory, no wide INSERT ... SELECT).
+      const rows = ownTypesOnly ? await this.#stageKeys(batch) : await this.#stageRows(batch);
+      const plan = loadPlan(
+        DUCKDB_DIALECT,
+        { table: this.#table, tombstones: this.#tombstones, ledger: this.#ledger },
+        {
+          rows,
+          ...(batch.deletes.length > 0 ? { deletes: await this.#stageDeletes(batch) } : {}),
+          parameters: [],
+        },
+        { batchId: batch.batchId, files: batch.files, batchColumns: batch.columns, tableColumns },
+      );
+      const counts = await this.#all(plan.counts);
+      const result = loadResult(counts[0] ?? [], batch.rows.length, batch.deletes.length);
+      for (const s of plan.changes) await this.#exec(s);
+      if (ownTypesOnly) {
+        const insert = new Set((await this.#all(plan.insertableKeys)).map(([id]) => String(id)));
+        await this.#append(batch, tableColumns, insert);
+      } else if (plan.insert) {
+        await this.#exec(plan.insert);
       }
+      for (const s of plan.ledger) await this.#exec(s);
       await c.run('COMMIT');
       // Write the batch into the file now: un-checkpointed rows stay in memory (RSS grew ~18 MB a batch) and
       // would all be checkpointed at once on close (at 200,000 events: 6.6 s and peak RSS 823 -> 2,187 MB).
@@ -196,6 +224,14 @@ export class DuckDbSink implements TableSink {
     }
   }
 
+  async #exec(statement: SqlStatement): Promise<void> {
+    await this.connection.run(statement.sql, params(statement));
+  }
+
+  async #all(statement: SqlStatement): Promise<DuckDBValue[][]> {
+    return (await this.connection.runAndReadAll(statement.sql, params(statement))).getRows();
+  }
+
   /** The table's columns in table order, and whether every one has a type this sink creates (exact appends). */
   async #tableColumns(): Promise<{ columns: ColumnDef[]; ownTypesOnly: boolean }> {
     const reader = await this.connection.runAndReadAll(
@@ -209,37 +245,18 @@ export class DuckDbSink implements TableSink {
     for (const [name, type] of reader.getRows()) {
       const logical = logicalType(String(type));
       if (!own.has(String(type).toUpperCase())) ownTypesOnly = false;
-      if (logical) columns.push({ name: String(name), type: logical });
+      if (!logical) {
+        throw new ConfigError(
+          `column ${String(name)} of ${this.#table} has type ${String(type)}, which the load cannot write: change it back or drop the column`,
+        );
+      }
+      columns.push({ name: String(name), type: logical });
     }
     return { columns, ownTypesOnly };
   }
 
-  async #stageDeletes(batch: LoadBatch): Promise<void> {
-    const c = this.connection;
-    await c.run(
-      `CREATE OR REPLACE TEMP TABLE ${quoteIdent(STAGE_DELETES)} (event_id VARCHAR, sequence_number VARCHAR)`,
-    );
-    if (batch.deletes.length === 0) return;
-    const del = await c.createAppender(STAGE_DELETES, 'main', 'temp');
-    try {
-      for (const d of batch.deletes) {
-        del.appendVarchar(d.eventId);
-        del.appendVarchar(d.sequenceNumber);
-        del.endRow();
-      }
-      del.flushSync();
-    } finally {
-      del.closeSync();
-    }
-  }
-
-  /**
-   * The merge without a wide staging copy (the table has only types this sink creates): only the three key columns
-   * are staged to decide, in SQL, which rows are new or newer; those rows are then appended straight into the
-   * table, inside the load's transaction. Same decisions and counts as {@link #merge}; one copy of the wide rows
-   * less in DuckDB's memory and no wide INSERT ... SELECT.
-   */
-  async #mergeDirect(batch: LoadBatch, tableColumns: readonly ColumnDef[]): Promise<LoadResult> {
+  /** Stages event_id, sequence and hash of the batch's rows; returns the staged table's name. */
+  async #stageKeys(batch: LoadBatch): Promise<string> {
     const c = this.connection;
     await c.run(
       `CREATE OR REPLACE TEMP TABLE ${quoteIdent(STAGE_KEYS)} (event_id VARCHAR, pipeline_sequence_number VARCHAR, pipeline_content_hash VARCHAR)`,
@@ -256,86 +273,11 @@ export class DuckDbSink implements TableSink {
     } finally {
       keys.closeSync();
     }
-    await this.#stageDeletes(batch);
-    const s = `temp.main.${quoteIdent(STAGE_KEYS)}`;
-    const { inserted, updated, deleted } = await this.#decide(s);
-    const toInsert = await c.runAndReadAll(
-      `SELECT s.event_id FROM ${s} s
-       WHERE NOT EXISTS (SELECT 1 FROM ${this.#table} t WHERE t.event_id = s.event_id)
-         AND NOT EXISTS (SELECT 1 FROM ${this.#tombstones} d WHERE d.event_id = s.event_id AND d.sequence_number >= s.pipeline_sequence_number)`,
-    );
-    const insert = new Set(toInsert.getRows().map(([id]) => String(id)));
-    await this.#applyDeletes();
-    if (insert.size > 0) {
-      // Table order; a table column the batch does not use gets NULL. Names match case-insensitively, as in SQL.
-      const byLower = new Map(batch.columns.map((col) => [col.name.toLowerCase(), col.name]));
-      const plan = tableColumns.map((col) => ({ key: byLower.get(col.name.toLowerCase()), type: col.type }));
-      const appender = await c.createAppender(this.tableName, this.schema, CATALOG);
-      try {
-        for (const row of batch.rows) {
-          if (!insert.has(String(row.event_id))) continue;
-          for (const col of plan) {
-            if (col.key === undefined) appender.appendNull();
-            else appendValue(appender, col.type, row[col.key]);
-          }
-          appender.endRow();
-        }
-        appender.flushSync();
-      } finally {
-        appender.closeSync();
-      }
-    }
-    const total = batch.rows.length + batch.deletes.length;
-    return { inserted, updated, deleted, unchanged: total - inserted - updated - deleted };
-  }
-
-  /** Counts what the staged rows (`s`: event_id, sequence, hash) and deletes will do; deletes replaced rows. */
-  async #decide(s: string): Promise<{ inserted: number; updated: number; deleted: number }> {
-    const c = this.connection;
-    const t = this.#table;
-    const d = this.#tombstones;
-    const sd = `temp.main.${quoteIdent(STAGE_DELETES)}`;
-    const counts = await c.runAndReadAll(
-      `SELECT
-         count(*) FILTER (WHERE t.event_id IS NULL AND (d.event_id IS NULL OR s.pipeline_sequence_number > d.sequence_number)),
-         count(*) FILTER (WHERE t.event_id IS NOT NULL AND s.pipeline_sequence_number >= t.pipeline_sequence_number
-                          AND s.pipeline_content_hash IS DISTINCT FROM t.pipeline_content_hash)
-       FROM ${s} s LEFT JOIN ${t} t ON t.event_id = s.event_id LEFT JOIN ${d} d ON d.event_id = s.event_id`,
-    );
-    const [inserted, updated] = (counts.getRows()[0] ?? [0, 0]).map((v: DuckDBValue) => Number(v));
-    const deletedReader = await c.runAndReadAll(
-      `SELECT count(*) FROM ${t} t JOIN ${sd} sd ON t.event_id = sd.event_id
-       WHERE sd.sequence_number > t.pipeline_sequence_number`,
-    );
-    const deleted = Number(deletedReader.getRows()[0]?.[0] ?? 0);
-    await c.run(
-      `DELETE FROM ${t} WHERE event_id IN (
-         SELECT s.event_id FROM ${s} s JOIN ${t} t2 ON t2.event_id = s.event_id
-         WHERE s.pipeline_sequence_number >= t2.pipeline_sequence_number
-           AND s.pipeline_content_hash IS DISTINCT FROM t2.pipeline_content_hash)`,
-    );
-    return { inserted: inserted ?? 0, updated: updated ?? 0, deleted };
-  }
-
-  /** REMOVE records: delete older rows, keep (or raise) the tombstone. */
-  async #applyDeletes(): Promise<void> {
-    const c = this.connection;
-    const t = this.#table;
-    const d = this.#tombstones;
-    const sd = `temp.main.${quoteIdent(STAGE_DELETES)}`;
-    await c.run(
-      `DELETE FROM ${t} WHERE event_id IN (
-         SELECT sd.event_id FROM ${sd} sd JOIN ${t} t2 ON t2.event_id = sd.event_id
-         WHERE sd.sequence_number > t2.pipeline_sequence_number)`,
-    );
-    await c.run(
-      `INSERT INTO ${d} SELECT event_id, sequence_number FROM ${sd}
-       ON CONFLICT (event_id) DO UPDATE SET sequence_number = greatest(sequence_number, excluded.sequence_number)`,
-    );
+    return `temp.main.${quoteIdent(STAGE_KEYS)}`;
   }
 
   /** The wide staging table (only for a table with column types this sink does not create). */
-  async #stageRows(batch: LoadBatch): Promise<void> {
+  async #stageRows(batch: LoadBatch): Promise<string> {
     const c = this.connection;
     const defs = batch.columns.map((col) => `${quoteIdent(col.name)} ${DUCKDB_TYPES[col.type]}`).join(', ');
     await c.run(`CREATE OR REPLACE TEMP TABLE ${quoteIdent(STAGE)} (${defs})`);
@@ -349,24 +291,52 @@ export class DuckDbSink implements TableSink {
     } finally {
       appender.closeSync();
     }
-    await this.#stageDeletes(batch);
+    return `temp.main.${quoteIdent(STAGE)}`;
   }
 
-  /** Latest wins per event_id; identical content is "unchanged"; tombstones stop older versions coming back. */
-  async #merge(batch: LoadBatch): Promise<LoadResult> {
+  async #stageDeletes(batch: LoadBatch): Promise<string> {
     const c = this.connection;
-    await this.#stageRows(batch);
-    const t = this.#table;
-    const s = `temp.main.${quoteIdent(STAGE)}`;
-    const { inserted, updated, deleted } = await this.#decide(s);
     await c.run(
-      `INSERT INTO ${t} BY NAME SELECT s.* FROM ${s} s
-       WHERE NOT EXISTS (SELECT 1 FROM ${t} t WHERE t.event_id = s.event_id)
-         AND NOT EXISTS (SELECT 1 FROM ${this.#tombstones} d WHERE d.event_id = s.event_id AND d.sequence_number >= s.pipeline_sequence_number)`,
+      `CREATE OR REPLACE TEMP TABLE ${quoteIdent(STAGE_DELETES)} (event_id VARCHAR, sequence_number VARCHAR)`,
     );
-    await this.#applyDeletes();
-    const total = batch.rows.length + batch.deletes.length;
-    return { inserted, updated, deleted, unchanged: total - inserted - updated - deleted };
+    const del = await c.createAppender(STAGE_DELETES, 'main', 'temp');
+    try {
+      for (const d of batch.deletes) {
+        del.appendVarchar(d.eventId);
+        del.appendVarchar(d.sequenceNumber);
+        del.endRow();
+      }
+      del.flushSync();
+    } finally {
+      del.closeSync();
+    }
+    return `temp.main.${quoteIdent(STAGE_DELETES)}`;
+  }
+
+  /** Appends the rows the rule decided to insert, in table order (a column the batch lacks gets NULL). */
+  async #append(
+    batch: LoadBatch,
+    tableColumns: readonly ColumnDef[],
+    insert: ReadonlySet<string>,
+  ): Promise<void> {
+    if (insert.size === 0) return;
+    // Names match case-insensitively, as in SQL.
+    const byLower = new Map(batch.columns.map((col) => [col.name.toLowerCase(), col.name]));
+    const plan = tableColumns.map((col) => ({ key: byLower.get(col.name.toLowerCase()), type: col.type }));
+    const appender = await this.connection.createAppender(this.tableName, this.schema, CATALOG);
+    try {
+      for (const row of batch.rows) {
+        if (!insert.has(String(row.event_id))) continue;
+        for (const col of plan) {
+          if (col.key === undefined) appender.appendNull();
+          else appendValue(appender, col.type, row[col.key]);
+        }
+        appender.endRow();
+      }
+      appender.flushSync();
+    } finally {
+      appender.closeSync();
+    }
   }
 
   async close(): Promise<void> {

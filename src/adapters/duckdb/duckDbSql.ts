@@ -1,4 +1,5 @@
 import type { ColumnType } from '../../core/schema/ColumnType.js';
+import type { SqlDialect } from '../sql/SqlDialect.js';
 
 /** DuckDB identifiers: double quotes, embedded quotes doubled. Every identifier from data goes through here. */
 export function quoteIdent(name: string): string {
@@ -28,3 +29,14 @@ export function logicalType(duckDbType: string): ColumnType | undefined {
   if (t.startsWith('TIMESTAMP')) return 'TIMESTAMP';
   return undefined;
 }
+
+/** The DuckDB dialect of the load rule (src/adapters/sql/loadRule.ts): deletes are DELETE, replacement is
+ * delete-then-insert inside the load's transaction (the sink appends the new rows itself). */
+export const DUCKDB_DIALECT: SqlDialect = {
+  quote: quoteIdent,
+  types: DUCKDB_TYPES,
+  param: (name) => `$${name}`,
+  now: 'now()::TIMESTAMP',
+  deleteByKey: (table, keys) => `DELETE FROM ${table} WHERE "event_id" IN (${keys})`,
+  replace: 'deleteThenInsert',
+};

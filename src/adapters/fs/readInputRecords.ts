@@ -2,13 +2,21 @@ import { createReadStream } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
-import { createGunzip } from 'node:zlib';
+import { createGunzip, gunzipSync } from 'node:zlib';
+import { errorMessage } from '../../core/errors.js';
+import { parseJson } from '../../core/ndjson/parseJson.js';
 
-/** One record of an input file: parsed JSON, or the text of a line that is not JSON. */
+/**
+ * One record of an input file: parsed JSON (with the line's text as it arrived), the text of a line that is not
+ * JSON, or the damage that ended the file early (the rest of the file, from `byteOffset` on, could not be read).
+ */
 export interface InputRecord {
   readonly file: string;
   readonly position: number;
-  readonly parsed: { ok: true; value: unknown } | { ok: false; text: string };
+  readonly parsed:
+    | { ok: true; value: unknown; text?: string }
+    | { ok: false; text: string }
+    | { ok: false; damaged: { reason: string; byteOffset: number } };
 }
 
 const SUFFIXES = ['.json', '.ndjson', '.jsonl', '.ndjson.gz', '.jsonl.gz', '.json.gz'];
@@ -41,9 +49,11 @@ export async function expandInputs(paths: readonly string[]): Promise<string[]> 
   return out;
 }
 
+const BOM = '\uFEFF';
+
 function parse(text: string): InputRecord['parsed'] {
   try {
-    return { ok: true, value: JSON.parse(text) };
+    return { ok: true, value: parseJson(text), text };
   } catch {
     return { ok: false, text };
   }
@@ -57,9 +67,20 @@ export async function* readInputRecords(file: string): AsyncGenerator<InputRecor
   const ndjson =
     /\.(ndjson|jsonl)(\.gz)?$/.test(file) || (file.endsWith('.gz') && !file.endsWith('.json.gz'));
   if (!ndjson) {
-    const raw = file.endsWith('.gz')
-      ? (await import('node:zlib')).gunzipSync(await readFile(file)).toString('utf8')
-      : await readFile(file, 'utf8');
+    let raw: string;
+    try {
+      raw = file.endsWith('.gz')
+        ? gunzipSync(await readFile(file)).toString('utf8')
+        : await readFile(file, 'utf8');
+    } catch (error) {
+      yield {
+        file,
+        position: 1,
+        parsed: { ok: false, damaged: { reason: errorMessage(error), byteOffset: 0 } },
+      };
+      return;
+    }
+    if (raw.startsWith(BOM)) raw = raw.slice(1); // JSON allows a parser to ignore it
     const parsed = parse(raw);
     if (parsed.ok && Array.isArray(parsed.value)) {
       let i = 0;
@@ -73,12 +94,25 @@ export async function* readInputRecords(file: string): AsyncGenerator<InputRecor
     }
   }
   const stream = createReadStream(file);
-  const input = file.endsWith('.gz') ? stream.pipe(createGunzip()) : stream;
+  const gunzip = file.endsWith('.gz') ? createGunzip() : undefined;
+  const input = gunzip ? stream.pipe(gunzip) : stream;
   stream.on('error', (e) => input.destroy(e));
   let line = 0;
-  for await (const text of createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY })) {
-    line += 1;
-    if (text.trim() === '') continue;
-    yield { file, position: line, parsed: parse(text) };
+  try {
+    for await (const text of createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY })) {
+      line += 1;
+      const clean = line === 1 && text.startsWith(BOM) ? text.slice(1) : text;
+      if (clean.trim() === '') continue;
+      yield { file, position: line, parsed: parse(clean) };
+    }
+  } catch (error) {
+    // Damaged (corrupt or cut-off gzip, unreadable file): the lines before the damage were yielded; the rest of
+    // the file is one record, so the run goes on with the other inputs. The offset is in the file's own bytes.
+    const byteOffset = gunzip ? gunzip.bytesWritten : stream.bytesRead;
+    yield {
+      file,
+      position: line + 1,
+      parsed: { ok: false, damaged: { reason: errorMessage(error), byteOffset } },
+    };
   }
 }

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { SignalCatalog, SignalDefinition } from '../catalog/SignalCatalog.js';
 import { isPlainObject, type TelemetryItem } from '../model/TelemetryItem.js';
 import { canonicalJson } from '../ndjson/canonicalJson.js';
+import { parseJson } from '../ndjson/parseJson.js';
 import type { ColumnRegistry } from '../schema/ColumnRegistry.js';
 import { acceptsValue, type ColumnType, inferType, typeForKind } from '../schema/ColumnType.js';
 import { PIPELINE_COLUMNS } from '../schema/fixedColumns.js';
@@ -190,7 +191,7 @@ function flattenSignal(b: RowBuilder, catalog: SignalCatalog, signal: unknown, i
   let body = signal.body;
   if (typeof body === 'string') {
     try {
-      body = JSON.parse(body);
+      body = parseJson(body);
     } catch {
       b.rescued[baseName] = signal.body;
       return;
@@ -232,6 +233,54 @@ function recordVehicleErrors(b: RowBuilder, catalog: SignalCatalog, errors: unkn
       }
     }
   }
+}
+
+/** Fields the fixed columns and signals come from; anything else is kept in `_rescued_data` under its `$.` path. */
+const ITEM_FIELDS = new Set([
+  'event_id',
+  'event_type',
+  'recorded_at',
+  'record_type',
+  'smartcar_user_id',
+  'car_timezone',
+  'meta',
+  'user',
+  'vehicle',
+  'signals',
+  'triggers',
+  'errors',
+  'extras',
+]);
+const META_FIELDS = new Set([
+  'mode',
+  'version',
+  'deliveryId',
+  'deliveredAt',
+  'webhookId',
+  'webhookName',
+  'signalCount',
+]);
+const VEHICLE_FIELDS = new Set(['id', 'make', 'model', 'year']);
+const USER_FIELDS = new Set(['id']);
+
+function keepUnknown(b: RowBuilder, path: string, value: unknown, known: ReadonlySet<string>): void {
+  if (value === undefined || value === null) return;
+  if (!isPlainObject(value)) {
+    b.rescued[path.slice(0, -1)] = value; // e.g. `meta` that is not an object
+    return;
+  }
+  for (const key of Object.keys(value)) {
+    if (!known.has(key) && value[key] !== undefined) b.rescued[path + key] = value[key];
+  }
+}
+
+/** Unknown top-level, meta, vehicle and user fields (and a webhook's, via `extras`): never dropped silently. */
+function keepUnknownFields(b: RowBuilder, item: TelemetryItem): void {
+  keepUnknown(b, '$.', item, ITEM_FIELDS);
+  keepUnknown(b, '$.meta.', item.meta, META_FIELDS);
+  keepUnknown(b, '$.vehicle.', item.vehicle, VEHICLE_FIELDS);
+  keepUnknown(b, '$.user.', item.user, USER_FIELDS);
+  if (isPlainObject(item.extras)) for (const [k, v] of Object.entries(item.extras)) b.rescued[`$.${k}`] = v;
 }
 
 function json(value: unknown): string | null {
@@ -294,6 +343,7 @@ export function flattenEvent(item: TelemetryItem, ctx: FlattenContext, pipeline:
     flattenSignal(b, ctx.catalog, signal, index);
   });
   recordVehicleErrors(b, ctx.catalog, item.errors);
+  keepUnknownFields(b, item);
 
   b.row.signal_errors = nonEmptyJson(b.signalErrors);
   b.row.vehicle_errors = json(item.errors);

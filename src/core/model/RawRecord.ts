@@ -16,8 +16,10 @@ export interface RawRecord {
   readonly oldImage?: unknown;
   /** Set by DynamoDB on TTL deletions: `{type: 'Service', principalId: 'dynamodb.amazonaws.com'}`. */
   readonly userIdentity: { readonly type?: string; readonly principalId?: string } | null;
-  /** Where a file-input record came from. */
-  readonly source?: { readonly file: string; readonly position: number };
+  /** Where a file-input record came from; `byteOffset` where a damaged file became unreadable. */
+  readonly source?: { readonly file: string; readonly position: number; readonly byteOffset?: number };
+  /** The input line as it arrived, kept for a record that process will quarantine. */
+  readonly originalText?: string;
   /** An input line that was not valid JSON, kept verbatim so that it can be quarantined. */
   readonly rawText?: string;
   /** Capture could not convert the stream record (kept whole in `newImage`): process quarantines it with this reason. */

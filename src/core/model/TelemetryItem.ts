@@ -18,6 +18,23 @@ export interface TelemetryItem {
   readonly triggers?: unknown;
   /** VEHICLE_ERROR deliveries: the delivery's `data.errors`, kept verbatim. */
   readonly errors?: unknown;
+  /** A webhook delivery's fields the item shape has no place for, by path (`firmware`, `data.extra`): kept. */
+  readonly extras?: Readonly<Record<string, unknown>>;
+}
+
+const DELIVERY_FIELDS = new Set(['eventId', 'eventType', 'data', 'meta', 'triggers']);
+const DATA_FIELDS = new Set(['user', 'vehicle', 'signals', 'errors', 'triggers']);
+
+function deliveryExtras(
+  payload: Record<string, unknown>,
+  data: Record<string, unknown>,
+): Record<string, unknown> {
+  const extras: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(payload)) if (!DELIVERY_FIELDS.has(k) && v !== undefined) extras[k] = v;
+  for (const [k, v] of Object.entries(data))
+    if (!DATA_FIELDS.has(k) && v !== undefined) extras[`data.${k}`] = v;
+  if (payload.data !== undefined && !isPlainObject(payload.data)) extras.data = payload.data;
+  return extras;
 }
 
 /** What an input payload turned out to be. */
@@ -54,6 +71,7 @@ function fromWebhook(payload: Record<string, unknown>): ItemOrSkip {
     signals,
     triggers: payload.triggers ?? data.triggers ?? [],
     errors: data.errors,
+    extras: deliveryExtras(payload, data),
   };
   return { kind: 'item', item: validateItem(item) };
 }

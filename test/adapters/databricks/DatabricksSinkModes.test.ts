@@ -3,6 +3,7 @@ import { DatabricksSink, type SqlRunner } from '../../../src/adapters/databricks
 import { parseTableName } from '../../../src/adapters/databricks/databricksSql.js';
 import { parseManifest } from '../../../src/adapters/databricks/StagedManifest.js';
 import { MemoryObjectStore } from '../../../src/adapters/memory/MemoryObjectStore.js';
+import { SKIPPED_OLDER } from '../../../src/adapters/sql/loadRule.js';
 import { captureBatch } from '../../../src/capture/captureBatch.js';
 import { ConfigError } from '../../../src/core/errors.js';
 import type { FlatRow } from '../../../src/core/flatten/flattenEvent.js';
@@ -102,7 +103,9 @@ describe('DatabricksSink direct mode (fake)', () => {
       shardId: 's2',
     });
     const second = await processPending({ store: w.store, sink }, PREFIXES);
-    expect(second).toMatchObject({ deleted: 1, unchanged: 1 });
+    // b at sequence 1 is older than the table's b (sequence 2): skipped, with the reason.
+    expect(second).toMatchObject({ deleted: 1, unchanged: 0, skippedByReason: { [SKIPPED_OLDER]: 1 } });
+    expect(reconciles(second)).toBe(true);
     const rows = await w.read(['TractionBattery_StateOfCharge_value']);
     expect(Object.keys(rows)).toEqual(['b']);
     const staged: string[] = [];

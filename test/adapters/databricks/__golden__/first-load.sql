@@ -13,29 +13,23 @@ ALTER TABLE `main`.`telemetry`.`car_telemetry_flattened` ADD COLUMNS (`Charge_Is
 
 -- :rows_path = "s3://bucket/staged/batch_id=b0123456789abcdef/part-*.parquet"
 SELECT
-  (SELECT count_if(t.`event_id` IS NULL AND (d.`event_id` IS NULL OR s.`pipeline_sequence_number` > d.`sequence_number`))
-     FROM (SELECT * FROM read_files(:rows_path, format => 'parquet')
-    QUALIFY row_number() OVER (PARTITION BY `event_id` ORDER BY `pipeline_sequence_number` DESC) = 1) AS s
+  (SELECT count_if(t.`event_id` IS NULL AND (d.`event_id` IS NULL OR NOT (d.`sequence_number` >= s.`pipeline_sequence_number`)))
+     FROM (SELECT * FROM read_files(:rows_path, format => 'parquet', schema => '`event_id` STRING, `event_type` STRING, `recorded_at` TIMESTAMP, `record_type` STRING, `smartcar_user_id` STRING, `car_timezone` STRING, `vehicle_id` STRING, `vehicle_make` STRING, `vehicle_model` STRING, `vehicle_year` BIGINT, `meta_mode` STRING, `meta_version` STRING, `meta_delivery_id` STRING, `meta_delivered_at` TIMESTAMP, `meta_webhook_id` STRING, `meta_webhook_name` STRING, `meta_signal_count` BIGINT, `triggers` STRING, `signal_errors` STRING, `vehicle_errors` STRING, `_rescued_data` STRING, `pipeline_processed_at` TIMESTAMP, `pipeline_source_file` STRING, `pipeline_sequence_number` STRING, `pipeline_content_hash` STRING, `Charge_IsCharging` BOOLEAN, `TractionBattery_StateOfCharge_value` DOUBLE', schemaEvolutionMode => 'none')) AS s
      LEFT JOIN `main`.`telemetry`.`car_telemetry_flattened` AS t ON t.`event_id` = s.`event_id`
      LEFT JOIN `main`.`telemetry`.`_telemetry_deleted_events` AS d ON d.`event_id` = s.`event_id`) AS inserted,
-  (SELECT count_if(s.`pipeline_sequence_number` >= t.`pipeline_sequence_number`
-                   AND s.`pipeline_content_hash` IS DISTINCT FROM t.`pipeline_content_hash`)
-     FROM (SELECT * FROM read_files(:rows_path, format => 'parquet')
-    QUALIFY row_number() OVER (PARTITION BY `event_id` ORDER BY `pipeline_sequence_number` DESC) = 1) AS s
-     JOIN `main`.`telemetry`.`car_telemetry_flattened` AS t ON t.`event_id` = s.`event_id`) AS updated,
-  (SELECT count(*) FROM (SELECT CAST(NULL AS STRING) AS `event_id`, CAST(NULL AS STRING) AS `sequence_number` WHERE 1 = 0) AS r
-     JOIN `main`.`telemetry`.`car_telemetry_flattened` AS t ON t.`event_id` = r.`event_id`
-     WHERE r.`sequence_number` > t.`pipeline_sequence_number`) AS deleted;
+  (SELECT count_if(s.`pipeline_sequence_number` >= t.`pipeline_sequence_number` AND s.`pipeline_content_hash` IS DISTINCT FROM t.`pipeline_content_hash`) FROM (SELECT * FROM read_files(:rows_path, format => 'parquet', schema => '`event_id` STRING, `event_type` STRING, `recorded_at` TIMESTAMP, `record_type` STRING, `smartcar_user_id` STRING, `car_timezone` STRING, `vehicle_id` STRING, `vehicle_make` STRING, `vehicle_model` STRING, `vehicle_year` BIGINT, `meta_mode` STRING, `meta_version` STRING, `meta_delivery_id` STRING, `meta_delivered_at` TIMESTAMP, `meta_webhook_id` STRING, `meta_webhook_name` STRING, `meta_signal_count` BIGINT, `triggers` STRING, `signal_errors` STRING, `vehicle_errors` STRING, `_rescued_data` STRING, `pipeline_processed_at` TIMESTAMP, `pipeline_source_file` STRING, `pipeline_sequence_number` STRING, `pipeline_content_hash` STRING, `Charge_IsCharging` BOOLEAN, `TractionBattery_StateOfCharge_value` DOUBLE', schemaEvolutionMode => 'none')) AS s JOIN `main`.`telemetry`.`car_telemetry_flattened` AS t ON t.`event_id` = s.`event_id`) AS updated,
+  (SELECT count_if(s.`pipeline_sequence_number` < t.`pipeline_sequence_number`) FROM (SELECT * FROM read_files(:rows_path, format => 'parquet', schema => '`event_id` STRING, `event_type` STRING, `recorded_at` TIMESTAMP, `record_type` STRING, `smartcar_user_id` STRING, `car_timezone` STRING, `vehicle_id` STRING, `vehicle_make` STRING, `vehicle_model` STRING, `vehicle_year` BIGINT, `meta_mode` STRING, `meta_version` STRING, `meta_delivery_id` STRING, `meta_delivered_at` TIMESTAMP, `meta_webhook_id` STRING, `meta_webhook_name` STRING, `meta_signal_count` BIGINT, `triggers` STRING, `signal_errors` STRING, `vehicle_errors` STRING, `_rescued_data` STRING, `pipeline_processed_at` TIMESTAMP, `pipeline_source_file` STRING, `pipeline_sequence_number` STRING, `pipeline_content_hash` STRING, `Charge_IsCharging` BOOLEAN, `TractionBattery_StateOfCharge_value` DOUBLE', schemaEvolutionMode => 'none')) AS s JOIN `main`.`telemetry`.`car_telemetry_flattened` AS t ON t.`event_id` = s.`event_id`) AS older,
+  (SELECT count_if(t.`event_id` IS NULL)
+     FROM (SELECT * FROM read_files(:rows_path, format => 'parquet', schema => '`event_id` STRING, `event_type` STRING, `recorded_at` TIMESTAMP, `record_type` STRING, `smartcar_user_id` STRING, `car_timezone` STRING, `vehicle_id` STRING, `vehicle_make` STRING, `vehicle_model` STRING, `vehicle_year` BIGINT, `meta_mode` STRING, `meta_version` STRING, `meta_delivery_id` STRING, `meta_delivered_at` TIMESTAMP, `meta_webhook_id` STRING, `meta_webhook_name` STRING, `meta_signal_count` BIGINT, `triggers` STRING, `signal_errors` STRING, `vehicle_errors` STRING, `_rescued_data` STRING, `pipeline_processed_at` TIMESTAMP, `pipeline_source_file` STRING, `pipeline_sequence_number` STRING, `pipeline_content_hash` STRING, `Charge_IsCharging` BOOLEAN, `TractionBattery_StateOfCharge_value` DOUBLE', schemaEvolutionMode => 'none')) AS s
+     JOIN `main`.`telemetry`.`_telemetry_deleted_events` AS d ON d.`event_id` = s.`event_id` AND d.`sequence_number` >= s.`pipeline_sequence_number`
+     LEFT JOIN `main`.`telemetry`.`car_telemetry_flattened` AS t ON t.`event_id` = s.`event_id`) AS removed_before,
+  (SELECT count(*) FROM (SELECT CAST(NULL AS STRING) AS `event_id`, CAST(NULL AS STRING) AS `sequence_number` WHERE 1 = 0) AS r JOIN `main`.`telemetry`.`car_telemetry_flattened` AS t ON t.`event_id` = r.`event_id` WHERE r.`sequence_number` > t.`pipeline_sequence_number`) AS deleted;
 
 -- :rows_path = "s3://bucket/staged/batch_id=b0123456789abcdef/part-*.parquet"
 MERGE INTO `main`.`telemetry`.`car_telemetry_flattened` AS t
-USING (SELECT * FROM (SELECT * FROM read_files(:rows_path, format => 'parquet')
-    QUALIFY row_number() OVER (PARTITION BY `event_id` ORDER BY `pipeline_sequence_number` DESC) = 1) AS s0
-  WHERE NOT EXISTS (SELECT 1 FROM `main`.`telemetry`.`_telemetry_deleted_events` AS d
-                    WHERE d.`event_id` = s0.`event_id` AND d.`sequence_number` >= s0.`pipeline_sequence_number`)) AS s
+USING (SELECT * FROM (SELECT * FROM read_files(:rows_path, format => 'parquet', schema => '`event_id` STRING, `event_type` STRING, `recorded_at` TIMESTAMP, `record_type` STRING, `smartcar_user_id` STRING, `car_timezone` STRING, `vehicle_id` STRING, `vehicle_make` STRING, `vehicle_model` STRING, `vehicle_year` BIGINT, `meta_mode` STRING, `meta_version` STRING, `meta_delivery_id` STRING, `meta_delivered_at` TIMESTAMP, `meta_webhook_id` STRING, `meta_webhook_name` STRING, `meta_signal_count` BIGINT, `triggers` STRING, `signal_errors` STRING, `vehicle_errors` STRING, `_rescued_data` STRING, `pipeline_processed_at` TIMESTAMP, `pipeline_source_file` STRING, `pipeline_sequence_number` STRING, `pipeline_content_hash` STRING, `Charge_IsCharging` BOOLEAN, `TractionBattery_StateOfCharge_value` DOUBLE', schemaEvolutionMode => 'none')) AS s0 WHERE NOT EXISTS (SELECT 1 FROM `main`.`telemetry`.`_telemetry_deleted_events` AS d WHERE d.`event_id` = s0.`event_id` AND d.`sequence_number` >= s0.`pipeline_sequence_number`)) AS s
 ON t.`event_id` = s.`event_id`
-WHEN MATCHED AND s.`pipeline_sequence_number` >= t.`pipeline_sequence_number`
-  AND s.`pipeline_content_hash` IS DISTINCT FROM t.`pipeline_content_hash` THEN UPDATE SET
+WHEN MATCHED AND s.`pipeline_sequence_number` >= t.`pipeline_sequence_number` AND s.`pipeline_content_hash` IS DISTINCT FROM t.`pipeline_content_hash` THEN UPDATE SET
   `event_type` = s.`event_type`,
   `recorded_at` = s.`recorded_at`,
   `record_type` = s.`record_type`,
@@ -70,4 +64,4 @@ WHEN NOT MATCHED THEN INSERT (`event_id`, `event_type`, `recorded_at`, `record_t
 -- :f1 = "telemetry/2025/11/25/20/b.ndjson.gz"
 INSERT INTO `main`.`telemetry`.`_telemetry_load_ledger` (`batch_id`, `file`, `loaded_at`)
 SELECT :batch_id, v.f, now() FROM (VALUES (:f0), (:f1)) AS v(f)
-WHERE NOT EXISTS (SELECT 1 FROM `main`.`telemetry`.`_telemetry_load_ledger` AS l WHERE l.`batch_id` = :batch_id AND l.`file` = v.f);
+WHERE NOT EXISTS (SELECT 1 FROM `main`.`telemetry`.`_telemetry_load_ledger` AS l WHERE l.`file` = v.f);

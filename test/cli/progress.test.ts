@@ -1,0 +1,59 @@
+import { PassThrough } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { progressReporter } from '../../src/cli/progress.js';
+
+function stream(isTTY: boolean) {
+  const s = Object.assign(new PassThrough(), { isTTY });
+  let text = '';
+  s.on('data', (d) => {
+    text += d;
+  });
+  return { s, text: () => text };
+}
+
+describe('progressReporter', () => {
+  it('off a TTY writes a plain line every few seconds with count and rate, and a last line when done', () => {
+    // Prepare
+    const out = stream(false);
+    let clock = 0;
+    const p = progressReporter(out.s, { label: 'processing', unit: 'records', now: () => clock });
+    // Act
+    clock = 1000;
+    p.update(100);
+    clock = 5000;
+    p.update(500);
+    clock = 6000;
+    p.update(600);
+    p.done();
+    // Assess
+    expect(out.text()).toBe(
+      'processing: 500 records, 100 records/s\nprocessing: 600 records, 100 records/s (done)\n',
+    );
+  });
+
+  it('on a TTY redraws one line with a bar, percentage and ETA when the total is known, and clears it', () => {
+    // Prepare
+    const out = stream(true);
+    let clock = 0;
+    const p = progressReporter(out.s, { label: 'backfill', unit: 'items', now: () => clock });
+    // Act
+    clock = 10_000;
+    p.update(250, 1000);
+    p.done();
+    // Assess
+    expect(out.text()).toBe(
+      '\r\x1b[Kbackfill: [######..................] 250/1000 items (25%), 25 items/s, ETA 30s\r\x1b[K',
+    );
+  });
+
+  it('writes nothing for a short run', () => {
+    // Prepare
+    const out = stream(false);
+    const p = progressReporter(out.s, { label: 'x', now: () => 0 });
+    // Act
+    p.update(1);
+    p.done();
+    // Assess
+    expect(out.text()).toBe('');
+  });
+});
