@@ -8,7 +8,7 @@ import { processPending } from '../process/processPending.js';
 import { type Command, UsageError, wholeNumberOption } from './CliIO.js';
 import { localLayout } from './localLayout.js';
 import { formatProcessSummary } from './processCommand.js';
-import { progressLine } from './progress.js';
+import { progressReporter } from './progress.js';
 
 const HELP = `Usage: telemetry backfill [--table T] [--endpoint URL] [--segments N] [--max-rcu R] [--data-dir DIR] [--json]
 
@@ -56,16 +56,18 @@ export const backfillCommand: Command = async (args, io) => {
     throw new UsageError(`not a DynamoDB table name: '${values.table}'`);
   const layout = localLayout(values['data-dir'], io.cwd);
   const store = new FsObjectStore(layout.dataDir);
-  const { DynamoDBClient } = await import('@aws-sdk/client-dynamodb');
+  const { DescribeTableCommand, DynamoDBClient } = await import('@aws-sdk/client-dynamodb');
   const local =
     values.endpoint !== undefined && /^https?:\/\/(127\.0\.0\.1|localhost)[:/]/.test(values.endpoint);
   const ddb = new DynamoDBClient({
     ...(values.endpoint ? { endpoint: values.endpoint } : {}),
     ...(local ? { region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS } : {}),
   });
-  const progress = progressLine(io.stderr);
-  const started = Date.now();
+  const progress = progressReporter(io.stderr, { label: 'scanning', unit: 'items' });
   try {
+    // DynamoDB's item count is refreshed about every six hours: good enough for an ETA, never for a check.
+    const described = await ddb.send(new DescribeTableCommand({ TableName: values.table }));
+    const total = described.Table?.ItemCount || undefined;
     const scan = await scanTable(ddb, store, {
       table: values.table,
       segments,
@@ -74,12 +76,7 @@ export const backfillCommand: Command = async (args, io) => {
       rawPrefix: layout.rawPrefix,
       checkpointPrefix: `backfill/scan/${values.table}/`,
       shouldStop: () => io.signal?.aborted === true,
-      onPage: (p) => {
-        const rate = Math.round(p.items / Math.max(0.001, (Date.now() - started) / 1000));
-        progress.update(
-          `scanning: ${p.items} items, ${p.segmentsDone}/${segments} segments done, ${rate} items/s`,
-        );
-      },
+      onPage: (p) => progress.update(p.items, total),
     });
     const sink = await DuckDbSink.open(layout.warehouse);
     let processed: Awaited<ReturnType<typeof processPending>>;

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
-import { DuckDbSink } from '../adapters/duckdb/DuckDbSink.js';
 import { FsObjectStore } from '../adapters/fs/FsObjectStore.js';
+import { openSink, SINKS } from '../adapters/openSink.js';
 import { S3ObjectStore } from '../adapters/s3/S3ObjectStore.js';
 import { parseEnv } from '../config/parseEnv.js';
 import { storageEnv } from '../config/storageConfig.js';
@@ -104,12 +104,15 @@ export const processCommand: Command = async (args, io) => {
   }
   if (!/^([^/]+\/)*$/.test(prefixes.rawPrefix)) throw new UsageError('--raw-prefix must end with "/"');
 
-  let sink: TableSink;
-  if (values.sink === 'duckdb') sink = await DuckDbSink.open(layout.warehouse);
-  else if (values.sink === 'databricks') {
-    const { createDatabricksSink } = await import('../adapters/databricks/createDatabricksSink.js');
-    sink = await createDatabricksSink({ store, stagedPrefix: prefixes.stagedPrefix, env: io.env });
-  } else throw new UsageError(`unknown sink '${values.sink}' (expected duckdb or databricks)`);
+  const opened = await openSink(String(values.sink), {
+    warehouse: layout.warehouse,
+    store,
+    stagedPrefix: prefixes.stagedPrefix,
+    env: io.env,
+  });
+  if (!opened)
+    throw new UsageError(`unknown sink '${values.sink}' (expected ${Object.keys(SINKS).join(' or ')})`);
+  const sink: TableSink = opened;
 
   let summary: ProcessSummary;
   try {

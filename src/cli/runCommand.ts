@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
-import { DuckDbSink } from '../adapters/duckdb/DuckDbSink.js';
 import { FsObjectStore } from '../adapters/fs/FsObjectStore.js';
 import { expandInputs, type InputRecord, readInputRecords } from '../adapters/fs/readInputRecords.js';
+import { openSink as openRegisteredSink } from '../adapters/openSink.js';
 import { captureBatch } from '../capture/captureBatch.js';
 import { fromInputRecord } from '../capture/fromInputRecord.js';
 import { snapshotOrderKey } from '../core/model/orderKey.js';
@@ -60,25 +60,25 @@ async function openSink(
   warehouse: string,
   stagedPrefix: string,
 ): Promise<TableSink> {
-  if (name === 'duckdb') return DuckDbSink.open(warehouse);
   if (name === 'databricks') {
-    const { createDatabricksSink } = await import('../adapters/databricks/createDatabricksSink.js');
     const bucket = io.env.TELEMETRY_BUCKET;
     if (!bucket) {
       io.stderr.write(
         'telemetry run: TELEMETRY_BUCKET is not set: staging Parquet in the local data folder (a real workspace cannot read it)\n',
       );
-      return createDatabricksSink({ store, stagedPrefix, env: io.env });
+      return openRegisteredSink('databricks', { store, stagedPrefix, env: io.env }) as Promise<TableSink>;
     }
     const { S3ObjectStore } = await import('../adapters/s3/S3ObjectStore.js');
     const endpoint = io.env.TELEMETRY_S3_ENDPOINT;
     const staging = new S3ObjectStore({ bucket, ...(endpoint ? { endpoint } : {}) });
-    return createDatabricksSink({
+    return openRegisteredSink('databricks', {
       store: staging,
       stagedPrefix: io.env.TELEMETRY_STAGED_PREFIX ?? stagedPrefix,
       env: io.env,
-    });
+    }) as Promise<TableSink>;
   }
+  const sink = await openRegisteredSink(name, { warehouse, store, stagedPrefix, env: io.env });
+  if (sink) return sink;
   throw new UsageError(`unknown sink '${name}' (expected duckdb or databricks)`);
 }
 

@@ -96,11 +96,12 @@ export async function processPending(deps: ProcessDeps, options: ProcessOptions)
   const maxEvents = options.maxEventsPerBatch ?? 20_000;
   const checkpoint = options.checkpoint ?? (() => undefined);
   const summary = emptyProcessSummary();
-  const columns = new ColumnRegistry(await sink.readColumns());
-
   const pending: string[] = [];
   for await (const o of store.list(options.rawPrefix)) pending.push(o.key);
   pending.sort();
+  // List first: with nothing pending the sink is not asked anything (a warehouse can stay stopped).
+  if (pending.length === 0) return summary;
+  const columns = new ColumnRegistry(await sink.readColumns());
 
   const archive = async (keys: readonly string[]): Promise<void> => {
     for (const key of keys) {

@@ -54,8 +54,14 @@ function batch(
  * unchanged, REMOVE deletes older rows and leaves a tombstone, the file ledger answers loadedFiles, and values come
  * back with their types.
  */
-export function tableSinkContract(name: string, harness: TableSinkHarness): void {
-  describe(`TableSink contract: ${name}`, () => {
+export function tableSinkContract(
+  name: string,
+  harness: TableSinkHarness,
+  options: { timeout?: number } = {},
+): void {
+  describe(`TableSink contract: ${name}`, {
+    ...(options.timeout ? { timeout: options.timeout } : {}),
+  }, () => {
     let sink: TableSink;
     beforeEach(async () => {
       sink = await harness.open();

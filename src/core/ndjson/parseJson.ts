@@ -9,12 +9,24 @@
 /** Up to 15 significant decimal digits always survive a round trip through a double. */
 const SAFE_DIGITS = 15;
 
-/** A digit run of 16+, or of 16+ with a dot inside, or an exponent of 3+ digits: a number may not fit a double. */
-const MAY_BE_INEXACT = /\d{16}|[\d.]{17}|[eE][-+]?\d{3}/;
+/**
+ * A number token (after `:`, `[`, `,` or white space, as JSON numbers stand) of 16+ digits, or with an exponent of
+ * 3+ digits: it may not fit a double. Anchoring on the delimiter keeps the scan fast (most positions fail at once).
+ */
+const MAY_BE_INEXACT =
+  /(?:^|[:,[\s])(-?\d[\d.]{15,}(?:[eE][-+]?\d+)?|-?\d[\d.]*[eE][-+]?\d{3,})(?=$|[,\]}\s])/g;
 
-/** Whether `text` may hold a number a double cannot keep exactly (false positives only cost an exact re-read). */
+/**
+ * Whether `text` may hold a number a double cannot keep exactly. Candidates (most are doubles printed with 17
+ * digits, which are exact) are checked one by one; false positives (such text inside a string) only cost an exact
+ * re-read.
+ */
 export function mayHoldInexactNumber(text: string): boolean {
-  return MAY_BE_INEXACT.test(text);
+  MAY_BE_INEXACT.lastIndex = 0;
+  for (let m = MAY_BE_INEXACT.exec(text); m !== null; m = MAY_BE_INEXACT.exec(text)) {
+    if (typeof exactNumber(m[1] as string) === 'string') return true;
+  }
+  return false;
 }
 
 function significantDigits(mantissa: string): number {

@@ -72,6 +72,16 @@ describe('DatabricksSink direct mode (fake)', () => {
     expect(back.e1).toMatchObject(values);
   });
 
+  it('sends no statement when nothing is pending (the warehouse can stop)', async () => {
+    // Prepare
+    world = await databricksWorld();
+    // Act
+    const summary = await processPending({ store: world.store, sink: world.sink('direct') }, PREFIXES);
+    // Assess
+    expect(summary).toMatchObject({ objects: 0, batches: 0 });
+    expect(world.fake.statements.size).toBe(0);
+  });
+
   it('refuses to change an existing column type silently', async () => {
     world = await databricksWorld();
     const sink = world.sink('direct');
