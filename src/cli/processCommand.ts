@@ -96,8 +96,10 @@ export const processCommand: Command = async (args, io) => {
     };
     const local = endpoint !== undefined && isLoopback(endpoint) && !io.env.AWS_ACCESS_KEY_ID;
     const { S3Client } = await import('@aws-sdk/client-s3');
+    // The AWS CLI's order: AWS_REGION, AWS_DEFAULT_REGION, then the profile's region (the SDK's own chain).
+    const region = io.env.AWS_REGION ?? io.env.AWS_DEFAULT_REGION ?? (local ? LOCAL_REGION : undefined);
     const client = new S3Client({
-      region: io.env.AWS_REGION ?? LOCAL_REGION,
+      ...(region ? { region } : {}),
       ...(endpoint ? { endpoint, forcePathStyle: true } : {}),
       ...(local ? { credentials: LOCAL_CREDENTIALS } : {}),
     });

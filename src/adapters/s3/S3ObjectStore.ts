@@ -11,8 +11,8 @@ import {
   type S3ClientConfig,
 } from '@aws-sdk/client-s3';
 import { errorMessage, TransientError } from '../../core/errors.js';
+import type { LeaseStore, LeaseVersion } from '../../ports/LeaseStore.js';
 import { type ObjectInfo, ObjectNotFoundError, type ObjectStore } from '../../ports/ObjectStore.js';
-import type { LeaseStore, LeaseVersion } from '../../process/processLease.js';
 
 export interface S3ObjectStoreOptions {
   readonly bucket: string;
@@ -37,9 +37,13 @@ function transient(action: string, key: string, error: unknown): TransientError 
   return new TransientError(`S3 ${action} ${key}: ${errorMessage(error)}`, error);
 }
 
-/** The SDK client for a bucket; path-style addressing whenever a custom endpoint is used. */
+/**
+ * The SDK client for a bucket; path-style addressing whenever a custom endpoint is used. Without a region the SDK's
+ * own chain decides (AWS_REGION, the profile's region), as the AWS CLI does; a local S3 server accepts any region.
+ */
 export function createS3Client(options: Omit<S3ObjectStoreOptions, 'bucket' | 'client'>): S3Client {
-  const config: S3ClientConfig = { region: options.region ?? process.env.AWS_REGION ?? 'us-east-1' };
+  const region = options.region ?? (options.endpoint ? 'us-east-1' : undefined);
+  const config: S3ClientConfig = region ? { region } : {};
   if (options.endpoint) {
     config.endpoint = options.endpoint;
     config.forcePathStyle = true;
