@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { prefix } from '../../src/config/parseEnv.js';
+import { DEFAULT_PREFIXES } from '../../src/config/prefixes.js';
 
 /** CloudWatch Logs accepts only these retention periods (days). */
 const LOG_RETENTION_DAYS = [
@@ -54,10 +55,10 @@ const tableConfig = z
 const bucketConfig = z.object({
   /** Globally unique; default `<namePrefix>-<account>-<region>` (resolved at deploy time). */
   name: name(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be a valid S3 bucket name').optional(),
-  rawPrefix: prefix.default('telemetry/'),
-  archivePrefix: prefix.default('archive/telemetry/'),
-  quarantinePrefix: prefix.default('quarantine/telemetry/'),
-  stagedPrefix: prefix.default('staged/'),
+  rawPrefix: prefix.default(DEFAULT_PREFIXES.raw),
+  archivePrefix: prefix.default(DEFAULT_PREFIXES.archive),
+  quarantinePrefix: prefix.default(DEFAULT_PREFIXES.quarantine),
+  stagedPrefix: prefix.default(DEFAULT_PREFIXES.staged),
   /**
    * Unset (default): the archive stays in Standard. Glacier IR bills 90 days minimum and S3 moves no object under
    * 128 KB, so a transition only pays for large archive objects kept for months.

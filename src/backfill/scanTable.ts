@@ -141,7 +141,7 @@ export async function scanTable(
       });
       await captureBatch(records, store, {
         rawPrefix: options.rawPrefix,
-        shardId: `backfill-scan-${segment}`,
+        source: `backfill-scan-${segment}`,
       });
       state = {
         snapshotMs,

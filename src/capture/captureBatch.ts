@@ -7,7 +7,7 @@ export interface CaptureOptions {
   /** e.g. `telemetry/` in S3, `raw/telemetry/` in the local data folder. */
   readonly rawPrefix: string;
   /** The stream shard the records came from (file input uses a fixed name). */
-  readonly shardId: string;
+  readonly source: string;
 }
 
 export interface CaptureResult {
@@ -62,7 +62,7 @@ export async function gzipNdjson(records: readonly unknown[]): Promise<Buffer> {
  * (that is process's job, where bad records are quarantined); it only has to be durable and idempotent.
  *
  * @example
- * const { key } = await captureBatch(records, store, { rawPrefix: 'telemetry/', shardId });
+ * const { key } = await captureBatch(records, store, { rawPrefix: 'telemetry/', source: 'stream-label' });
  */
 export async function captureBatch(
   records: readonly RawRecord[],
@@ -70,7 +70,7 @@ export async function captureBatch(
   options: CaptureOptions,
 ): Promise<CaptureResult | undefined> {
   if (records.length === 0) return undefined;
-  const key = rawObjectKey(options.rawPrefix, options.shardId, records);
+  const key = rawObjectKey(options.rawPrefix, options.source, records);
   const body = await gzipNdjson(records);
   await store.put(key, body, { contentType: 'application/x-ndjson' });
   return { key, records: records.length, bytes: body.byteLength };

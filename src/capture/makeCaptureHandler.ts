@@ -46,9 +46,9 @@ export function makeCaptureHandler(deps: CaptureHandlerDeps): CaptureHandler {
     if (stream.length === 0) return { batchItemFailures: [] };
     const started = now();
     const { records, rejected } = toRawRecords(stream, started);
-    const shardId = streamName(event.Records[0]?.eventSourceARN);
+    const source = streamName(event.Records[0]?.eventSourceARN);
     try {
-      const result = await captureBatch(records, deps.store, { rawPrefix: deps.rawPrefix, shardId });
+      const result = await captureBatch(records, deps.store, { rawPrefix: deps.rawPrefix, source });
       const oldest = Math.min(...records.map((r) => r.approximateCreationTime));
       deps.logger.info('captured batch', {
         key: result?.key,

@@ -8,6 +8,7 @@ import { StatementClient } from '../adapters/databricks/StatementClient.js';
 import { databricksEnv } from '../config/databricksConfig.js';
 import { resolveDatabricksEnv } from '../config/databricksProfile.js';
 import { parseEnv } from '../config/parseEnv.js';
+import { DEFAULT_PREFIXES } from '../config/prefixes.js';
 import { type CliIO, type Command, UsageError } from './CliIO.js';
 
 const HELP = `Usage: telemetry deploy databricks [--dry-run] [--trigger schedule|file-arrival|none]
@@ -37,7 +38,7 @@ function stagedUrlFrom(io: CliIO, given: string | undefined): string {
   const bucket = io.env.TELEMETRY_BUCKET?.trim();
   if (!bucket)
     throw new UsageError('set TELEMETRY_BUCKET (and TELEMETRY_STAGED_PREFIX) or pass --staged-url');
-  return `s3://${bucket}/${io.env.TELEMETRY_STAGED_PREFIX?.trim() || 'staged/'}`;
+  return `s3://${bucket}/${io.env.TELEMETRY_STAGED_PREFIX?.trim() || DEFAULT_PREFIXES.staged}`;
 }
 
 /** `telemetry deploy databricks`: the schema, table and `telemetry-load` job, created or updated by name. */

@@ -1,4 +1,5 @@
 import { join, resolve } from 'node:path';
+import { DEFAULT_PREFIXES, LOCAL_RAW_PREFIX } from '../config/prefixes.js';
 
 /** The local data folder: a stand-in for the S3 bucket plus the DuckDB warehouse file. */
 export interface LocalLayout {
@@ -15,10 +16,10 @@ export function localLayout(dataDir: string, cwd: string): LocalLayout {
   return {
     dataDir: dir,
     warehouse: join(dir, 'warehouse.duckdb'),
-    rawPrefix: 'raw/telemetry/',
-    archivePrefix: 'archive/telemetry/',
-    quarantinePrefix: 'quarantine/telemetry/',
-    stagedPrefix: 'staged/',
+    rawPrefix: LOCAL_RAW_PREFIX,
+    archivePrefix: DEFAULT_PREFIXES.archive,
+    quarantinePrefix: DEFAULT_PREFIXES.quarantine,
+    stagedPrefix: DEFAULT_PREFIXES.staged,
   };
 }
 

@@ -148,7 +148,7 @@ async function runLocked(
   let captureBytes = 0;
   let chunk: RawRecord[] = [];
   const flushChunk = async (): Promise<void> => {
-    const result = await captureBatch(chunk, store, { rawPrefix: layout.rawPrefix, shardId: 'local-file' });
+    const result = await captureBatch(chunk, store, { rawPrefix: layout.rawPrefix, source: 'local-file' });
     chunk = [];
     if (result) {
       captureObjects += 1;

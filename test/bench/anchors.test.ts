@@ -36,7 +36,7 @@ describe('bench anchors produce the same rows as the pipeline', () => {
             { file: 'sample', position: start + i + 1, sequenceNumber: padSequence(start + i + 1), now: 0 },
           ),
         );
-      await captureBatch(records, store, { rawPrefix: 'raw/telemetry/', shardId: 'test' });
+      await captureBatch(records, store, { rawPrefix: 'raw/telemetry/', source: 'test' });
     }
     rawDir = join(dir, 'source', 'raw');
     const work = new FsObjectStore(join(dir, 'ours'));

@@ -29,9 +29,9 @@ describe('telemetry process', () => {
       const store = new FsObjectStore(data.path);
       await captureBatch([insert(event('a', 1), 1), insert(event('b', 2), 2)], store, {
         rawPrefix: 'raw/telemetry/',
-        shardId: 's',
+        source: 's',
       });
-      await captureBatch([remove('a', 3)], store, { rawPrefix: 'raw/telemetry/', shardId: 's' });
+      await captureBatch([remove('a', 3)], store, { rawPrefix: 'raw/telemetry/', source: 's' });
       const first = await cli(['process', '--data-dir', data.path]);
       expect(first.code).toBe(0);
       expect(first.stdout).toContain(
@@ -55,7 +55,7 @@ describe('telemetry process', () => {
     });
     try {
       const store = new S3ObjectStore({ bucket: 'raw', client });
-      await captureBatch([insert(event('c', 3), 1)], store, { rawPrefix: 'telemetry/', shardId: 's' });
+      await captureBatch([insert(event('c', 3), 1)], store, { rawPrefix: 'telemetry/', source: 's' });
       const r = await cli([
         'process',
         '--bucket',

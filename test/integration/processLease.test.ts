@@ -45,7 +45,7 @@ describe('process lease on an S3 that honours conditional writes (moto)', () => 
         store,
         {
           rawPrefix: PREFIXES.rawPrefix,
-          shardId: `stream-${i}`,
+          source: `stream-${i}`,
         },
       );
     }

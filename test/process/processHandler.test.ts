@@ -55,7 +55,7 @@ describe('process handler', () => {
     const { store, process, sinks, closed } = setup();
     await captureBatch([insert(event('a', 10), 1), insert(event('b', 20), 2)], store, {
       rawPrefix: PREFIXES.rawPrefix,
-      shardId: 'stream-x',
+      source: 'stream-x',
     });
     const summary = await process({}, { getRemainingTimeInMillis: () => 900_000 });
     expect(summary).toMatchObject({ objects: 1, records: 2, inserted: 2, stoppedEarly: false });
@@ -70,7 +70,7 @@ describe('process handler', () => {
 
   it('takes no new object near the deadline; the next invocation continues', async () => {
     const { store, process } = setup();
-    await captureBatch([insert(event('a', 10), 1)], store, { rawPrefix: PREFIXES.rawPrefix, shardId: 's' });
+    await captureBatch([insert(event('a', 10), 1)], store, { rawPrefix: PREFIXES.rawPrefix, source: 's' });
     const late = await process({}, { getRemainingTimeInMillis: () => 30_000 });
     expect(late).toMatchObject({ objects: 0, stoppedEarly: true });
     expect(await keys(store, PREFIXES.rawPrefix)).toHaveLength(1);
@@ -107,7 +107,7 @@ describe('process handler', () => {
       logger: new Logger({ logLevel: 'SILENT' }),
       metrics,
     });
-    await captureBatch([insert(event('a', 10), 1)], store, { rawPrefix: PREFIXES.rawPrefix, shardId: 's' });
+    await captureBatch([insert(event('a', 10), 1)], store, { rawPrefix: PREFIXES.rawPrefix, source: 's' });
     await process({}, { getRemainingTimeInMillis: () => 900_000 });
     expect(Object.keys(added).sort()).toEqual(Object.values(PROCESS_METRICS).sort());
     expect(added).toMatchObject({ RecordsIn: 1, RowsLoaded: 1, OldestPendingAgeMs: 0, Quarantined: 0 });

@@ -59,8 +59,8 @@ export async function pipeline(store: ObjectStore = new MemoryObjectStore()) {
   return {
     store,
     sink,
-    capture: (records: RawRecord[], shardId = 'shard-1') =>
-      captureBatch(records, store, { rawPrefix: PREFIXES.rawPrefix, shardId }),
+    capture: (records: RawRecord[], source = 'shard-1') =>
+      captureBatch(records, store, { rawPrefix: PREFIXES.rawPrefix, source }),
     process: (options: Partial<ProcessOptions> = {}) =>
       processPending({ store, sink }, { ...PREFIXES, ...options }),
     rows: async (

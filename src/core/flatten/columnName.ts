@@ -35,14 +35,50 @@ export function withHash(name: string, segments: readonly string[], salt = ''): 
   return `${head}__h${pathHash(segments, salt)}`;
 }
 
-/** The column name for a path of segments (`[group, name, ...field path]`). */
-export function columnNameFor(segments: readonly string[]): string {
+/** The naming rules themselves, unmemoised. */
+function computeColumnName(segments: readonly string[]): string {
   const clean = segments.every((s) => CLEAN_SEGMENT.test(s));
   const name = clean ? segments.join('_') : segments.map(sanitizeSegment).join('_');
   if (!clean || name.length > MAX_BASE_LENGTH || FIXED_LOWER.has(name.toLowerCase())) {
     return withHash(name, segments);
   }
   return name;
+}
+
+/** A memo of names by path: a trie keyed by segment (exact: no joining, so no two paths can collide). */
+interface NameNode {
+  readonly next: Map<string, NameNode>;
+  name?: string;
+}
+
+const NAME_CACHE_LIMIT = 50_000;
+let nameRoot: NameNode = { next: new Map() };
+let namesCached = 0;
+
+/**
+ * The column name for a path of segments (`[group, name, ...field path]`), by the rules above. Memoised: the same
+ * few hundred paths recur on every event and naming each anew (regex tests, joins, hashes) was a hot spot. Bounded:
+ * the memo is cleared when it grows past {@link NAME_CACHE_LIMIT} paths (odd data with ever-new keys).
+ */
+export function columnNameFor(segments: readonly string[]): string {
+  let node = nameRoot;
+  for (const segment of segments) {
+    let child = node.next.get(segment);
+    if (child === undefined) {
+      child = { next: new Map() };
+      node.next.set(segment, child);
+    }
+    node = child;
+  }
+  if (node.name === undefined) {
+    if (namesCached >= NAME_CACHE_LIMIT) {
+      nameRoot = { next: new Map() };
+      namesCached = 0;
+    }
+    namesCached += 1;
+    node.name = computeColumnName(segments);
+  }
+  return node.name;
 }
 
 /** The per-signal timestamp column: `{base}__oem_updated_at`. */

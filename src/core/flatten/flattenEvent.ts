@@ -6,7 +6,7 @@ import { parseJson } from '../ndjson/parseJson.js';
 import type { ColumnRegistry } from '../schema/ColumnRegistry.js';
 import { acceptsValue, type ColumnType, inferType, typeForKind } from '../schema/ColumnType.js';
 import { PIPELINE_COLUMNS } from '../schema/fixedColumns.js';
-import { columnNameFor as computeColumnName, gridCellSegment, oemUpdatedAtColumn } from './columnName.js';
+import { columnNameFor, gridCellSegment, oemUpdatedAtColumn } from './columnName.js';
 import { parseTimestamp } from './parseTimestamp.js';
 
 /** A flattened row: column name -> scalar. TIMESTAMP values are epoch milliseconds. */
@@ -21,41 +21,6 @@ export interface PipelineFields {
   readonly processedAt: number;
   readonly sourceFile: string;
   readonly sequenceNumber: string;
-}
-
-/**
- * Memo of column names by path, a trie keyed by segment (exact: no joining, so no two paths can collide).
- * The same few hundred paths recur on every event; naming each anew (regex tests, joins, hashes) was a hot spot.
- * Bounded: cleared when it grows past {@link NAME_CACHE_LIMIT} paths (odd data with ever-new keys).
- */
-interface NameNode {
-  readonly next: Map<string, NameNode>;
-  name?: string;
-}
-
-const NAME_CACHE_LIMIT = 50_000;
-let nameRoot: NameNode = { next: new Map() };
-let namesCached = 0;
-
-function columnNameFor(segments: readonly string[]): string {
-  let node = nameRoot;
-  for (const segment of segments) {
-    let child = node.next.get(segment);
-    if (child === undefined) {
-      child = { next: new Map() };
-      node.next.set(segment, child);
-    }
-    node = child;
-  }
-  if (node.name === undefined) {
-    if (namesCached >= NAME_CACHE_LIMIT) {
-      nameRoot = { next: new Map() };
-      namesCached = 0;
-    }
-    namesCached += 1;
-    node.name = computeColumnName(segments);
-  }
-  return node.name;
 }
 
 /** Per-row state while flattening one event. */

@@ -11,14 +11,14 @@ export function hourPartition(epochMs: number): string {
 }
 
 /**
- * The key of the raw object for a batch of stream records: deterministic in the shard and the first and last
+ * The key of the raw object for a batch of stream records: deterministic in the source label and the first and last
  * sequence numbers, so a retried identical batch overwrites the same object instead of adding a duplicate.
  * The hour is that of the first record's approximate creation time.
  */
-export function rawObjectKey(prefix: string, shardId: string, records: readonly RawRecord[]): string {
+export function rawObjectKey(prefix: string, source: string, records: readonly RawRecord[]): string {
   const first = records[0];
   const last = records[records.length - 1];
   if (!first || !last) throw new Error('rawObjectKey needs at least one record');
-  const shard = shardId.replace(/[^A-Za-z0-9_.-]/g, '_');
-  return `${prefix}${hourPartition(first.approximateCreationTime)}${shard}-${first.sequenceNumber}-${last.sequenceNumber}.ndjson.gz`;
+  const label = source.replace(/[^A-Za-z0-9_.-]/g, '_');
+  return `${prefix}${hourPartition(first.approximateCreationTime)}${label}-${first.sequenceNumber}-${last.sequenceNumber}.ndjson.gz`;
 }

@@ -101,7 +101,7 @@ describe('DatabricksSink direct mode (fake)', () => {
       await captureBatch(
         records.map((r, i) => insert(r, seq + i)),
         w.store,
-        { rawPrefix: PREFIXES.rawPrefix, shardId: 's1' },
+        { rawPrefix: PREFIXES.rawPrefix, source: 's1' },
       );
     };
     await capture([event('a', 10), event('b', 20)], 1);
@@ -110,7 +110,7 @@ describe('DatabricksSink direct mode (fake)', () => {
     expect(reconciles(first)).toBe(true);
     await captureBatch([remove('a', 5), insert(event('b', 20), 1)], w.store, {
       rawPrefix: PREFIXES.rawPrefix,
-      shardId: 's2',
+      source: 's2',
     });
     const second = await processPending({ store: w.store, sink }, PREFIXES);
     // b at sequence 1 is older than the table's b (sequence 2): skipped, with the reason.
@@ -140,7 +140,7 @@ describe('DatabricksSink job mode', () => {
     });
     await captureBatch([insert(event('a', 10), 1), remove('z', 2)], store, {
       rawPrefix: PREFIXES.rawPrefix,
-      shardId: 's1',
+      source: 's1',
     });
     const summary = await processPending({ store, sink }, PREFIXES);
     expect(summary).toMatchObject({ staged: 2, inserted: 0, batches: 1 });

@@ -186,7 +186,7 @@ export async function expectedState(aws: Pick<LocalAws, 'ddb'>, table: string) {
     newImage: item,
     userIdentity: null,
   }));
-  await captureBatch(records, store, { rawPrefix: CLOUD.rawPrefix, shardId: 'expected' });
+  await captureBatch(records, store, { rawPrefix: CLOUD.rawPrefix, source: 'expected' });
   const sink = await DuckDbSink.open(':memory:');
   try {
     await processPending({ store, sink }, CLOUD);
