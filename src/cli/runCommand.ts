@@ -1,12 +1,9 @@
 import { parseArgs } from 'node:util';
 import { FsObjectStore } from '../adapters/fs/FsObjectStore.js';
 import { expandInputs, type InputRecord, readInputRecords } from '../adapters/fs/readInputRecords.js';
-import { captureBatch } from '../capture/captureBatch.js';
-import { fromInputRecord } from '../capture/fromInputRecord.js';
+import { captureInputs } from '../capture/captureInputs.js';
 import { openSink as openRegisteredSink } from '../compose/openSink.js';
 import { resolveDatabricksEnv } from '../config/databricksProfile.js';
-import { snapshotOrderKey } from '../core/model/orderKey.js';
-import type { RawRecord } from '../core/model/RawRecord.js';
 import type { TableSink } from '../ports/TableSink.js';
 import { type ProcessSummary, reconciles } from '../process/ProcessSummary.js';
 import { processPending } from '../process/processPending.js';
@@ -141,39 +138,19 @@ async function runLocked(
   const fault = faultInjector(io.env);
   const capturing = progressReporter(io.stderr, { label: 'capturing', unit: 'records' });
   const started = Date.now();
-  // File input is a snapshot (src/core/model/orderKey.ts): a later line or a later run is newer, a stream version
-  // always wins, and a re-run of the same input is recognised as unchanged content.
-  let inputRecords = 0;
-  let captureObjects = 0;
-  let captureBytes = 0;
-  let chunk: RawRecord[] = [];
-  const flushChunk = async (): Promise<void> => {
-    const result = await captureBatch(chunk, store, { rawPrefix: layout.rawPrefix, source: 'local-file' });
-    chunk = [];
-    if (result) {
-      captureObjects += 1;
-      captureBytes += result.bytes;
-      fault('after-capture-object');
-    }
-  };
   const input = values.input ? allInputs(files) : sampleInput(events);
-  let damaged = 0;
-  for await (const record of input) {
-    inputRecords += 1;
-    if ('damaged' in record.parsed) damaged += 1;
-    chunk.push(
-      fromInputRecord(record.parsed, {
-        file: record.file,
-        position: record.position,
-        sequenceNumber: snapshotOrderKey('file', started, inputRecords),
-        now: started,
-      }),
-    );
-    if (chunk.length >= Math.min(CAPTURE_CHUNK, batchEvents)) await flushChunk();
-    capturing.update(inputRecords, values.input ? undefined : events);
-    if (io.signal?.aborted) break;
-  }
-  await flushChunk();
+  const captured = await captureInputs(input, store, {
+    rawPrefix: layout.rawPrefix,
+    chunkSize: Math.min(CAPTURE_CHUNK, batchEvents),
+    snapshotTime: started,
+    onObject: () => fault('after-capture-object'),
+    onRecord: (n) => capturing.update(n, values.input ? undefined : events),
+    shouldStop: () => io.signal?.aborted === true,
+  });
+  const inputRecords = captured.records;
+  const captureObjects = captured.objects;
+  const captureBytes = captured.bytes;
+  const damaged = captured.damaged;
   capturing.done();
   const processing = progressReporter(io.stderr, { label: 'processing', unit: 'records' });
 

@@ -11,9 +11,7 @@ import { ndjsonChecksum } from '../../bench/lib/ndjsonChecksum.js';
 import { tableChecksum } from '../../bench/lib/tableChecksum.js';
 import { DuckDbSink } from '../../src/adapters/duckdb/DuckDbSink.js';
 import { FsObjectStore } from '../../src/adapters/fs/FsObjectStore.js';
-import { captureBatch } from '../../src/capture/captureBatch.js';
-import { fromInputRecord } from '../../src/capture/fromInputRecord.js';
-import { padSequence } from '../../src/core/model/RawRecord.js';
+import { captureInputs } from '../../src/capture/captureInputs.js';
 import { processPending } from '../../src/process/processPending.js';
 import { generateSampleItems } from '../../src/sample/generateSample.js';
 
@@ -27,17 +25,12 @@ describe('bench anchors produce the same rows as the pipeline', () => {
     dir = mkdtempSync(join(tmpdir(), 'bench-anchors-'));
     const store = new FsObjectStore(join(dir, 'source'));
     const items = [...generateSampleItems({ vehicles: 25, events: 400, seed: 11 })];
-    for (let start = 0; start < items.length; start += 150) {
-      const records = items
-        .slice(start, start + 150)
-        .map((item, i) =>
-          fromInputRecord(
-            { ok: true, value: item },
-            { file: 'sample', position: start + i + 1, sequenceNumber: padSequence(start + i + 1), now: 0 },
-          ),
-        );
-      await captureBatch(records, store, { rawPrefix: 'raw/telemetry/', source: 'test' });
-    }
+    const input = items.map((item, i) => ({
+      file: 'sample',
+      position: i + 1,
+      parsed: { ok: true as const, value: item },
+    }));
+    await captureInputs(input, store, { rawPrefix: 'raw/telemetry/', chunkSize: 150, snapshotTime: 0 });
     rawDir = join(dir, 'source', 'raw');
     const work = new FsObjectStore(join(dir, 'ours'));
     cpSync(rawDir, join(dir, 'ours', 'raw'), { recursive: true });

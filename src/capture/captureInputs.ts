@@ -1,0 +1,78 @@
+import { snapshotOrderKey } from '../core/model/orderKey.js';
+import type { RawRecord } from '../core/model/RawRecord.js';
+import type { ObjectStore } from '../ports/ObjectStore.js';
+import { captureBatch } from './captureBatch.js';
+import { fromInputRecord, type ParsedInput } from './fromInputRecord.js';
+
+/** One record read from an input file (or generated), with where it came from. */
+export interface InputItem {
+  readonly file: string;
+  readonly position: number;
+  readonly parsed: ParsedInput;
+}
+
+export interface CaptureInputsOptions {
+  readonly rawPrefix: string;
+  /** Records per raw object (the last one may hold fewer). */
+  readonly chunkSize: number;
+  /** When this input was taken: file input is a snapshot at this instant (src/core/model/orderKey.ts). */
+  readonly snapshotTime: number;
+  /** Called after each raw object is written (the CLI's crash tests kill it here). */
+  readonly onObject?: () => void;
+  /** Called after each record (progress). */
+  readonly onRecord?: (records: number) => void;
+  readonly shouldStop?: () => boolean;
+}
+
+export interface CaptureInputsResult {
+  readonly records: number;
+  readonly objects: number;
+  readonly bytes: number;
+  /** Inputs damaged part-way (a cut-off gzip...): their records before the damage were still captured. */
+  readonly damaged: number;
+}
+
+/**
+ * Input records -> raw objects, the use case behind `telemetry run --input` (and the bench and tests). The one
+ * rule it adds is order: file input is a snapshot, so the n-th record gets the snapshot key (time, n), a later line
+ * or a later run is newer, and any stream version outranks it.
+ *
+ * @example
+ * const r = await captureInputs(readAll(files), store, { rawPrefix: 'raw/telemetry/', chunkSize: 5000, snapshotTime: Date.now() });
+ */
+export async function captureInputs(
+  input: AsyncIterable<InputItem> | Iterable<InputItem>,
+  store: ObjectStore,
+  options: CaptureInputsOptions,
+): Promise<CaptureInputsResult> {
+  let records = 0;
+  let objects = 0;
+  let bytes = 0;
+  let damaged = 0;
+  let chunk: RawRecord[] = [];
+  const flush = async (): Promise<void> => {
+    const result = await captureBatch(chunk, store, { rawPrefix: options.rawPrefix, source: 'local-file' });
+    chunk = [];
+    if (!result) return;
+    objects += 1;
+    bytes += result.bytes;
+    options.onObject?.();
+  };
+  for await (const record of input) {
+    records += 1;
+    if ('damaged' in record.parsed) damaged += 1;
+    chunk.push(
+      fromInputRecord(record.parsed, {
+        file: record.file,
+        position: record.position,
+        sequenceNumber: snapshotOrderKey('file', options.snapshotTime, records),
+        now: options.snapshotTime,
+      }),
+    );
+    if (chunk.length >= options.chunkSize) await flush();
+    options.onRecord?.(records);
+    if (options.shouldStop?.()) break;
+  }
+  await flush();
+  return { records, objects, bytes, damaged };
+}
