@@ -1,15 +1,13 @@
-import { createHash } from 'node:crypto';
 import { SignalCatalog } from '../core/catalog/SignalCatalog.js';
-import { errorMessage, PipelineError } from '../core/errors.js';
-import { asRawRecord, type Change, toChange } from '../core/model/Change.js';
-import type { RawRecord } from '../core/model/RawRecord.js';
-import { encodeNdjson, parseLine } from '../core/ndjson/ndjson.js';
+import { encodeNdjson } from '../core/ndjson/ndjson.js';
 import { ColumnRegistry } from '../core/schema/ColumnRegistry.js';
 import { ObjectNotFoundError, type ObjectStore } from '../ports/ObjectStore.js';
 import type { TableSink } from '../ports/TableSink.js';
 import { BatchBuilder } from './BatchBuilder.js';
 import { emptyProcessSummary, type ProcessSummary } from './ProcessSummary.js';
-import { readRawLines } from './readRawLines.js';
+import type { QuarantineLine } from './quarantineEntry.js';
+import { quarantineObject, readObjectInto } from './readObjectInto.js';
+import { relocate } from './relocate.js';
 
 export interface ProcessDeps {
   readonly store: ObjectStore;
@@ -38,45 +36,8 @@ export interface ProcessOptions {
   readonly checkpoint?: (step: Checkpoint) => void | Promise<void>;
 }
 
-interface QuarantineLine {
-  readonly reason: string;
-  readonly source: {
-    readonly object: string;
-    readonly line: number;
-    readonly file?: string;
-    readonly position?: number;
-    readonly byteOffset?: number;
-  };
-  /** The line's text as it arrived when known (file input), else the raw record, else the raw line. */
-  readonly record: unknown;
-}
-
-/**
- * One quarantine object per entry, named by what the entry is, never by the run: a file-input record by its file,
- * position and text; a stream record by its event id and sequence number. A re-run after a crash (which captures
- * the same input into new raw objects) overwrites the same entries instead of adding them twice.
- */
-export function quarantineEntryKey(
-  prefix: string,
-  raw: RawRecord | undefined,
-  entry: QuarantineLine,
-): string {
-  const identity =
-    raw?.source !== undefined
-      ? `file\u0000${raw.source.file}\u0000${raw.source.position}\u0000${JSON.stringify(entry.record)}`
-      : raw !== undefined
-        ? `stream\u0000${raw.eventID}\u0000${raw.sequenceNumber}`
-        : `object\u0000${entry.source.object}\u0000${entry.source.line}`;
-  const hash = createHash('sha256').update(identity).digest('hex').slice(0, 32);
-  return `${prefix}records/${hash.slice(0, 2)}/${hash}.ndjson`;
-}
-
 function bump(counts: Record<string, number>, reason: string, by = 1): void {
   counts[reason] = (counts[reason] ?? 0) + by;
-}
-
-function relocate(key: string, fromPrefix: string, toPrefix: string): string {
-  return toPrefix + (key.startsWith(fromPrefix) ? key.slice(fromPrefix.length) : key);
 }
 
 /**
@@ -167,62 +128,15 @@ export async function processPending(deps: ProcessDeps, options: ProcessOptions)
       break;
     }
     if (batch.files.length > 0 && batch.size + largestObject > maxEvents) await flush();
-    // Rows go into the batch line by line (only rows are kept, never a whole object's parsed items); if the
-    // object turns out unreadable halfway, its rows and new columns are undone: accepted or quarantined as a unit.
-    batch.begin();
-    const columnMark = columns.mark();
-    const lines: [string, QuarantineLine][] = [];
-    const skipped = new Map<string, number>();
-    let lineNo = 0;
-    let flattenFailure: { readonly error: unknown } | undefined;
-    try {
-      for await (const line of readRawLines(store, key)) {
-        lineNo += 1;
-        const parsed = parseLine(line);
-        const raw: RawRecord | undefined = parsed.ok ? asRawRecord(parsed.value) : undefined;
-        const change: Change = raw
-          ? toChange(raw)
-          : { kind: 'quarantine', reason: 'not a raw stream record' };
-        if (change.kind === 'upsert' || change.kind === 'delete') {
-          try {
-            batch.add(change, key);
-          } catch (error) {
-            flattenFailure = { error }; // a bug, not bad input: fail the run (below), never quarantine the object
-            break;
-          }
-        } else if (change.kind === 'skip') {
-          skipped.set(change.reason, (skipped.get(change.reason) ?? 0) + 1);
-        } else {
-          const entry: QuarantineLine = {
-            reason: change.reason,
-            source: { object: key, line: lineNo, ...raw?.source },
-            record: raw?.originalText ?? raw?.rawText ?? raw ?? line,
-          };
-          lines.push([quarantineEntryKey(options.quarantinePrefix, raw, entry), entry]);
-        }
-      }
-    } catch (error) {
-      batch.rollback();
-      columns.rollback(columnMark);
-      // Gone since the listing: a concurrent run took it. Storage or network trouble: fail the run, retry later.
-      if (error instanceof ObjectNotFoundError) continue;
-      if (error instanceof PipelineError && !error.terminal) throw error;
-      // The object itself is unreadable (corrupt gzip, ...): keep it whole in quarantine with the reason.
+    const read = await readObjectInto(store, key, batch, columns, options.quarantinePrefix);
+    // Gone since the listing: a concurrent run took it.
+    if (read.kind === 'gone') continue;
+    if (read.kind === 'unreadable') {
+      await quarantineObject(store, key, options, read.error);
       summary.objectsQuarantined += 1;
-      const target = relocate(key, options.rawPrefix, options.quarantinePrefix);
-      await store.copy(key, target);
-      await store.put(
-        `${target}.reason.json`,
-        Buffer.from(JSON.stringify({ object: key, reason: errorMessage(error) })),
-      );
-      await store.delete(key);
       continue;
     }
-    if (flattenFailure) {
-      batch.rollback();
-      columns.rollback(columnMark);
-      throw flattenFailure.error;
-    }
+    const { lines: lineNo, skipped, quarantine: lines } = read;
     summary.records += lineNo;
     largestObject = Math.max(largestObject, lineNo);
     for (const [reason, n] of skipped) {
