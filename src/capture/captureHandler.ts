@@ -2,6 +2,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { Context, DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { S3ObjectStore } from '../adapters/s3/S3ObjectStore.js';
+import { lambdaInstance } from '../compose/lambdaInstance.js';
 import { parseCaptureConfig } from '../config/captureConfig.js';
 import { METRICS_NAMESPACE, SERVICE_NAMES } from '../config/metrics.js';
 import { type CaptureHandler, makeCaptureHandler } from './makeCaptureHandler.js';
@@ -24,19 +25,15 @@ export function captureHandlerFromEnv(env: NodeJS.ProcessEnv = process.env): Cap
 
 let logger: Logger;
 
-// Cold start in Lambda: validate config and build clients once, before the first event (fail fast).
-// Imported anywhere else (tests, `telemetry dev`), the module has no side effects.
-let instance: CaptureHandler | undefined = process.env.AWS_LAMBDA_FUNCTION_NAME
-  ? captureHandlerFromEnv()
-  : undefined;
+const instance = lambdaInstance(() => captureHandlerFromEnv());
 
 /**
  * The capture Lambda (DynamoDB Streams -> S3 raw objects); deploy with ReportBatchItemFailures and
  * BisectBatchOnFunctionError. Logic: {@link makeCaptureHandler}.
  */
 export async function handler(event: DynamoDBStreamEvent, context?: Context): Promise<DynamoDBBatchResponse> {
-  instance ??= captureHandlerFromEnv();
+  const capture = instance();
   // Request id and cold start on every log line of this invocation.
   if (context) logger.addContext(context);
-  return instance(event);
+  return capture(event);
 }

@@ -2,6 +2,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { type Metrics, MetricUnit, Metrics as PowertoolsMetrics } from '@aws-lambda-powertools/metrics';
 import { S3ObjectStore } from '../adapters/s3/S3ObjectStore.js';
 import { createDatabricksSink } from '../compose/createDatabricksSink.js';
+import { lambdaInstance } from '../compose/lambdaInstance.js';
 import { METRICS_NAMESPACE, PROCESS_METRICS, SERVICE_NAMES } from '../config/metrics.js';
 import { parseProcessConfig } from '../config/processConfig.js';
 import { errorMessage } from '../core/errors.js';
@@ -150,15 +151,12 @@ export function processHandlerFromEnv(env: NodeJS.ProcessEnv = process.env): Pro
 
 let logger: Logger | undefined;
 
-// Cold start in Lambda: validate config once, before the first event; elsewhere importing has no side effects.
-let instance: ProcessHandler | undefined = process.env.AWS_LAMBDA_FUNCTION_NAME
-  ? processHandlerFromEnv()
-  : undefined;
+const instance = lambdaInstance(() => processHandlerFromEnv());
 
 /** The process Lambda (EventBridge schedule). Logic: {@link makeProcessHandler}. */
 export async function handler(event: unknown, context: DeadlineContext): Promise<ProcessSummary> {
-  instance ??= processHandlerFromEnv();
+  const run = instance();
   // Request id and cold start on every log line of this invocation.
   logger?.addContext(context as unknown as Parameters<Logger['addContext']>[0]);
-  return instance(event, context);
+  return run(event, context);
 }

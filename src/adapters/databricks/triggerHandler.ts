@@ -1,6 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { type Metrics, MetricUnit, Metrics as PowertoolsMetrics } from '@aws-lambda-powertools/metrics';
 import type { S3Event } from 'aws-lambda';
+import { lambdaInstance } from '../../compose/lambdaInstance.js';
 import { METRICS_NAMESPACE, SERVICE_NAMES, TRIGGER_METRICS } from '../../config/metrics.js';
 import { parseTriggerConfig, TRIGGER_HTTP } from '../../config/triggerConfig.js';
 import { ConfigError, TransientError } from '../../core/errors.js';
@@ -97,12 +98,9 @@ export function triggerHandlerFromEnv(
   });
 }
 
-let instance: TriggerHandler | undefined = process.env.AWS_LAMBDA_FUNCTION_NAME
-  ? triggerHandlerFromEnv()
-  : undefined;
+const instance = lambdaInstance(() => triggerHandlerFromEnv());
 
 /** The trigger Lambda (S3 ObjectCreated on `staged/**\/_manifest.json` -> Databricks `jobs/run-now`). */
 export async function handler(event: S3Event): Promise<TriggerSummary> {
-  instance ??= triggerHandlerFromEnv();
-  return instance(event);
+  return instance()(event);
 }
