@@ -1,8 +1,8 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Logger } from '@aws-lambda-powertools/logger';
-import { DuckDbSink } from '../adapters/duckdb/DuckDbSink.js';
 import { makeCaptureHandler } from '../capture/makeCaptureHandler.js';
+import { SINKS } from '../compose/openSink.js';
 import { storageEnv } from '../config/storageConfig.js';
 import { errorMessage } from '../core/errors.js';
 import type { ProcessSummary } from '../process/ProcessSummary.js';
@@ -123,7 +123,7 @@ export async function runDevStack(options: DevStackOptions): Promise<void> {
         if (captured !== seen) {
           seen = captured;
           try {
-            const sink = await DuckDbSink.open(options.warehouse);
+            const sink = await SINKS.duckdb({ warehouse: options.warehouse });
             try {
               const summary = await processPending({ store, sink }, prefixes);
               if (summary.objects + summary.objectsRecovered + summary.objectsQuarantined > 0) {
