@@ -83,16 +83,19 @@ function cast(col: string, type: string): string {
   return `${text}::${type}`;
 }
 
-/** The wide table: fixed columns from the event, then every signal column with its type. */
-export function wideSql(table: string, columns: readonly { col: string; type: string }[]): string {
-  const signalColumns = columns.map((c) => `${cast(c.col, c.type)} AS ${quote(c.col)}`).join(',\n  ');
-  return `CREATE TABLE ${table} AS SELECT
-  i.event_id, i.event_type, strptime(i.recorded_at, '%Y-%m-%d %H:%M:%S') AS recorded_at, i.record_type,
+/** The fixed columns, taken from the event `i` (both DuckDB anchors select them the same way). */
+export const FIXED_COLUMNS_SQL = `  i.event_id, i.event_type, strptime(i.recorded_at, '%Y-%m-%d %H:%M:%S') AS recorded_at, i.record_type,
   coalesce(i.smartcar_user_id, i."user".id) AS smartcar_user_id, i.car_timezone,
   i.vehicle.id AS vehicle_id, i.vehicle.make AS vehicle_make, i.vehicle.model AS vehicle_model,
   i.vehicle."year" AS vehicle_year, i.meta.mode AS meta_mode, i.meta.version AS meta_version,
   i.meta.deliveryId AS meta_delivery_id, epoch_ms(i.meta.deliveredAt) AS meta_delivered_at,
   i.meta.webhookId AS meta_webhook_id, i.meta.webhookName AS meta_webhook_name,
-  i.meta.signalCount AS meta_signal_count, i.triggers::VARCHAR AS triggers${signalColumns ? `,\n  ${signalColumns}` : ''}
+  i.meta.signalCount AS meta_signal_count, i.triggers::VARCHAR AS triggers`;
+
+/** The wide table: fixed columns from the event, then every signal column with its type. */
+export function wideSql(table: string, columns: readonly { col: string; type: string }[]): string {
+  const signalColumns = columns.map((c) => `${cast(c.col, c.type)} AS ${quote(c.col)}`).join(',\n  ');
+  return `CREATE TABLE ${table} AS SELECT
+${FIXED_COLUMNS_SQL}${signalColumns ? `,\n  ${signalColumns}` : ''}
 FROM ev LEFT JOIN wide w ON w.event_id = i.event_id`;
 }

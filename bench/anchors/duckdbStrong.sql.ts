@@ -4,7 +4,7 @@
  * CREATE TABLE AS. The plan (column -> signal, field, grid cell, type) comes from {@link PLAN_SQL}, run untimed on
  * a sample of the input: the pipeline has its signal catalog ahead too.
  */
-import { eventsSql } from './duckdbNative.sql.js';
+import { eventsSql, FIXED_COLUMNS_SQL } from './duckdbNative.sql.js';
 
 export interface PlanColumn {
   readonly col: string;
@@ -109,12 +109,6 @@ m AS (
   FROM ev
 )
 SELECT
-  i.event_id, i.event_type, strptime(i.recorded_at, '%Y-%m-%d %H:%M:%S') AS recorded_at, i.record_type,
-  coalesce(i.smartcar_user_id, i."user".id) AS smartcar_user_id, i.car_timezone,
-  i.vehicle.id AS vehicle_id, i.vehicle.make AS vehicle_make, i.vehicle.model AS vehicle_model,
-  i.vehicle."year" AS vehicle_year, i.meta.mode AS meta_mode, i.meta.version AS meta_version,
-  i.meta.deliveryId AS meta_delivery_id, epoch_ms(i.meta.deliveredAt) AS meta_delivered_at,
-  i.meta.webhookId AS meta_webhook_id, i.meta.webhookName AS meta_webhook_name,
-  i.meta.signalCount AS meta_signal_count, i.triggers::VARCHAR AS triggers${signalColumns ? `,\n  ${signalColumns}` : ''}
+${FIXED_COLUMNS_SQL}${signalColumns ? `,\n  ${signalColumns}` : ''}
 FROM m`;
 }
