@@ -82,22 +82,3 @@ export function progressReporter(stream: ProgressStream, options: ProgressOption
     },
   };
 }
-
-/** The earlier free-text TTY line (kept for callers that format their own text; prefer progressReporter). */
-export function progressLine(stream: ProgressStream): { update(text: string): void; done(): void } {
-  let last = 0;
-  let shown = false;
-  return {
-    update(text) {
-      if (!stream.isTTY) return;
-      const now = Date.now();
-      if (now - last < 100) return;
-      last = now;
-      shown = true;
-      stream.write(`\r\x1b[K${text}`);
-    },
-    done() {
-      if (shown) stream.write('\r\x1b[K');
-    },
-  };
-}
