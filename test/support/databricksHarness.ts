@@ -39,30 +39,8 @@ export async function databricksWorld(
     sink: (mode: 'direct' | 'job' = 'direct') =>
       new DatabricksSink(sql, { store, stagedPrefix: 'staged/', target, mode }),
     /** event_id -> typed values, read back through the Statement Execution API like a real client would. */
-    read: async (columns: readonly string[]) => {
-      const cols = ['event_id', ...columns];
-      const result = await sql.execute({
-        sql: `SELECT ${cols.map(quoteIdent).join(', ')} FROM \`main\`.\`telemetry\`.\`car_telemetry_flattened\``,
-        parameters: [],
-      });
-      const out: Record<string, Record<string, unknown>> = {};
-      for (const row of result.rows) {
-        const rec: Record<string, unknown> = {};
-        cols.forEach((c, i) => {
-          const v = row[i] ?? null;
-          rec[c] =
-            v === 'true'
-              ? true
-              : v === 'false'
-                ? false
-                : v !== null && /^-?\d+(\.\d+)?$/.test(v)
-                  ? Number(v)
-                  : v;
-        });
-        out[String(rec.event_id)] = rec;
-      }
-      return out;
-    },
+    read: (columns: readonly string[]) =>
+      readRowsById(sql, '`main`.`telemetry`.`car_telemetry_flattened`', columns),
     close: async () => {
       await fake.stop();
       rmSync(dir, { recursive: true, force: true });
@@ -83,4 +61,31 @@ export function closingSink(world: DatabricksWorld, sink: TableSink): TableSink 
       await world.close();
     },
   };
+}
+
+/**
+ * event_id -> typed values of a table, read back through the Statement Execution API like a real client would
+ * (JSON_ARRAY results are strings: booleans and plain numbers are turned back into values).
+ */
+export async function readRowsById(
+  sql: StatementClient,
+  table: string,
+  columns: readonly string[],
+): Promise<Record<string, Record<string, unknown>>> {
+  const cols = ['event_id', ...columns];
+  const result = await sql.execute({
+    sql: `SELECT ${cols.map(quoteIdent).join(', ')} FROM ${table}`,
+    parameters: [],
+  });
+  const out: Record<string, Record<string, unknown>> = {};
+  for (const row of result.rows) {
+    const rec: Record<string, unknown> = {};
+    cols.forEach((c, i) => {
+      const v = row[i] ?? null;
+      rec[c] =
+        v === 'true' ? true : v === 'false' ? false : v !== null && /^-?\d+(\.\d+)?$/.test(v) ? Number(v) : v;
+    });
+    out[String(rec.event_id)] = rec;
+  }
+  return out;
 }

@@ -9,6 +9,7 @@ import { StatementClient } from '../../../src/adapters/databricks/StatementClien
 import { FsObjectStore } from '../../../src/adapters/fs/FsObjectStore.js';
 import type { TableSink } from '../../../src/ports/TableSink.js';
 import { tableSinkContract } from '../../ports/tableSinkContract.js';
+import { readRowsById } from '../../support/databricksHarness.js';
 import { acquireSparkEngine } from '../../support/sparkEngine.js';
 
 // Every statement direct mode sends, run by Apache Spark + Delta Lake behind the Statement Execution API.
@@ -63,28 +64,7 @@ tableSinkContract(
     read: async (sink, columns) => {
       const o = opened.get(sink);
       if (!o) throw new Error('unknown sink');
-      const cols = ['event_id', ...columns];
-      const result = await sql.execute({
-        sql: `SELECT ${cols.map(quoteIdent).join(', ')} FROM \`main\`.${quoteIdent(o.schema)}.\`car_telemetry_flattened\``,
-        parameters: [],
-      });
-      const out: Record<string, Record<string, unknown>> = {};
-      for (const row of result.rows) {
-        const rec: Record<string, unknown> = {};
-        cols.forEach((c, i) => {
-          const v = row[i] ?? null;
-          rec[c] =
-            v === 'true'
-              ? true
-              : v === 'false'
-                ? false
-                : v !== null && /^-?\d+(\.\d+)?$/.test(v)
-                  ? Number(v)
-                  : v;
-        });
-        out[String(rec.event_id)] = rec;
-      }
-      return out;
+      return readRowsById(sql, `\`main\`.${quoteIdent(o.schema)}.\`car_telemetry_flattened\``, columns);
     },
   },
   // Delta MERGE on a local JVM takes seconds per statement, minutes per test on a shared 2-core machine.
