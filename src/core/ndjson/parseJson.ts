@@ -10,11 +10,11 @@
 const SAFE_DIGITS = 15;
 
 /**
- * A number token (after `:`, `[`, `,` or white space, as JSON numbers stand) of 16+ digits, or with an exponent of
- * 3+ digits: it may not fit a double. Anchoring on the delimiter keeps the scan fast (most positions fail at once).
+ * A number token (after `:`, `[`, `,` or white space, as JSON numbers stand) of 16+ digits, with a positive
+ * exponent of 2+ digits (`5.74e+91` is an integer past 2^53) or a negative one of 3+ digits: it may not fit a double. Anchoring on the delimiter keeps the scan fast (most positions fail at once).
  */
 const MAY_BE_INEXACT =
-  /(?:^|[:,[\s])(-?\d[\d.]{15,}(?:[eE][-+]?\d+)?|-?\d[\d.]*[eE][-+]?\d{3,})(?=$|[,\]}\s])/g;
+  /(?:^|[:,[\s])(-?\d[\d.]{15,}(?:[eE][-+]?\d+)?|-?\d[\d.]*[eE](?:\+?\d{2,}|-\d{3,}))(?=$|[,\]}\s])/g;
 
 /**
  * Whether `text` may hold a number a double cannot keep exactly. Candidates (most are doubles printed with 17
