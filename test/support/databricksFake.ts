@@ -30,6 +30,8 @@ export interface DatabricksFakeOptions {
   readonly catalogs?: Record<string, string>;
   /** Rows per result chunk (to exercise chunked results). */
   readonly chunkRows?: number;
+  /** The OAuth token endpoint answers 503 (an identity provider outage) this many times before it works. */
+  readonly tokenOutages?: number;
 }
 
 interface Statement {
@@ -248,7 +250,13 @@ export class DatabricksFake {
     });
   }
 
+  #tokenOutages = 0;
+
   #token(req: IncomingMessage, body: unknown, res: ServerResponse) {
+    if (this.#tokenOutages < (this.options.tokenOutages ?? 0)) {
+      this.#tokenOutages += 1;
+      return sendRaw(res, 503, { error: 'temporarily_unavailable', error_description: 'try again later' });
+    }
     const form = (body ?? {}) as Record<string, string>;
     const basic = req.headers.authorization?.startsWith('Basic ')
       ? Buffer.from(req.headers.authorization.slice(6), 'base64').toString('utf8')

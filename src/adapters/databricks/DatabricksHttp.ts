@@ -94,7 +94,9 @@ export class DatabricksHttp {
     } catch (error) {
       // The SDK's message names the auth type and the failing step, never the secret.
       const message = error instanceof Error ? error.message : String(error);
-      throw new DatabricksError(`Databricks authentication failed: ${message}`, { terminal: true });
+      throw new DatabricksError(`Databricks authentication failed: ${message}`, {
+        terminal: !authFailureIsTransient(message),
+      });
     }
     return headers;
   }
@@ -111,7 +113,20 @@ export class DatabricksHttp {
       if (v !== undefined) url.searchParams.set(k, String(v));
     const maxAttempts = this.options.maxAttempts ?? 8;
     for (let attempt = 0; ; attempt++) {
-      const headers = await this.#authHeaders();
+      let headers: Headers;
+      try {
+        headers = await this.#authHeaders();
+      } catch (error) {
+        // An identity provider outage (503, network) is retried like any call; a refused secret is not.
+        if (!(error instanceof DatabricksError) || error.terminal || attempt + 1 >= maxAttempts) {
+          if (error instanceof DatabricksError && !error.terminal) {
+            throw new TransientError(`${error.message} (after ${attempt + 1} attempts)`, error);
+          }
+          throw error;
+        }
+        await this.#sleep(this.#backoff(attempt), options.signal);
+        continue;
+      }
       const timeout = AbortSignal.timeout(this.options.requestTimeoutMs ?? 60_000);
       const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
       let response: Response;
@@ -175,4 +190,15 @@ export class DatabricksHttp {
       { status, errorCode, terminal: !isRetryableStatus(status) && status !== 500 },
     );
   }
+}
+
+/**
+ * Whether a failed token exchange may work when tried again: the OAuth error codes for a server fault
+ * (RFC 6749 5.2 / 4.1.2.1: `server_error`, `temporarily_unavailable`, which the SDK's message carries instead of
+ * the HTTP status) or a network failure. `invalid_client`, `invalid_grant`, `unauthorized_client`, ... are final.
+ */
+export function authFailureIsTransient(message: string): boolean {
+  return /temporarily_unavailable|server_error|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EAI_AGAIN|ENOTFOUND|socket hang up|fetch failed|timed? ?out|\b(?:429|50[0-4])\b/i.test(
+    message,
+  );
 }

@@ -149,6 +149,40 @@ describe('OAuth machine-to-machine', () => {
     expect(world.fake.calls(/scim/)[0]?.authorization).toMatch(/^Bearer oauth-/);
   });
 
+  it('retries through an identity provider outage (503 from the token endpoint) instead of failing for good', async () => {
+    // Prepare
+    world = await databricksWorld({ clientId: 'sp-id', clientSecret: 'sp-secret', tokenOutages: 2 });
+    const waits: number[] = [];
+    const http = new DatabricksHttp({
+      host: world.fake.host,
+      credentials: { kind: 'oauth-m2m', clientId: 'sp-id', clientSecret: 'sp-secret' },
+      sleep: async (ms) => {
+        waits.push(ms);
+      },
+    });
+    // Act
+    const me = await http.request<{ userName: string }>('GET', '/api/2.0/preview/scim/v2/Me');
+    // Assess
+    expect(me.userName).toBe('sp-id');
+    expect(waits).toHaveLength(2);
+  });
+
+  it('calls a token endpoint that stays down transient (Lambda retries), never terminal', async () => {
+    // Prepare
+    world = await databricksWorld({ clientId: 'sp-id', clientSecret: 'sp-secret', tokenOutages: 99 });
+    const http = new DatabricksHttp({
+      host: world.fake.host,
+      credentials: { kind: 'oauth-m2m', clientId: 'sp-id', clientSecret: 'sp-secret' },
+      maxAttempts: 3,
+      sleep: async () => {},
+    });
+    // Act
+    const error = await http.request('GET', '/api/2.0/preview/scim/v2/Me').catch((e: unknown) => e);
+    // Assess
+    expect(error).toBeInstanceOf(TransientError);
+    expect((error as Error).message).toMatch(/authentication failed.*temporarily_unavailable.*after 3 attempts/);
+  });
+
   it('reports a wrong client secret without echoing it', async () => {
     world = await databricksWorld({ clientId: 'sp-id', clientSecret: 'sp-secret' });
     const http = new DatabricksHttp({
@@ -157,6 +191,7 @@ describe('OAuth machine-to-machine', () => {
     });
     const error = await http.request('GET', '/api/2.0/preview/scim/v2/Me').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DatabricksError);
+    expect((error as DatabricksError).terminal).toBe(true);
     expect((error as Error).message).toMatch(/authentication failed/i);
     expect((error as Error).message).not.toContain('not-the-secret');
   });
