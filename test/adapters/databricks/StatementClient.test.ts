@@ -180,7 +180,9 @@ describe('OAuth machine-to-machine', () => {
     const error = await http.request('GET', '/api/2.0/preview/scim/v2/Me').catch((e: unknown) => e);
     // Assess
     expect(error).toBeInstanceOf(TransientError);
-    expect((error as Error).message).toMatch(/authentication failed.*temporarily_unavailable.*after 3 attempts/);
+    expect((error as Error).message).toMatch(
+      /authentication failed.*temporarily_unavailable.*after 3 attempts/,
+    );
   });
 
   it('reports a wrong client secret without echoing it', async () => {

@@ -76,7 +76,11 @@ describe('exact numbers', () => {
       }),
       { numRuns: 300 },
     );
-    expect(parseJson('[-5.7426666336912e+91, 1e20, 1.5e-10]')).toEqual(['-5.7426666336912e+91', '1e20', 1.5e-10]);
+    expect(parseJson('[-5.7426666336912e+91, 1e20, 1.5e-10]')).toEqual([
+      '-5.7426666336912e+91',
+      '1e20',
+      1.5e-10,
+    ]);
     expect(() => parseJson('{"a": 1e400')).toThrow(SyntaxError);
   });
 });
