@@ -18,14 +18,17 @@ Creates or updates, idempotently: the schema and Delta table (${'`'}TELEMETRY_TA
 tables, the load job's SQL file in the workspace, and the job (${'`'}TELEMETRY_DATABRICKS_JOB_NAME${'`'}, found by name).
 
   --dry-run        print what would be created; contacts nothing, needs no credentials
-  --trigger        how the job starts besides the S3 trigger Lambda: a 5-minute schedule (default),
-                   a file-arrival trigger on the staged folder, or none
+  --trigger        how the job starts besides the S3 trigger Lambda: an hourly safety schedule
+                   (default), a file-arrival trigger on the staged folder, or none
   --staged-url     where staged batches are (default: s3://$TELEMETRY_BUCKET/$TELEMETRY_STAGED_PREFIX)
   --sql-path       workspace path of the job's SQL file (default ${DEFAULT_SQL_FILE_PATH})
   --profile NAME   ~/.databrickscfg profile (default DATABRICKS_CONFIG_PROFILE, else DEFAULT)
 
 Environment: DATABRICKS_HOST, DATABRICKS_WAREHOUSE_ID (or TELEMETRY_DATABRICKS_*), and credentials
 (DATABRICKS_CLIENT_ID + DATABRICKS_CLIENT_SECRET, or DATABRICKS_TOKEN, or TELEMETRY_DATABRICKS_SECRET_ARN).
+The job runs as TELEMETRY_DATABRICKS_RUN_AS (a service principal's application id; default: the deploying
+service principal); failed runs go to TELEMETRY_DATABRICKS_NOTIFY_EMAILS (comma-separated) and/or
+TELEMETRY_DATABRICKS_NOTIFY_DESTINATION_ID (a workspace notification destination).
 See docs/databricks.md.
 `;
 
@@ -70,6 +73,13 @@ export const deployCommand: Command = async (args, io) => {
   const config = parseEnv(databricksEnv, env, 'databricks');
   const sqlPath = values['sql-path'];
   if (!sqlPath.startsWith('/')) throw new UsageError('--sql-path must be an absolute workspace path');
+  // A job without run_as runs as whoever deployed it: default to the deploying service principal.
+  const runAs = config.TELEMETRY_DATABRICKS_RUN_AS ?? env.DATABRICKS_CLIENT_ID?.trim();
+  const emails = (config.TELEMETRY_DATABRICKS_NOTIFY_EMAILS ?? '')
+    .split(',')
+    .map((e) => e.trim())
+    .filter(Boolean);
+  const destination = config.TELEMETRY_DATABRICKS_NOTIFY_DESTINATION_ID;
   const plan = deployPlan({
     table: config.TELEMETRY_TABLE,
     warehouseId: config.TELEMETRY_DATABRICKS_WAREHOUSE_ID,
@@ -77,7 +87,19 @@ export const deployCommand: Command = async (args, io) => {
     stagedUrl: stagedUrlFrom(io, values['staged-url']),
     sqlFilePath: sqlPath,
     trigger,
+    ...(runAs ? { runAs } : {}),
+    notify: { emails, destinationIds: destination ? [destination] : [] },
   });
+  const warnings: string[] = [];
+  if (!runAs)
+    warnings.push(
+      'warning: the job will run as you (no TELEMETRY_DATABRICKS_RUN_AS): set it to a service principal',
+    );
+  if (emails.length === 0 && !destination)
+    warnings.push(
+      'warning: nobody hears about failed load runs: set TELEMETRY_DATABRICKS_NOTIFY_EMAILS or _NOTIFY_DESTINATION_ID',
+    );
+  for (const w of warnings) io.stderr.write(`${w}\n`);
   const out = (s: string) => io.stdout.write(s);
 
   if (values['dry-run']) {

@@ -12,6 +12,12 @@ export const databricksEnv = z.object({
   TELEMETRY_TABLE: nonEmpty.default('main.telemetry.car_telemetry_flattened'),
   TELEMETRY_LOAD_MODE: z.enum(['direct', 'job']).default('direct'),
   TELEMETRY_DATABRICKS_JOB_NAME: nonEmpty.default('telemetry-load'),
+  /** Application id of the service principal the load job runs as (job mode); default: the deploying one. */
+  TELEMETRY_DATABRICKS_RUN_AS: nonEmpty.optional(),
+  /** Comma-separated addresses that hear about every failed load run. */
+  TELEMETRY_DATABRICKS_NOTIFY_EMAILS: nonEmpty.optional(),
+  /** Id of a workspace notification destination (Slack, PagerDuty, webhook) told about failed load runs. */
+  TELEMETRY_DATABRICKS_NOTIFY_DESTINATION_ID: nonEmpty.optional(),
   /** A statement still running after this is canceled; the CDK app sets it below the process Lambda's timeout. */
   TELEMETRY_DATABRICKS_STATEMENT_DEADLINE_SECONDS: z.coerce.number().int().positive().optional(),
 });

@@ -27,18 +27,40 @@ describe('telemetry deploy databricks', () => {
       TELEMETRY_DATABRICKS_WAREHOUSE_ID: 'wh-1',
       TELEMETRY_BUCKET: 'telemetry-bucket',
     });
-    expect(r.stderr).toBe('');
+    expect(r.stderr).toContain('warning: the job will run as you');
+    expect(r.stderr).toContain('warning: nobody hears about failed load runs');
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('CREATE TABLE IF NOT EXISTS `main`.`telemetry`.`car_telemetry_flattened`');
     expect(r.stdout).toContain('s3://telemetry-bucket/staged/batch_id=*/part-*.parquet');
     expect(r.stdout).toContain('"max_concurrent_runs": 1');
-    expect(r.stdout).toContain('"quartz_cron_expression": "0 0/5 * * * ?"');
+    expect(r.stdout).toContain('"quartz_cron_expression": "0 0 * * * ?"');
+  });
+
+  it('the job runs as a service principal and tells someone about failed runs', async () => {
+    // Prepare
+    fake = await new DatabricksFake().start();
+    const env = envFor(fake, {
+      TELEMETRY_DATABRICKS_RUN_AS: '6b0c6bd2-1f6d-4c1e-9e55-1c2b3d4e5f60',
+      TELEMETRY_DATABRICKS_NOTIFY_EMAILS: 'oncall@example.com, data@example.com',
+      TELEMETRY_DATABRICKS_NOTIFY_DESTINATION_ID: 'dest-1',
+    });
+    // Act
+    const r = await cli(['deploy', 'databricks'], env);
+    // Assess
+    expect(r.stderr).toBe('');
+    const settings = [...fake.jobs.values()][0]?.settings as Record<string, unknown>;
+    expect(settings).toMatchObject({
+      run_as: { service_principal_name: '6b0c6bd2-1f6d-4c1e-9e55-1c2b3d4e5f60' },
+      email_notifications: { on_failure: ['oncall@example.com', 'data@example.com'] },
+      webhook_notifications: { on_failure: [{ id: 'dest-1' }] },
+      schedule: { quartz_cron_expression: '0 0 * * * ?' },
+    });
   });
 
   it('creates the table and the job, and updates the same job on the next deploy', async () => {
     fake = await new DatabricksFake().start();
     const first = await cli(['deploy', 'databricks'], envFor(fake));
-    expect(first.stderr).toBe('');
+    expect(first.code).toBe(0);
     expect(first.stdout).toMatch(/created job 'telemetry-load' \(job_id \d+, trigger: schedule\)/);
     const second = await cli(['deploy', 'databricks', '--trigger', 'file-arrival'], envFor(fake));
     expect(second.stdout).toMatch(/updated job 'telemetry-load'/);

@@ -12,6 +12,8 @@ export interface DeployInput {
   /** Workspace path of the job's SQL file. */
   readonly sqlFilePath: string;
   readonly trigger: JobTrigger;
+  readonly runAs?: string;
+  readonly notify?: { readonly emails?: readonly string[]; readonly destinationIds?: readonly string[] };
 }
 
 /** Everything `telemetry deploy databricks` creates or updates, computed without touching Databricks. */
@@ -44,6 +46,8 @@ export function deployPlan(input: DeployInput): DeployPlan {
       sqlFilePath: input.sqlFilePath,
       stagedUrl: input.stagedUrl,
       trigger: input.trigger,
+      ...(input.runAs ? { runAs: input.runAs } : {}),
+      ...(input.notify ? { notify: input.notify } : {}),
     }),
   };
 }

@@ -9,11 +9,22 @@ export interface JobSettingsInput {
   /** `s3://bucket/staged/` (file arrival watches it). */
   readonly stagedUrl: string;
   readonly trigger: JobTrigger;
+  /** Application id of the service principal the job runs as (absent: whoever deploys it). */
+  readonly runAs?: string;
+  /** Who hears about a failed run: e-mail addresses and notification destination ids. */
+  readonly notify?: { readonly emails?: readonly string[]; readonly destinationIds?: readonly string[] };
 }
 
 /**
+ * The safety schedule: hourly. Loads normally start when a batch is staged (trigger Lambda); a SQL warehouse
+ * stops after 10 idle minutes at the earliest, so anything more frequent would keep it running around the clock.
+ */
+export const SAFETY_SCHEDULE = '0 0 * * * ?';
+
+/**
  * Jobs API 2.2 settings of the load job: one SQL task on the warehouse, queueing on, one run at a time (later
- * triggers queue and find nothing left to do), a 5-minute schedule or a file-arrival trigger as the safety net.
+ * triggers queue and find nothing left to do), an hourly schedule or a file-arrival trigger as the safety net, run as
+ * a service principal (`run_as`), failed runs notified by e-mail and/or a notification destination.
  *
  * @example
  * const settings = loadJobSettings({ name: 'telemetry-load', warehouseId, sqlFilePath, stagedUrl, trigger: 'schedule' });
@@ -27,9 +38,16 @@ export function loadJobSettings(input: JobSettingsInput): Record<string, unknown
     queue: { enabled: true },
     timeout_seconds: 3600,
     tags: { product: 'chargeminder-telemetry', managed_by: 'telemetry-deploy' },
+    ...(input.runAs ? { run_as: { service_principal_name: input.runAs } } : {}),
+    ...(input.notify?.emails?.length
+      ? { email_notifications: { on_failure: [...input.notify.emails], no_alert_for_skipped_runs: true } }
+      : {}),
+    ...(input.notify?.destinationIds?.length
+      ? { webhook_notifications: { on_failure: input.notify.destinationIds.map((id) => ({ id })) } }
+      : {}),
     ...(input.trigger === 'schedule'
       ? {
-          schedule: { quartz_cron_expression: '0 0/5 * * * ?', timezone_id: 'UTC', pause_status: 'UNPAUSED' },
+          schedule: { quartz_cron_expression: SAFETY_SCHEDULE, timezone_id: 'UTC', pause_status: 'UNPAUSED' },
         }
       : {}),
     ...(input.trigger === 'file-arrival'

@@ -16,18 +16,19 @@ describe('deploy plan', () => {
     await expect(deployPlan(input).sqlFile.content).toMatchFileSnapshot('__golden__/job-load-pending.sql');
   });
 
-  it('job settings: one SQL file task, queueing, one run at a time, a 5-minute schedule or file arrival', () => {
+  it('job settings: one SQL file task, queueing, one run at a time, an hourly safety schedule (the warehouse can stop) or file arrival', () => {
     const scheduled = deployPlan(input).jobSettings;
     expect(scheduled).toMatchObject({
       name: 'telemetry-load',
       max_concurrent_runs: 1,
       queue: { enabled: true },
-      schedule: { quartz_cron_expression: '0 0/5 * * * ?', timezone_id: 'UTC' },
+      schedule: { quartz_cron_expression: '0 0 * * * ?', timezone_id: 'UTC' },
       tasks: [
         { sql_task: { warehouse_id: 'wh-1', file: { path: DEFAULT_SQL_FILE_PATH, source: 'WORKSPACE' } } },
       ],
     });
     expect(scheduled.trigger).toBeUndefined();
+    expect(scheduled.run_as).toBeUndefined();
     const arrival = deployPlan({ ...input, trigger: 'file-arrival' }).jobSettings;
     expect(arrival.schedule).toBeUndefined();
     expect(arrival.trigger).toMatchObject({ file_arrival: { url: 's3://telemetry-bucket/staged/' } });
