@@ -16,6 +16,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: 'write realistic sample events (NDJSON) to stdout',
     load: async () => (await import('./sampleCommand.js')).sampleCommand,
   },
+  status: {
+    summary: 'where the local pipeline stands: pending, quarantined, archived, staged, loaded',
+    load: async () => (await import('./statusCommand.js')).statusCommand,
+  },
   process: {
     summary: 'process pending raw objects (local folder or S3) once',
     load: async () => (await import('./processCommand.js')).processCommand,

@@ -53,10 +53,11 @@ describe('telemetry run --sink databricks (local Spark + Delta engine)', () => {
     expect(delta.code, delta.stderr).toBe(0);
     expect(duck.code, duck.stderr).toBe(0);
     const counts = (out: string) => {
-      const s = JSON.parse(out) as Record<string, unknown>;
-      return { inserted: s.inserted, updated: s.updated, quarantined: s.quarantined };
+      const s = (JSON.parse(out) as { process: Record<string, number> }).process;
+      return { records: s.records, inserted: s.inserted, updated: s.updated, quarantined: s.quarantined };
     };
     expect(counts(delta.stdout)).toEqual(counts(duck.stdout));
+    expect(counts(duck.stdout).records).toBe(300);
     const expected = await tableContent(`${tmp.path}/duck/warehouse.duckdb`);
     const columns = Object.keys(expected[0] ?? {}).filter((c) => c !== 'event_id');
     expect(expected.length).toBeGreaterThan(250);

@@ -1,0 +1,55 @@
+import { cpSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { cli, tempDir } from '../support/cli.js';
+
+const tmp = tempDir();
+afterAll(() => tmp.cleanup());
+
+function files(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => join(e.parentPath, e.name));
+}
+
+describe('telemetry status', () => {
+  it('says what is pending (and how old), quarantined by reason, archived, staged and loaded', async () => {
+    // Prepare: a run with one damaged line, then one raw object put back as if it had just been captured.
+    const data = join(tmp.path, 'data');
+    const sample = await cli(['sample', '--events', '30', '--vehicles', '2']);
+    const input = join(tmp.path, 'events.ndjson');
+    writeFileSync(input, `${sample.stdout}{"eventId": "broken", \n`);
+    const run = await cli(['run', '--input', input, '--data-dir', data, '--json']);
+    expect(run.code, run.stderr).toBe(0);
+    const loaded = (JSON.parse(run.stdout) as { process: { inserted: number } }).process;
+    const archived = files(join(data, 'archive'));
+    const back = join(data, 'raw', 'telemetry', '2026', '12', '02', '10', 'replayed.ndjson.gz');
+    mkdirSync(dirname(back), { recursive: true });
+    cpSync(archived[0] as string, back);
+
+    // Act
+    const json = await cli(['status', '--data-dir', data, '--json']);
+    const human = await cli(['status', '--data-dir', data]);
+
+    // Assess
+    expect(json.code, json.stderr).toBe(0);
+    const status = JSON.parse(json.stdout);
+    expect(status.pending).toMatchObject({ objects: 1 });
+    expect(status.pending.oldestAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    expect(status.quarantine.entries).toBe(1);
+    expect(Object.values(status.quarantine.byReason)).toEqual([1]);
+    expect(status.archived.objects).toBe(archived.length);
+    expect(status.table).toMatchObject({ name: 'telemetry.car_telemetry_flattened', rows: loaded.inserted });
+    expect(status.table.loadedObjects).toBeGreaterThan(0);
+    expect(status.table.lastLoadAt).toMatch(/Z$/);
+    expect(human.stdout).toMatch(/pending {5}1 raw object\(s\), [\d.]+ MiB, oldest .*Z \(\d+ min ago\)/);
+    expect(human.stdout).toMatch(/quarantine {2}1 entry: 1 /);
+    expect(human.stdout).toContain(`${loaded.inserted} rows`);
+  });
+
+  it('names a missing data folder instead of printing zeros', async () => {
+    const r = await cli(['status', '--data-dir', join(tmp.path, 'nowhere')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/no data folder at .*nowhere/);
+  });
+});
