@@ -25,7 +25,7 @@ Options:
   --segments N      parallel Scan segments (default 4)
   --max-rcu R       read capacity units per second for the whole scan (measured with ReturnConsumedCapacity)
   --page-items N    items per Scan page and raw object (default 500)
-  --data-dir DIR    data folder (default ./data)
+  --data-dir DIR    data folder (default $TELEMETRY_DATA_DIR, else ./data)
   --json            print the summary as JSON
 `;
 
@@ -38,7 +38,7 @@ export const backfillCommand: Command = async (args, io) => {
       segments: { type: 'string', default: '4' },
       'max-rcu': { type: 'string' },
       'page-items': { type: 'string', default: '500' },
-      'data-dir': { type: 'string', default: 'data' },
+      'data-dir': { type: 'string' },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -54,7 +54,7 @@ export const backfillCommand: Command = async (args, io) => {
     values['max-rcu'] === undefined ? undefined : wholeNumberOption('max-rcu', values['max-rcu'], 1);
   if (!/^[A-Za-z0-9_.-]{3,255}$/.test(values.table))
     throw new UsageError(`not a DynamoDB table name: '${values.table}'`);
-  const layout = localLayout(values['data-dir'], io.cwd);
+  const layout = localLayout(values['data-dir'], io);
   const store = new FsObjectStore(layout.dataDir);
   const { DescribeTableCommand, DynamoDBClient } = await import('@aws-sdk/client-dynamodb');
   const local =

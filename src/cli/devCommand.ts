@@ -22,7 +22,7 @@ Needs Java 17 (DynamoDB Local). See docs/local-aws.md.
 'telemetry query' shows the rows a few seconds later.
 
 Options:
-  --data-dir DIR       data folder (default ./data)
+  --data-dir DIR       data folder (default $TELEMETRY_DATA_DIR, else ./data)
   --process-every S    seconds between process runs (default 2)
   --batch-size N       stream records per capture invocation (default 100)
   --batching-window S  seconds to gather records before invoking capture (default 1)
@@ -41,7 +41,7 @@ async function put(args: string[], io: CliIO): Promise<number> {
   const { values } = parseArgs({
     args,
     options: {
-      'data-dir': { type: 'string', default: 'data' },
+      'data-dir': { type: 'string' },
       count: { type: 'string', default: '50' },
       seed: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
@@ -54,7 +54,7 @@ async function put(args: string[], io: CliIO): Promise<number> {
   }
   const count = Math.floor(number('count', values.count, 1));
   const seed = values.seed === undefined ? Date.now() % 2 ** 31 : Math.floor(number('seed', values.seed, 0));
-  const layout = localLayout(values['data-dir'], io.cwd);
+  const layout = localLayout(values['data-dir'], io);
   let endpoints: DevEndpoints;
   try {
     endpoints = JSON.parse(await readFile(endpointsFile(layout.dataDir), 'utf8')) as DevEndpoints;
@@ -82,7 +82,7 @@ export const devCommand: Command = async (args, io) => {
   const { values, positionals } = parseArgs({
     args,
     options: {
-      'data-dir': { type: 'string', default: 'data' },
+      'data-dir': { type: 'string' },
       'process-every': { type: 'string', default: '2' },
       'batch-size': { type: 'string', default: '100' },
       'batching-window': { type: 'string', default: '1' },
@@ -97,7 +97,7 @@ export const devCommand: Command = async (args, io) => {
   }
   if (positionals.length > 0)
     throw new UsageError(`unknown sub-command '${positionals[0]}' (expected 'put')`);
-  const layout = localLayout(values['data-dir'], io.cwd);
+  const layout = localLayout(values['data-dir'], io);
   const signal = io.signal ?? new AbortController().signal;
   // A second `dev` on the same folder would fight over ports, the endpoints file and the warehouse.
   const release = await lockDataDir(layout.dataDir, 'dev');

@@ -11,8 +11,15 @@ export interface LocalLayout {
   readonly stagedPrefix: string;
 }
 
-export function localLayout(dataDir: string, cwd: string): LocalLayout {
-  const dir = resolve(cwd, dataDir);
+/**
+ * The layout of the data folder `given` (`--data-dir`), else `TELEMETRY_DATA_DIR`, else `./data`, relative to the
+ * working directory.
+ */
+export function localLayout(
+  given: string | undefined,
+  io: { readonly cwd: string; readonly env: NodeJS.ProcessEnv },
+): LocalLayout {
+  const dir = resolve(io.cwd, given ?? (io.env.TELEMETRY_DATA_DIR?.trim() || 'data'));
   return {
     dataDir: dir,
     warehouse: join(dir, 'warehouse.duckdb'),

@@ -21,7 +21,8 @@ Without --bucket the objects are read from the data folder (raw/telemetry/ -> ar
 from S3 or any S3-compatible server (telemetry/ -> archive/telemetry/, as the capture Lambda writes them).
 
 Options:
-  --data-dir DIR    data folder; holds the DuckDB file DIR/warehouse.duckdb (default ./data)
+  --data-dir DIR    data folder; holds the DuckDB file DIR/warehouse.duckdb
+                    (default $TELEMETRY_DATA_DIR, else ./data)
   --bucket B        read raw objects from this bucket instead of the data folder
   --endpoint URL    S3-compatible endpoint (e.g. the one \`telemetry dev\` prints; default TELEMETRY_S3_ENDPOINT,
                     else AWS S3). Prefixes follow TELEMETRY_RAW_PREFIX etc. when set, as in the Lambdas
@@ -63,7 +64,7 @@ export const processCommand: Command = async (args, io) => {
   const { values } = parseArgs({
     args,
     options: {
-      'data-dir': { type: 'string', default: 'data' },
+      'data-dir': { type: 'string' },
       bucket: { type: 'string' },
       endpoint: { type: 'string' },
       'raw-prefix': { type: 'string' },
@@ -81,7 +82,7 @@ export const processCommand: Command = async (args, io) => {
   }
   const batchEvents = wholeNumberOption('batch-events', values['batch-events'], 1);
   if (values.endpoint && !values.bucket) throw new UsageError('--endpoint needs --bucket');
-  const layout = localLayout(values['data-dir'], io.cwd);
+  const layout = localLayout(values['data-dir'], io);
   let store: ObjectStore;
   let prefixes: { rawPrefix: string; archivePrefix: string; quarantinePrefix: string; stagedPrefix: string };
   if (values.bucket) {

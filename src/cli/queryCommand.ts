@@ -63,7 +63,7 @@ export const queryCommand: Command = async (args, io) => {
   const { values, positionals } = parseArgs({
     args,
     options: {
-      'data-dir': { type: 'string', default: 'data' },
+      'data-dir': { type: 'string' },
       format: { type: 'string', default: 'table' },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -80,7 +80,7 @@ export const queryCommand: Command = async (args, io) => {
     );
   if (!['table', 'json', 'csv'].includes(values.format))
     throw new UsageError(`unknown format '${values.format}'`);
-  const layout = localLayout(values['data-dir'], io.cwd);
+  const layout = localLayout(values['data-dir'], io);
   if (!existsSync(layout.warehouse)) {
     io.stderr.write(`telemetry query: no warehouse at ${layout.warehouse}; run 'telemetry run' first\n`);
     return 1;

@@ -23,7 +23,7 @@ archive (raw objects move to DIR/archive/ once loaded). Re-running the same inpu
 
 Options:
   --input PATH     file or folder (.json, .ndjson, .jsonl, .ndjson.gz), repeatable; without it: generated sample events
-  --data-dir DIR   data folder (default ./data)
+  --data-dir DIR   data folder (default $TELEMETRY_DATA_DIR, else ./data)
   --sink NAME      duckdb (default) or databricks: stages Parquet (to s3://$TELEMETRY_BUCKET/staged/ when set) and
                    loads it through the SQL Statement API; see docs/databricks.md
   --events N       sample size when no --input is given (default 3000)
@@ -96,7 +96,7 @@ export const runCommand: Command = async (args, io) => {
     args,
     options: {
       input: { type: 'string', multiple: true },
-      'data-dir': { type: 'string', default: 'data' },
+      'data-dir': { type: 'string' },
       sink: { type: 'string', default: 'duckdb' },
       events: { type: 'string', default: '3000' },
       'batch-events': { type: 'string', default: '20000' },
@@ -113,7 +113,7 @@ export const runCommand: Command = async (args, io) => {
   }
   const events = wholeNumberOption('events', values.events, 0);
   const batchEvents = wholeNumberOption('batch-events', values['batch-events'], 1);
-  const layout = localLayout(values['data-dir'], io.cwd);
+  const layout = localLayout(values['data-dir'], io);
   const files = values.input ? await expandInputs(values.input) : [];
   if (values.input && files.length === 0)
     throw new UsageError('no input files (.json, .ndjson, .jsonl, .ndjson.gz) found');

@@ -12,7 +12,7 @@ Where the local pipeline stands: raw objects waiting to be processed (and how ol
 records by reason, archived raw objects, staged batches, and the table (rows, columns, raw objects loaded, last load).
 Reads only; safe while a run is going on (the table part is skipped while a run holds the warehouse).
 
-  --data-dir DIR   data folder (default ./data)
+  --data-dir DIR   data folder (default $TELEMETRY_DATA_DIR, else ./data)
   --json           print the same as JSON (times as ISO 8601 UTC)
 `;
 
@@ -92,7 +92,7 @@ export const statusCommand: Command = async (args, io) => {
     args,
     allowPositionals: true,
     options: {
-      'data-dir': { type: 'string', default: 'data' },
+      'data-dir': { type: 'string' },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -102,7 +102,7 @@ export const statusCommand: Command = async (args, io) => {
     return 0;
   }
   if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
-  const layout = localLayout(values['data-dir'], io.cwd);
+  const layout = localLayout(values['data-dir'], io);
   if (!existsSync(layout.dataDir)) {
     throw new UsageError(`no data folder at ${layout.dataDir}: run 'telemetry run' first or pass --data-dir`);
   }

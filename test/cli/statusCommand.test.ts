@@ -47,6 +47,23 @@ describe('telemetry status', () => {
     expect(human.stdout).toContain(`${loaded.inserted} rows`);
   });
 
+  it('every command finds the data folder in TELEMETRY_DATA_DIR when --data-dir is not given', async () => {
+    // Prepare
+    const env = { TELEMETRY_DATA_DIR: join(tmp.path, 'from-env') };
+    // Act
+    const run = await cli(['run', '--events', '10', '--json'], env, tmp.path);
+    const status = await cli(['status', '--json'], env, tmp.path);
+    const query = await cli(
+      ['query', '--format', 'json', 'SELECT count(*) AS n FROM telemetry.car_telemetry_flattened'],
+      env,
+      tmp.path,
+    );
+    // Assess
+    expect(run.code, run.stderr).toBe(0);
+    expect(JSON.parse(status.stdout).dataDir).toBe(env.TELEMETRY_DATA_DIR);
+    expect(JSON.parse(query.stdout)).toEqual([{ n: '10' }]);
+  });
+
   it('names a missing data folder instead of printing zeros', async () => {
     const r = await cli(['status', '--data-dir', join(tmp.path, 'nowhere')]);
     expect(r.code).toBe(2);
