@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
 import { FsObjectStore } from '../adapters/fs/FsObjectStore.js';
 import { S3ObjectStore } from '../adapters/s3/S3ObjectStore.js';
@@ -6,9 +7,11 @@ import { resolveDatabricksEnv } from '../config/databricksProfile.js';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../config/localAws.js';
 import { parseEnv } from '../config/parseEnv.js';
 import { storageEnv } from '../config/storageConfig.js';
+import { PipelineError } from '../core/errors.js';
 import type { ObjectStore } from '../ports/ObjectStore.js';
 import type { TableSink } from '../ports/TableSink.js';
 import { type ProcessSummary, reconciles } from '../process/ProcessSummary.js';
+import { acquireLease, LEASE_TTL_MS, leaseKey } from '../process/processLease.js';
 import { processPending } from '../process/processPending.js';
 import { type Command, UsageError, wholeNumberOption } from './CliIO.js';
 import { lockDataDir } from './dataDirLock.js';
@@ -18,7 +21,9 @@ const HELP = `Usage: telemetry process [--data-dir DIR] [--bucket B [--endpoint 
 
 Processes the pending raw objects once: flatten, quarantine bad records, load, archive after the load committed.
 Without --bucket the objects are read from the data folder (raw/telemetry/ -> archive/telemetry/); with --bucket
-from S3 or any S3-compatible server (telemetry/ -> archive/telemetry/, as the capture Lambda writes them).
+from S3 or any S3-compatible server (telemetry/ -> archive/telemetry/, as the capture Lambda writes them). On a
+bucket it first takes the process Lambda's single-writer lease (<staged prefix>_leases/process.json): while another
+run holds it, it stops with exit 1 and names the holder.
 
 Options:
   --data-dir DIR    data folder; holds the DuckDB file DIR/warehouse.duckdb
@@ -114,6 +119,21 @@ export const processCommand: Command = async (args, io) => {
   const release = await lockDataDir(layout.dataDir, 'process', { wait: values.wait, signal: io.signal });
   let sink: TableSink;
   let summary: ProcessSummary;
+  // On a bucket, the process Lambda may be running: take the same single-writer lease it takes.
+  const lease =
+    store instanceof S3ObjectStore
+      ? await acquireLease(store, leaseKey(prefixes.stagedPrefix), {
+          owner: `telemetry-cli@${hostname()}:${process.pid}`,
+          ttlMs: LEASE_TTL_MS,
+        })
+      : undefined;
+  if (lease?.acquired === false) {
+    release();
+    throw new PipelineError(
+      `another process run (${lease.heldBy.owner}) holds the lease on ${store.describe(leaseKey(prefixes.stagedPrefix))} until ${new Date(lease.heldBy.expiresAt).toISOString()}: try again when it has finished`,
+      { terminal: true },
+    );
+  }
   try {
     const opened = await openSink(String(values.sink), {
       warehouse: layout.warehouse,
@@ -134,6 +154,7 @@ export const processCommand: Command = async (args, io) => {
       await sink.close();
     }
   } finally {
+    await lease?.release();
     release();
   }
   const target = values.sink === 'duckdb' ? `${layout.warehouse} :: ${TABLE_NAME}` : 'databricks';

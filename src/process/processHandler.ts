@@ -9,7 +9,7 @@ import { errorMessage } from '../core/errors.js';
 import type { ObjectStore } from '../ports/ObjectStore.js';
 import type { TableSink } from '../ports/TableSink.js';
 import { emptyProcessSummary, type ProcessSummary, reconciles } from './ProcessSummary.js';
-import { acquireLease, type LeaseStore, leaseKey } from './processLease.js';
+import { acquireLease, LEASE_TTL_MS, type LeaseStore, leaseKey } from './processLease.js';
 import { processPending } from './processPending.js';
 
 /** The part of the Lambda context the handler needs. */
@@ -143,7 +143,7 @@ export function processHandlerFromEnv(env: NodeJS.ProcessEnv = process.env): Pro
     archivePrefix: config.TELEMETRY_ARCHIVE_PREFIX,
     quarantinePrefix: config.TELEMETRY_QUARANTINE_PREFIX,
     // A run never outlives the function's timeout (15 min at most): after that a lease is stale.
-    lease: { store, key: leaseKey(config.TELEMETRY_STAGED_PREFIX), ttlMs: 15 * 60_000 },
+    lease: { store, key: leaseKey(config.TELEMETRY_STAGED_PREFIX), ttlMs: LEASE_TTL_MS },
     logger: log,
     metrics: new PowertoolsMetrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAMES.process }),
   });

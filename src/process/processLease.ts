@@ -9,6 +9,9 @@ export interface LeaseRecord {
   readonly expiresAt: number;
 }
 
+/** How long a lease lasts: the process Lambda's 15-minute timeout, so a crashed holder's lease is taken over. */
+export const LEASE_TTL_MS = 15 * 60_000;
+
 /** Where the process stage's lease lives: beside staged batches, outside the expiring batch folders. */
 export function leaseKey(stagedPrefix: string): string {
   return `${stagedPrefix}_leases/process.json`;

@@ -5,6 +5,7 @@ import { S3ObjectStore } from '../../src/adapters/s3/S3ObjectStore.js';
 import { captureBatch } from '../../src/capture/captureBatch.js';
 import { makeProcessHandler } from '../../src/process/processHandler.js';
 import { acquireLease, leaseKey } from '../../src/process/processLease.js';
+import { cli, tempDir } from '../support/cli.js';
 import { event, insert } from '../support/pipeline.js';
 import { type MotoServer, startMotoServer } from './startMotoServer.js';
 
@@ -115,4 +116,30 @@ describe('process lease on an S3 that honours conditional writes (moto)', () => 
     await holder.release();
     expect(await store.readVersion(KEY)).toBeUndefined();
   });
+  it('telemetry process --bucket takes the same lease: while the Lambda holds it the CLI does nothing and says who', async () => {
+    // Prepare: the Lambda (say) holds the lease for ten more minutes; one raw object waits.
+    const store = await freshStore();
+    const held = await acquireLease(store, KEY, { owner: 'lambda-request-1', ttlMs: 600_000 });
+    await captureBatch([insert(event('d', 4), 1)], store, { rawPrefix: PREFIXES.rawPrefix, source: 's' });
+    const data = tempDir();
+    const args = ['process', '--bucket', store.bucket, '--endpoint', moto.endpoint, '--data-dir', data.path];
+    try {
+      // Act
+      const blocked = await cli(args);
+      const waiting = await keys(store, PREFIXES.rawPrefix);
+      if (held.acquired) await held.release();
+      const after = await cli(args);
+      // Assess
+      expect(blocked.code).toBe(1);
+      expect(blocked.stderr).toMatch(
+        /another process run \(lambda-request-1\) holds the lease .* until \d{4}-/,
+      );
+      expect(waiting).toHaveLength(1);
+      expect(after.code, after.stderr).toBe(0);
+      expect(after.stdout).toContain('1 inserted');
+      expect(await keys(store, KEY)).toEqual([]);
+    } finally {
+      data.cleanup();
+    }
+  }, 60_000);
 });
