@@ -22,7 +22,8 @@ process (flatten, quarantine bad records), load (DuckDB file DIR/warehouse.duckd
 archive (raw objects move to DIR/archive/ once loaded). Re-running the same input leaves the table unchanged.
 
 Options:
-  --input PATH     file or folder (.json, .ndjson, .jsonl, .ndjson.gz), repeatable; without it: generated sample events
+  --input PATH     file or folder (.json, .ndjson, .jsonl, .ndjson.gz), repeatable; '-' reads NDJSON from standard
+                   input, a named pipe is read once; without it: generated sample events
   --data-dir DIR   data folder (default $TELEMETRY_DATA_DIR, else ./data)
   --sink NAME      duckdb (default) or databricks: stages Parquet (to s3://$TELEMETRY_BUCKET/staged/ when set) and
                    loads it through the SQL Statement API; see docs/databricks.md

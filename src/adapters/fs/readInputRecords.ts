@@ -25,10 +25,20 @@ export function isInputFile(path: string): boolean {
   return SUFFIXES.some((s) => path.endsWith(s));
 }
 
-/** Expands files and folders (recursively, sorted) into input files; a missing path is a clear error. */
+/** `--input -`: NDJSON read from standard input (a pipe, a redirected file). */
+export const STDIN = '-';
+
+/**
+ * Expands files and folders (recursively, sorted) into input files; a missing path is a clear error. `-` stands for
+ * standard input; a named pipe (FIFO) is read like a file, once.
+ */
 export async function expandInputs(paths: readonly string[]): Promise<string[]> {
   const out: string[] = [];
   for (const p of paths) {
+    if (p === STDIN) {
+      out.push(STDIN);
+      continue;
+    }
     const full = resolve(p);
     let s: Awaited<ReturnType<typeof stat>>;
     try {
@@ -65,7 +75,9 @@ function parse(text: string): InputRecord['parsed'] {
  */
 export async function* readInputRecords(file: string): AsyncGenerator<InputRecord> {
   const ndjson =
-    /\.(ndjson|jsonl)(\.gz)?$/.test(file) || (file.endsWith('.gz') && !file.endsWith('.json.gz'));
+    file === STDIN ||
+    /\.(ndjson|jsonl)(\.gz)?$/.test(file) ||
+    (file.endsWith('.gz') && !file.endsWith('.json.gz'));
   if (!ndjson) {
     let raw: string;
     try {
@@ -87,16 +99,27 @@ export async function* readInputRecords(file: string): AsyncGenerator<InputRecor
       for (const value of parsed.value) yield { file, position: ++i, parsed: { ok: true, value } };
       return;
     }
-    // A .json file that holds NDJSON is common enough: fall back to lines when the whole is not JSON.
+    // A .json file that holds NDJSON is common enough: fall back to lines when the whole is not JSON (from the text
+    // already read: a named pipe cannot be read twice).
     if (parsed.ok || !raw.includes('\n')) {
       yield { file, position: 1, parsed };
       return;
     }
+    let line = 0;
+    for (const text of raw.split('\n')) {
+      line += 1;
+      const clean = text.endsWith('\r') ? text.slice(0, -1) : text;
+      if (clean.trim() !== '') yield { file, position: line, parsed: parse(clean) };
+    }
+    return;
   }
-  const stream = createReadStream(file);
+  const stream: NodeJS.ReadableStream & { bytesRead?: number } =
+    file === STDIN ? process.stdin : createReadStream(file);
   const gunzip = file.endsWith('.gz') ? createGunzip() : undefined;
-  const input = gunzip ? stream.pipe(gunzip) : stream;
-  stream.on('error', (e) => input.destroy(e));
+  const input: NodeJS.ReadableStream & { destroy(error?: Error): void } = gunzip
+    ? stream.pipe(gunzip)
+    : (stream as NodeJS.ReadableStream & { destroy(error?: Error): void });
+  stream.on('error', (e: Error) => input.destroy(e));
   let line = 0;
   try {
     for await (const text of createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY })) {
@@ -108,7 +131,7 @@ export async function* readInputRecords(file: string): AsyncGenerator<InputRecor
   } catch (error) {
     // Damaged (corrupt or cut-off gzip, unreadable file): the lines before the damage were yielded; the rest of
     // the file is one record, so the run goes on with the other inputs. The offset is in the file's own bytes.
-    const byteOffset = gunzip ? gunzip.bytesWritten : stream.bytesRead;
+    const byteOffset = gunzip ? gunzip.bytesWritten : (stream.bytesRead ?? 0);
     yield {
       file,
       position: line + 1,
