@@ -7,12 +7,14 @@ import { resolveDatabricksEnv } from '../config/databricksProfile.js';
 import { parseEnv } from '../config/parseEnv.js';
 import { type Command, UsageError } from './CliIO.js';
 
-const HELP = `Usage: telemetry doctor databricks [--profile NAME]
+const HELP = `Usage: telemetry doctor databricks [--profile NAME] [--json]
 
 Checks a real workspace and says what is wrong in plain words: host reachable, credentials accepted,
 SQL warehouse present and running, SQL runs, catalog/schema visible, table exists, load job deployed.
 Host, warehouse and credentials as the Databricks CLI reads them: DATABRICKS_* variables, then the
 ~/.databrickscfg profile (--profile, DATABRICKS_CONFIG_PROFILE, else DEFAULT). Read-only. Exit code 0 when nothing failed (warnings allowed), 1 otherwise. See docs/databricks.md.
+
+  --json   print {"ready": bool, "checks": [{name, status, detail, fix?}]} instead (for monitoring)
 `;
 
 const MARK = { ok: 'ok  ', warn: 'warn', fail: 'FAIL' } as const;
@@ -22,7 +24,11 @@ export const doctorCommand: Command = async (args, io) => {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
-    options: { profile: { type: 'string' }, help: { type: 'boolean', short: 'h', default: false } },
+    options: {
+      profile: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
   });
   if (values.help) {
     io.stdout.write(HELP);
@@ -40,11 +46,15 @@ export const doctorCommand: Command = async (args, io) => {
     jobName: config.TELEMETRY_DATABRICKS_JOB_NAME,
     credentials: () => resolveCredentials(env),
   });
+  const failed = checks.filter((c) => c.status === 'fail').length;
+  if (values.json) {
+    io.stdout.write(`${JSON.stringify({ ready: failed === 0, checks }, null, 2)}\n`);
+    return failed === 0 ? 0 : 1;
+  }
   for (const c of checks) {
     io.stdout.write(`${MARK[c.status]}  ${c.name}: ${c.detail}\n`);
     if (c.fix && c.status !== 'ok') io.stdout.write(`      fix: ${c.fix}\n`);
   }
-  const failed = checks.filter((c) => c.status === 'fail').length;
   io.stdout.write(failed === 0 ? '\nThe workspace is ready.\n' : `\n${failed} check(s) failed.\n`);
   return failed === 0 ? 0 : 1;
 };

@@ -96,6 +96,11 @@ describe('telemetry doctor databricks', () => {
     expect(r.stdout).toContain('ok    authentication: signed in as');
     expect(r.stdout).toContain('The workspace is ready.');
     expect(r.code).toBe(0);
+    const json = await cli(['doctor', 'databricks', '--json'], envFor(fake));
+    const report = JSON.parse(json.stdout) as { ready: boolean; checks: { name: string; status: string }[] };
+    expect(report.ready).toBe(true);
+    expect(report.checks.length).toBeGreaterThan(3);
+    expect(report.checks.every((c) => c.status !== 'fail')).toBe(true);
   });
 
   it('names a rejected token and a stopped warehouse in plain words', async () => {
