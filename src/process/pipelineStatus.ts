@@ -22,6 +22,8 @@ export interface PipelineStatus {
   readonly stagedBatches: number;
 }
 
+const REASON = '.reason.json';
+
 /** A quarantine entry's reason, grouped: `invalid JSON: Unexpected token } ...` -> `invalid JSON`. */
 function reasonOf(bytes: Uint8Array): string {
   const text = Buffer.from(bytes).toString('utf8');
@@ -60,11 +62,18 @@ export async function pipelineStatus(
   const byReason: Record<string, number> = {};
   let entries = 0;
   let reasonsRead = 0;
-  for await (const o of store.list(prefixes.quarantinePrefix)) {
+  // An unreadable raw object is kept whole beside its `<key>.reason.json`: one entry, its reason in the JSON.
+  const keys: string[] = [];
+  for await (const o of store.list(prefixes.quarantinePrefix)) keys.push(o.key);
+  const explained = new Set(keys.filter((k) => k.endsWith(REASON)).map((k) => k.slice(0, -REASON.length)));
+  for (const key of keys) {
+    if (explained.has(key)) continue;
     entries += 1;
     if (reasonsRead >= maxReasons) continue;
     reasonsRead += 1;
-    const reason = reasonOf(await store.get(o.key));
+    const reason = key.endsWith(REASON)
+      ? `unreadable object (${reasonOf(await store.get(key))})`
+      : reasonOf(await store.get(key));
     byReason[reason] = (byReason[reason] ?? 0) + 1;
   }
   let archivedObjects = 0;

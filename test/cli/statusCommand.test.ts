@@ -19,6 +19,9 @@ describe('telemetry status', () => {
     const sample = await cli(['sample', '--events', '30', '--vehicles', '2']);
     const input = join(tmp.path, 'events.ndjson');
     writeFileSync(input, `${sample.stdout}{"eventId": "broken", \n`);
+    const corrupt = join(data, 'raw', 'telemetry', '2026', '12', '01', '09', 'corrupt.ndjson.gz');
+    mkdirSync(dirname(corrupt), { recursive: true });
+    writeFileSync(corrupt, 'not gzip at all');
     const run = await cli(['run', '--input', input, '--data-dir', data, '--json']);
     expect(run.code, run.stderr).toBe(0);
     const loaded = (JSON.parse(run.stdout) as { process: { inserted: number } }).process;
@@ -36,14 +39,16 @@ describe('telemetry status', () => {
     const status = JSON.parse(json.stdout);
     expect(status.pending).toMatchObject({ objects: 1 });
     expect(status.pending.oldestAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
-    expect(status.quarantine.entries).toBe(1);
-    expect(Object.values(status.quarantine.byReason)).toEqual([1]);
+    // The damaged line and the unreadable object: two entries, each counted once with its reason.
+    expect(status.quarantine.entries).toBe(2);
+    expect(Object.values(status.quarantine.byReason)).toEqual([1, 1]);
+    expect(Object.keys(status.quarantine.byReason).some((r) => r.startsWith('unreadable object'))).toBe(true);
     expect(status.archived.objects).toBe(archived.length);
     expect(status.table).toMatchObject({ name: 'telemetry.car_telemetry_flattened', rows: loaded.inserted });
     expect(status.table.loadedObjects).toBeGreaterThan(0);
     expect(status.table.lastLoadAt).toMatch(/Z$/);
     expect(human.stdout).toMatch(/pending {5}1 raw object\(s\), [\d.]+ MiB, oldest .*Z \(\d+ min ago\)/);
-    expect(human.stdout).toMatch(/quarantine {2}1 entry: 1 /);
+    expect(human.stdout).toMatch(/quarantine {2}2 entries: 1 .*, 1 /);
     expect(human.stdout).toContain(`${loaded.inserted} rows`);
   });
 
