@@ -11,7 +11,7 @@ import { PipelineError } from '../core/errors.js';
 import type { ObjectStore } from '../ports/ObjectStore.js';
 import type { TableSink } from '../ports/TableSink.js';
 import { type ProcessSummary, reconciles } from '../process/ProcessSummary.js';
-import { acquireLease, LEASE_TTL_MS, leaseKey } from '../process/processLease.js';
+import { acquireLease, LEASE_TTL_MS, type LeaseOutcome, leaseKey } from '../process/processLease.js';
 import { processPending } from '../process/processPending.js';
 import { type Command, UsageError, wholeNumberOption } from './CliIO.js';
 import { lockDataDir } from './dataDirLock.js';
@@ -119,22 +119,22 @@ export const processCommand: Command = async (args, io) => {
   const release = await lockDataDir(layout.dataDir, 'process', { wait: values.wait, signal: io.signal });
   let sink: TableSink;
   let summary: ProcessSummary;
-  // On a bucket, the process Lambda may be running: take the same single-writer lease it takes.
-  const lease =
-    store instanceof S3ObjectStore
-      ? await acquireLease(store, leaseKey(prefixes.stagedPrefix), {
-          owner: `telemetry-cli@${hostname()}:${process.pid}`,
-          ttlMs: LEASE_TTL_MS,
-        })
-      : undefined;
-  if (lease?.acquired === false) {
-    release();
-    throw new PipelineError(
-      `another process run (${lease.heldBy.owner}) holds the lease on ${store.describe(leaseKey(prefixes.stagedPrefix))} until ${new Date(lease.heldBy.expiresAt).toISOString()}: try again when it has finished`,
-      { terminal: true },
-    );
-  }
+  let lease: LeaseOutcome | undefined;
   try {
+    // On a bucket, the process Lambda may be running: take the same single-writer lease it takes.
+    if (store instanceof S3ObjectStore) {
+      const key = leaseKey(prefixes.stagedPrefix);
+      lease = await acquireLease(store, key, {
+        owner: `telemetry-cli@${hostname()}:${process.pid}`,
+        ttlMs: LEASE_TTL_MS,
+      });
+      if (!lease.acquired) {
+        throw new PipelineError(
+          `another process run (${lease.heldBy.owner}) holds the lease on ${store.describe(key)} until ${new Date(lease.heldBy.expiresAt).toISOString()}: try again when it has finished`,
+          { terminal: true },
+        );
+      }
+    }
     const opened = await openSink(String(values.sink), {
       warehouse: layout.warehouse,
       store,
@@ -154,7 +154,7 @@ export const processCommand: Command = async (args, io) => {
       await sink.close();
     }
   } finally {
-    await lease?.release();
+    if (lease?.acquired) await lease.release();
     release();
   }
   const target = values.sink === 'duckdb' ? `${layout.warehouse} :: ${TABLE_NAME}` : 'databricks';

@@ -118,11 +118,9 @@ export class DatabricksHttp {
         headers = await this.#authHeaders();
       } catch (error) {
         // An identity provider outage (503, network) is retried like any call; a refused secret is not.
-        if (!(error instanceof DatabricksError) || error.terminal || attempt + 1 >= maxAttempts) {
-          if (error instanceof DatabricksError && !error.terminal) {
-            throw new TransientError(`${error.message} (after ${attempt + 1} attempts)`, error);
-          }
-          throw error;
+        if (!(error instanceof DatabricksError) || error.terminal) throw error;
+        if (attempt + 1 >= maxAttempts) {
+          throw new TransientError(`${error.message} (after ${attempt + 1} attempts)`, error);
         }
         await this.#sleep(this.#backoff(attempt), options.signal);
         continue;

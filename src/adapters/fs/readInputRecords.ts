@@ -2,6 +2,7 @@ import { createReadStream } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
+import { Readable } from 'node:stream';
 import { createGunzip, gunzipSync } from 'node:zlib';
 import { errorMessage } from '../../core/errors.js';
 import { parseJson } from '../../core/ndjson/parseJson.js';
@@ -78,7 +79,17 @@ export async function* readInputRecords(file: string): AsyncGenerator<InputRecor
     file === STDIN ||
     /\.(ndjson|jsonl)(\.gz)?$/.test(file) ||
     (file.endsWith('.gz') && !file.endsWith('.json.gz'));
-  if (!ndjson) {
+  let input: NodeJS.ReadableStream;
+  /** How far into the file's own bytes reading got (for a damage record). */
+  let offset: () => number;
+  if (ndjson) {
+    const stream: NodeJS.ReadableStream & { bytesRead?: number; destroy(error?: Error): void } =
+      file === STDIN ? process.stdin : createReadStream(file);
+    const gunzip = file.endsWith('.gz') ? createGunzip() : undefined;
+    input = gunzip ? stream.pipe(gunzip) : stream;
+    stream.on('error', (e: Error) => (gunzip ?? stream).destroy(e));
+    offset = () => (gunzip ? gunzip.bytesWritten : (stream.bytesRead ?? 0));
+  } else {
     let raw: string;
     try {
       raw = file.endsWith('.gz')
@@ -99,27 +110,15 @@ export async function* readInputRecords(file: string): AsyncGenerator<InputRecor
       for (const value of parsed.value) yield { file, position: ++i, parsed: { ok: true, value } };
       return;
     }
-    // A .json file that holds NDJSON is common enough: fall back to lines when the whole is not JSON (from the text
-    // already read: a named pipe cannot be read twice).
     if (parsed.ok || !raw.includes('\n')) {
       yield { file, position: 1, parsed };
       return;
     }
-    let line = 0;
-    for (const text of raw.split('\n')) {
-      line += 1;
-      const clean = text.endsWith('\r') ? text.slice(0, -1) : text;
-      if (clean.trim() !== '') yield { file, position: line, parsed: parse(clean) };
-    }
-    return;
+    // A .json file that holds NDJSON is common enough: read its lines from the text already read (a named pipe
+    // cannot be read twice).
+    input = Readable.from([raw]);
+    offset = () => 0;
   }
-  const stream: NodeJS.ReadableStream & { bytesRead?: number } =
-    file === STDIN ? process.stdin : createReadStream(file);
-  const gunzip = file.endsWith('.gz') ? createGunzip() : undefined;
-  const input: NodeJS.ReadableStream & { destroy(error?: Error): void } = gunzip
-    ? stream.pipe(gunzip)
-    : (stream as NodeJS.ReadableStream & { destroy(error?: Error): void });
-  stream.on('error', (e: Error) => input.destroy(e));
   let line = 0;
   try {
     for await (const text of createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY })) {
@@ -131,7 +130,7 @@ export async function* readInputRecords(file: string): AsyncGenerator<InputRecor
   } catch (error) {
     // Damaged (corrupt or cut-off gzip, unreadable file): the lines before the damage were yielded; the rest of
     // the file is one record, so the run goes on with the other inputs. The offset is in the file's own bytes.
-    const byteOffset = gunzip ? gunzip.bytesWritten : (stream.bytesRead ?? 0);
+    const byteOffset = offset();
     yield {
       file,
       position: line + 1,
