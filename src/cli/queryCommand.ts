@@ -1,10 +1,8 @@
 import { existsSync } from 'node:fs';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
-import { DuckDBInstance } from '@duckdb/node-api';
-import { errorMessage, PipelineError } from '../core/errors.js';
 import { type Command, UsageError } from './CliIO.js';
 import { localLayout, TABLE_NAME } from './localLayout.js';
+import { openReadOnly } from './openReadOnly.js';
 
 const HELP = `Usage: telemetry query [--data-dir DIR] [--format table|json|csv] "SQL"
 
@@ -37,26 +35,6 @@ function table(columns: string[], rows: Cell[][]): string {
   for (const r of rows) out.push(line(r.map(cellText)));
   out.push(`(${rows.length} row${rows.length === 1 ? '' : 's'})`);
   return `${out.join('\n')}\n`;
-}
-
-/** DuckDB allows one writing process per file: a query while a run writes retries briefly, then says who holds it. */
-async function openReadOnly(path: string, signal: AbortSignal | undefined): Promise<DuckDBInstance> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await DuckDBInstance.create(path, { access_mode: 'READ_ONLY' });
-    } catch (error) {
-      const message = errorMessage(error);
-      if (!/Could not set lock/i.test(message)) throw error;
-      if (attempt >= 10 || signal?.aborted) {
-        const pid = /PID (\d+)/.exec(message)?.[1];
-        throw new PipelineError(
-          `another telemetry run${pid ? ` (PID ${pid})` : ''} is writing ${path}; try again when it has finished`,
-          { terminal: true },
-        );
-      }
-      await sleep(300);
-    }
-  }
 }
 
 export const queryCommand: Command = async (args, io) => {

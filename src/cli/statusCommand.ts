@@ -1,10 +1,13 @@
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { DuckDBInstance } from '@duckdb/node-api';
+import type { DuckDBInstance } from '@duckdb/node-api';
+import { LEDGER_TABLE } from '../adapters/duckdb/duckDbSql.js';
 import { FsObjectStore } from '../adapters/fs/FsObjectStore.js';
+import { PipelineError } from '../core/errors.js';
 import { type PipelineStatus, pipelineStatus } from '../process/pipelineStatus.js';
 import { type Command, UsageError } from './CliIO.js';
 import { localLayout, TABLE_NAME } from './localLayout.js';
+import { openReadOnly } from './openReadOnly.js';
 
 const HELP = `Usage: telemetry status [--data-dir DIR] [--json]
 
@@ -24,13 +27,16 @@ interface TableStatus {
   readonly lastLoadAt?: string;
 }
 
-async function tableStatus(warehouse: string): Promise<TableStatus | string> {
+async function tableStatus(
+  warehouse: string,
+  signal: AbortSignal | undefined,
+): Promise<TableStatus | string> {
   if (!existsSync(warehouse)) return 'no table yet (nothing loaded)';
   let instance: DuckDBInstance;
   try {
-    instance = await DuckDBInstance.create(warehouse, { access_mode: 'READ_ONLY' });
+    instance = await openReadOnly(warehouse, signal);
   } catch (error) {
-    if (/Could not set lock/i.test(String(error))) return 'a run is writing the table right now';
+    if (error instanceof PipelineError) return error.message; // a run is writing it
     throw error;
   }
   const c = await instance.connect();
@@ -42,7 +48,7 @@ async function tableStatus(warehouse: string): Promise<TableStatus | string> {
       `SELECT count(*) FROM information_schema.columns WHERE table_schema = '${schema}' AND table_name = '${table}'`,
     );
     const [loaded, last] = await row(
-      `SELECT count(*), strftime(max(loaded_at), '%Y-%m-%dT%H:%M:%SZ') FROM ${schema}._loaded_files`,
+      `SELECT count(*), strftime(max(loaded_at), '%Y-%m-%dT%H:%M:%SZ') FROM ${schema}.${LEDGER_TABLE}`,
     );
     return {
       name: TABLE_NAME,
@@ -107,7 +113,7 @@ export const statusCommand: Command = async (args, io) => {
     throw new UsageError(`no data folder at ${layout.dataDir}: run 'telemetry run' first or pass --data-dir`);
   }
   const status = await pipelineStatus(new FsObjectStore(layout.dataDir), layout);
-  const table = await tableStatus(layout.warehouse);
+  const table = await tableStatus(layout.warehouse, io.signal);
   const now = Date.now();
   if (values.json) {
     const { oldestAt, ...pending } = status.pending;

@@ -37,6 +37,19 @@ function reasonOf(bytes: Uint8Array): string {
   return 'entry without a reason';
 }
 
+/** The raw objects waiting for the process stage; the oldest one's write time is the pipeline's lag. */
+export async function pendingRaw(store: ObjectStore, rawPrefix: string): Promise<PipelineStatus['pending']> {
+  let objects = 0;
+  let bytes = 0;
+  let oldestAt: number | undefined;
+  for await (const o of store.list(rawPrefix)) {
+    objects += 1;
+    bytes += o.size;
+    if (oldestAt === undefined || o.lastModified < oldestAt) oldestAt = o.lastModified;
+  }
+  return { objects, bytes, ...(oldestAt === undefined ? {} : { oldestAt }) };
+}
+
 /**
  * The pipeline's state as an operator asks for it: how much waits, how old the oldest waiting object is (the lag),
  * what was quarantined and why, how much is archived and staged. Lists each prefix once.
@@ -50,14 +63,7 @@ export async function pipelineStatus(
   prefixes: StatusPrefixes,
   options: { readonly maxReasons?: number } = {},
 ): Promise<PipelineStatus> {
-  let objects = 0;
-  let bytes = 0;
-  let oldestAt: number | undefined;
-  for await (const o of store.list(prefixes.rawPrefix)) {
-    objects += 1;
-    bytes += o.size;
-    if (oldestAt === undefined || o.lastModified < oldestAt) oldestAt = o.lastModified;
-  }
+  const pending = await pendingRaw(store, prefixes.rawPrefix);
   const maxReasons = options.maxReasons ?? 1000;
   const byReason: Record<string, number> = {};
   let entries = 0;
@@ -89,7 +95,7 @@ export async function pipelineStatus(
       batches.add(folder);
   }
   return {
-    pending: { objects, bytes, ...(oldestAt === undefined ? {} : { oldestAt }) },
+    pending,
     quarantine: { entries, byReason, reasonsRead },
     archived: { objects: archivedObjects, bytes: archivedBytes },
     stagedBatches: batches.size,

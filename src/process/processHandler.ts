@@ -9,6 +9,7 @@ import { errorMessage } from '../core/errors.js';
 import type { ObjectStore } from '../ports/ObjectStore.js';
 import type { TableSink } from '../ports/TableSink.js';
 import { emptyProcessSummary, type ProcessSummary, reconciles } from './ProcessSummary.js';
+import { pendingRaw } from './pipelineStatus.js';
 import { acquireLease, LEASE_TTL_MS, type LeaseStore, leaseKey } from './processLease.js';
 import { processPending } from './processPending.js';
 
@@ -122,9 +123,8 @@ export async function oldestPendingAgeMs(
   rawPrefix: string,
   now: number,
 ): Promise<number> {
-  let oldest = now;
-  for await (const o of store.list(rawPrefix)) oldest = Math.min(oldest, o.lastModified);
-  return Math.max(0, now - oldest);
+  const { oldestAt = now } = await pendingRaw(store, rawPrefix);
+  return Math.max(0, now - oldestAt);
 }
 
 /** Builds the handler from `TELEMETRY_*` variables: S3 store, Databricks sink (throws a ConfigError if invalid). */

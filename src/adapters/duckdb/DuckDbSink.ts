@@ -13,7 +13,14 @@ import { type ColumnDef, FIXED_COLUMNS } from '../../core/schema/fixedColumns.js
 import type { LoadBatch, LoadResult, TableSink } from '../../ports/TableSink.js';
 import { loadPlan, loadResult, typeChanged } from '../sql/loadRule.js';
 import type { SqlStatement } from '../sql/SqlDialect.js';
-import { DUCKDB_DIALECT, DUCKDB_TYPES, logicalType, qualified, quoteIdent } from './duckDbSql.js';
+import {
+  DUCKDB_DIALECT,
+  DUCKDB_TYPES,
+  LEDGER_TABLE,
+  logicalType,
+  qualified,
+  quoteIdent,
+} from './duckDbSql.js';
 
 export interface DuckDbSinkOptions {
   readonly schema?: string;
@@ -98,7 +105,7 @@ export class DuckDbSink implements TableSink {
     private readonly tableName: string,
   ) {
     this.#table = qualified(schema, tableName);
-    this.#ledger = qualified(schema, '_loaded_files');
+    this.#ledger = qualified(schema, LEDGER_TABLE);
     this.#tombstones = qualified(schema, '_deleted_events');
   }
 

@@ -11,6 +11,9 @@ export function qualified(schema: string, table: string): string {
 }
 
 /** Logical type -> DuckDB type. TIMESTAMP holds UTC instants (no zone, by convention, as in Delta's display). */
+/** The load ledger beside the table: one row per loaded raw object (file, batch_id, loaded_at). */
+export const LEDGER_TABLE = '_loaded_files';
+
 export const DUCKDB_TYPES: Readonly<Record<ColumnType, string>> = {
   BOOLEAN: 'BOOLEAN',
   DOUBLE: 'DOUBLE',
