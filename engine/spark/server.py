@@ -209,6 +209,8 @@ class Engine:
         self.statements: dict[str, Statement] = {}
         self.pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="stmt")
         self.lock = threading.Lock()
+        # MERGEs run one at a time, so a statement's own session settings (Translation.conf) never leak into another
+        self.merge_lock = threading.Lock()
 
     def submit(self, sql: str, params: dict, types: dict) -> Statement:
         st = Statement(sql, params, types)
@@ -227,6 +229,9 @@ class Engine:
 
         self.spark.sparkContext.cancelJobGroup(st.id)
         threading.Thread(target=interrupt, daemon=True).start()
+
+    def _sql(self, sql: str, params: dict):
+        return self.spark.sql(sql, args=params) if params else self.spark.sql(sql)
 
     def _run(self, st: Statement) -> None:
         try:
@@ -251,7 +256,17 @@ class Engine:
             if not tr.sql:
                 st.finish("SUCCEEDED", columns=[], chunks=[[]], rows=0)
                 return
-            df = self.spark.sql(tr.sql, args=st.params) if st.params else self.spark.sql(tr.sql)
+            if tr.sql.lstrip().upper().startswith("MERGE"):
+                with self.merge_lock:
+                    for k, v in tr.conf.items():
+                        self.spark.conf.set(k, v)
+                    try:
+                        df = self._sql(tr.sql, st.params)
+                    finally:
+                        for k in tr.conf:
+                            self.spark.conf.unset(k)
+            else:
+                df = self._sql(tr.sql, st.params)
             fields = df.schema.fields
             chunks: list[list[list]] = [[]]
             size = 0

@@ -116,6 +116,8 @@ class Translation:
     """Spark SQL to run, or '' when the statement was handled here (tags)."""
     views: dict[str, object] = field(default_factory=dict)
     """Temp views (name -> DataFrame) the SQL refers to; registered just before it runs."""
+    conf: dict[str, str] = field(default_factory=dict)
+    """Session settings for this statement alone (set around it, under the engine's MERGE lock)."""
 
 
 class Translator:
@@ -137,6 +139,7 @@ class Translator:
         if self._tags(tokens):
             return tr
         tokens = self._comment_on_column(tokens)
+        tokens = self._merge_schema_evolution(tokens, tr)
         tokens = self._information_schema(tokens, tr)
         tokens = self._catalog_names(tokens)
         tokens = self._read_files(tokens, params, tr)
@@ -164,6 +167,19 @@ class Translator:
             else:
                 out.append(t)
         return out
+
+    # ---- MERGE WITH SCHEMA EVOLUTION ---------------------------------------------------------------------------------
+    @staticmethod
+    def _merge_schema_evolution(tokens: list[Tok], tr: Translation) -> list[Tok]:
+        """`MERGE WITH SCHEMA EVOLUTION INTO ...` (Databricks; Delta 4.0.1 parses it but fails to resolve it) -> the
+        same MERGE with automatic schema evolution on for this statement only, which the clause is documented to be:
+        https://docs.databricks.com/aws/en/delta/update-schema#merge-schema-evolution
+        (`INSERT *` / `UPDATE SET *` add the source's new columns; target columns the source lacks stay NULL on insert)."""
+        s = solid(tokens)
+        if [tokens[i].text.upper() for i in s[:5]] != ["MERGE", "WITH", "SCHEMA", "EVOLUTION", "INTO"]:
+            return tokens
+        tr.conf["spark.databricks.delta.schema.autoMerge.enabled"] = "true"
+        return tokens[: s[0] + 1] + tokens[s[3] + 1 :]
 
     # ---- three-part names ----------------------------------------------------------------------------------------
     def _catalog_names(self, tokens: list[Tok]) -> list[Tok]:
@@ -395,6 +411,7 @@ class Translator:
 
 
 _GLOB = re.compile(r"[*?\[{]")
+_READ_FILES_OWN = {"path", "format", "schema", "schemaevolutionmode", "partitioncolumns"}
 
 
 def _local(path: str) -> str:
@@ -462,6 +479,9 @@ def read_files(spark, options: dict[str, object]):
         df = spark.createDataFrame([], str(schema))
     else:
         reader = spark.read.format(fmt).option("basePath", "file://" + base)
+        for key, value in options.items():  # the format's own options (multiLine, ...), as read_files passes them on
+            if key not in _READ_FILES_OWN:
+                reader = reader.option(key, str(value))
         if schema is not None:
             reader = reader.schema(str(schema))
         df = reader.load(["file://" + f for f in files])

@@ -314,7 +314,7 @@ export class TelemetryStack extends Stack {
   }
 
   /**
-   * S3 ObjectCreated on `<staged>.../_manifest.json` (written last, after its Parquet parts) invokes the trigger. Set on the bucket itself (no custom
+   * S3 ObjectCreated on `<staged>batch-<id>/manifest.json` (written last, after its Parquet parts) invokes the trigger. Set on the bucket itself (no custom
    * resource); the bucket waits for the invoke permission, and the permission names the bucket by its ARN
    * string, so there is no dependency cycle.
    */

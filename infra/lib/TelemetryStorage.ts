@@ -9,14 +9,15 @@ import {
   StorageClass,
 } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { BATCH_FOLDER_PREFIX } from '../../src/adapters/databricks/StagedManifest.js';
 import type { InfraConfig } from './infraConfig.js';
 
 /** S3 request-metrics filter on the failed-records bucket (PutRequests > 0 means records failed). */
 export const FAILED_RECORDS_METRICS_FILTER = 'FailedRecords';
 
-/** The key prefix shared by every staged batch folder (`staged/batch_id=<id>/`, see StagedManifest). */
+/** The key prefix shared by every staged batch folder (`staged/batch-<id>/`, see StagedManifest). */
 export function stagedBatchesPrefix(stagedPrefix: string): string {
-  return `${stagedPrefix}batch_id=`;
+  return `${stagedPrefix}${BATCH_FOLDER_PREFIX}`;
 }
 
 const secureDefaults = {

@@ -3,24 +3,19 @@ import { DatabricksHttp } from '../adapters/databricks/DatabricksHttp.js';
 import { DatabricksJobs } from '../adapters/databricks/DatabricksJobs.js';
 import { resolveCredentials } from '../adapters/databricks/databricksCredentials.js';
 import { DEFAULT_SQL_FILE_PATH, deployPlan } from '../adapters/databricks/deployPlan.js';
-import type { JobTrigger } from '../adapters/databricks/jobSettings.js';
 import { StatementClient } from '../adapters/databricks/StatementClient.js';
 import { databricksEnv } from '../config/databricksConfig.js';
 import { resolveDatabricksEnv } from '../config/databricksProfile.js';
 import { parseEnv } from '../config/parseEnv.js';
-import { DEFAULT_PREFIXES } from '../config/prefixes.js';
-import { type CliIO, type Command, UsageError } from './CliIO.js';
+import { type Command, UsageError } from './CliIO.js';
 
-const HELP = `Usage: telemetry deploy databricks [--dry-run] [--trigger schedule|file-arrival|none]
-                                  [--staged-url s3://BUCKET/staged/] [--sql-path /Workspace/...]
+const HELP = `Usage: telemetry deploy databricks [--dry-run] [--sql-path /Workspace/...] [--profile NAME]
 
 Creates or updates, idempotently: the schema and Delta table (${'`'}TELEMETRY_TABLE${'`'}), the load ledger and tombstone
 tables, the load job's SQL file in the workspace, and the job (${'`'}TELEMETRY_DATABRICKS_JOB_NAME${'`'}, found by name).
+Each job run loads one staged batch, named by its job parameters; the trigger Lambda starts one per staged manifest.
 
   --dry-run        print what would be created; contacts nothing, needs no credentials
-  --trigger        how the job starts besides the S3 trigger Lambda: an hourly safety schedule
-                   (default), a file-arrival trigger on the staged folder, or none
-  --staged-url     where staged batches are (default: s3://$TELEMETRY_BUCKET/$TELEMETRY_STAGED_PREFIX)
   --sql-path       workspace path of the job's SQL file (default ${DEFAULT_SQL_FILE_PATH})
   --profile NAME   ~/.databrickscfg profile (default DATABRICKS_CONFIG_PROFILE, else DEFAULT)
 
@@ -32,18 +27,6 @@ TELEMETRY_DATABRICKS_NOTIFY_DESTINATION_ID (a workspace notification destination
 See docs/databricks.md.
 `;
 
-function stagedUrlFrom(io: CliIO, given: string | undefined): string {
-  if (given) {
-    if (!/^(s3|s3a|abfss|gs):\/\/[^/]+\//.test(given))
-      throw new UsageError(`--staged-url must look like s3://bucket/prefix/`);
-    return given.endsWith('/') ? given : `${given}/`;
-  }
-  const bucket = io.env.TELEMETRY_BUCKET?.trim();
-  if (!bucket)
-    throw new UsageError('set TELEMETRY_BUCKET (and TELEMETRY_STAGED_PREFIX) or pass --staged-url');
-  return `s3://${bucket}/${io.env.TELEMETRY_STAGED_PREFIX?.trim() || DEFAULT_PREFIXES.staged}`;
-}
-
 /** `telemetry deploy databricks`: the schema, table and `telemetry-load` job, created or updated by name. */
 export const deployCommand: Command = async (args, io) => {
   const { values, positionals } = parseArgs({
@@ -51,8 +34,6 @@ export const deployCommand: Command = async (args, io) => {
     allowPositionals: true,
     options: {
       'dry-run': { type: 'boolean', default: false },
-      trigger: { type: 'string', default: 'schedule' },
-      'staged-url': { type: 'string' },
       'sql-path': { type: 'string', default: DEFAULT_SQL_FILE_PATH },
       profile: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
@@ -64,10 +45,6 @@ export const deployCommand: Command = async (args, io) => {
   }
   if (positionals[0] !== 'databricks' || positionals.length !== 1) {
     throw new UsageError("expected 'telemetry deploy databricks'");
-  }
-  const trigger = values.trigger as JobTrigger;
-  if (!['schedule', 'file-arrival', 'none'].includes(trigger)) {
-    throw new UsageError(`--trigger must be schedule, file-arrival or none (got '${values.trigger}')`);
   }
   const env = resolveDatabricksEnv(io.env, values.profile);
   const config = parseEnv(databricksEnv, env, 'databricks');
@@ -84,9 +61,7 @@ export const deployCommand: Command = async (args, io) => {
     table: config.TELEMETRY_TABLE,
     warehouseId: config.TELEMETRY_DATABRICKS_WAREHOUSE_ID,
     jobName: config.TELEMETRY_DATABRICKS_JOB_NAME,
-    stagedUrl: stagedUrlFrom(io, values['staged-url']),
     sqlFilePath: sqlPath,
-    trigger,
     ...(runAs ? { runAs } : {}),
     notify: { emails, destinationIds: destination ? [destination] : [] },
   });
@@ -124,6 +99,6 @@ export const deployCommand: Command = async (args, io) => {
   await jobs.putWorkspaceFile(plan.sqlFile.path, plan.sqlFile.content);
   out(`wrote ${plan.sqlFile.path}\n`);
   const { jobId, action } = await jobs.deploy(plan.jobSettings);
-  out(`${action} job '${config.TELEMETRY_DATABRICKS_JOB_NAME}' (job_id ${jobId}, trigger: ${trigger})\n`);
+  out(`${action} job '${config.TELEMETRY_DATABRICKS_JOB_NAME}' (job_id ${jobId})\n`);
   return 0;
 };

@@ -31,9 +31,10 @@ describe('telemetry deploy databricks', () => {
     expect(r.stderr).toContain('warning: nobody hears about failed load runs');
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('CREATE TABLE IF NOT EXISTS `main`.`telemetry`.`car_telemetry_flattened`');
-    expect(r.stdout).toContain('s3://telemetry-bucket/staged/batch_id=*/part-*.parquet');
+    expect(r.stdout).toContain("read_files(:rows_path, format => 'parquet', schemaEvolutionMode => 'none')");
     expect(r.stdout).toContain('"max_concurrent_runs": 1');
-    expect(r.stdout).toContain('"quartz_cron_expression": "0 0 * * * ?"');
+    expect(r.stdout).toContain('"name": "manifest_path"');
+    expect(r.stdout).not.toContain('quartz_cron_expression');
   });
 
   it('the job runs as a service principal and tells someone about failed runs', async () => {
@@ -53,20 +54,19 @@ describe('telemetry deploy databricks', () => {
       run_as: { service_principal_name: '6b0c6bd2-1f6d-4c1e-9e55-1c2b3d4e5f60' },
       email_notifications: { on_failure: ['oncall@example.com', 'data@example.com'] },
       webhook_notifications: { on_failure: [{ id: 'dest-1' }] },
-      schedule: { quartz_cron_expression: '0 0 * * * ?' },
     });
+    expect(settings.schedule).toBeUndefined();
   });
 
   it('creates the table and the job, and updates the same job on the next deploy', async () => {
     fake = await new DatabricksFake().start();
     const first = await cli(['deploy', 'databricks'], envFor(fake));
     expect(first.code).toBe(0);
-    expect(first.stdout).toMatch(/created job 'telemetry-load' \(job_id \d+, trigger: schedule\)/);
-    const second = await cli(['deploy', 'databricks', '--trigger', 'file-arrival'], envFor(fake));
+    expect(first.stdout).toMatch(/created job 'telemetry-load' \(job_id \d+\)/);
+    const second = await cli(['deploy', 'databricks'], envFor(fake));
     expect(second.stdout).toMatch(/updated job 'telemetry-load'/);
     expect(fake.jobs.size).toBe(1);
     const settings = [...fake.jobs.values()][0]?.settings as Record<string, unknown>;
-    expect(settings.trigger).toMatchObject({ file_arrival: { url: 's3://telemetry-bucket/staged/' } });
     expect(settings.schedule).toBeUndefined();
     expect(settings.queue).toEqual({ enabled: true });
     expect([...fake.workspaceFiles.keys()]).toEqual([
@@ -78,13 +78,14 @@ describe('telemetry deploy databricks', () => {
     expect(tables.getRows().map((r) => r[0])).toEqual([
       '_telemetry_deleted_events',
       '_telemetry_load_ledger',
+      '_telemetry_load_log',
       'car_telemetry_flattened',
     ]);
   });
 
   it('rejects wrong usage', async () => {
     expect((await cli(['deploy', 'snowflake'], {})).code).toBe(2);
-    expect((await cli(['deploy', 'databricks', '--trigger', 'hourly'], {})).code).toBe(2);
+    expect((await cli(['deploy', 'databricks', '--trigger', 'schedule'], {})).code).toBe(2);
   });
 });
 
@@ -126,28 +127,4 @@ describe('telemetry doctor databricks', () => {
   });
 });
 
-describe('telemetry run --sink databricks (through the fake)', () => {
-  it('stages Parquet and loads it; a second run changes nothing', async () => {
-    fake = await new DatabricksFake().start();
-    const data = `${tmp.path}/dbx-run`;
-    const args = ['run', '--sink', 'databricks', '--events', '200', '--data-dir', data, '--json'];
-    // Without TELEMETRY_BUCKET the Parquet is staged in the data folder, which the fake reads (a workspace cannot).
-    const { TELEMETRY_BUCKET: _bucket, ...env } = envFor(fake);
-    const first = await cli(args, env);
-    expect(first.stderr).toMatch(/staging Parquet in the local data folder/);
-    expect(first.code).toBe(0);
-    const count = async () =>
-      Number(
-        (
-          await fake?.connection.runAndReadAll(
-            'SELECT count(*) FROM uc_main.telemetry.car_telemetry_flattened',
-          )
-        )?.getRows()[0]?.[0],
-      );
-    const rows = await count();
-    expect(rows).toBeGreaterThan(0);
-    const second = await cli(args, env);
-    expect(second.code).toBe(0);
-    expect(await count()).toBe(rows);
-  });
-});
+// `telemetry run --sink databricks` loads on the local Spark + Delta engine: test/cli/runDatabricks.spark.test.ts.

@@ -13,6 +13,18 @@ export interface TableSinkHarness {
   read(sink: TableSink, columns: readonly string[]): Promise<Record<string, Record<string, unknown>>>;
 }
 
+/** Names that break naive quoting, and two that differ only in case (the registry names the second one apart). */
+const HOSTILE: ColumnDef[] = [
+  { name: 'it"s', type: 'VARCHAR' },
+  { name: "o'clock", type: 'VARCHAR' },
+  { name: 'back`tick', type: 'DOUBLE' },
+  { name: 'select', type: 'BOOLEAN' },
+  { name: 'a, b) DROP TABLE t; --', type: 'VARCHAR' },
+  { name: 'température_°C', type: 'DOUBLE' },
+  { name: 'Speed', type: 'DOUBLE' },
+  { name: 'speed__h1a2b3c4d', type: 'DOUBLE' },
+];
+
 const EXTRA: ColumnDef[] = [
   { name: 'Charge_IsCharging', type: 'BOOLEAN' },
   { name: 'TractionBattery_StateOfCharge_value', type: 'DOUBLE' },
@@ -37,12 +49,13 @@ function batch(
   rows: FlatRow[],
   deletes: { eventId: string; sequenceNumber: string }[] = [],
   newColumns = EXTRA,
+  extra = EXTRA,
 ): LoadBatch {
   n += 1;
   return {
     batchId: `b${n}`,
     files: [`raw/f${n}.ndjson.gz`],
-    columns: [...FIXED_COLUMNS, ...EXTRA],
+    columns: [...FIXED_COLUMNS, ...extra],
     newColumns,
     rows,
     deletes,
@@ -132,6 +145,70 @@ export function tableSinkContract(
       expect(await sink.loadedFiles(b.files)).toEqual(new Set());
       await sink.load(b);
       expect(await sink.loadedFiles([...b.files, 'raw/other'])).toEqual(new Set(b.files));
+    });
+
+    it('a newer version replaces the whole row: columns the newer batch lacks become NULL, new columns are added', async () => {
+      // Prepare
+      const odometer: ColumnDef = { name: 'Odometer_distance', type: 'DOUBLE' };
+      await sink.load(batch([row('a', 1, 80), row('b', 1, 20)]));
+      // Act: a newer version of `a` whose batch has the odometer but neither battery column
+      const newer: FlatRow = { ...row('a', 2, 0), Odometer_distance: 1234.5 };
+      delete newer.TractionBattery_StateOfCharge_value;
+      delete newer.Charge_IsCharging;
+      const result = await sink.load(batch([newer], [], [odometer], [odometer]));
+      // Assess
+      expect(result).toMatchObject({ updated: 1 });
+      const rows = await harness.read(sink, [
+        'TractionBattery_StateOfCharge_value',
+        'Charge_IsCharging',
+        'Odometer_distance',
+      ]);
+      expect(rows.a).toMatchObject({
+        TractionBattery_StateOfCharge_value: null,
+        Charge_IsCharging: null,
+        Odometer_distance: 1234.5,
+      });
+      expect(rows.b).toMatchObject({ TractionBattery_StateOfCharge_value: 20, Odometer_distance: null });
+      expect(await sink.readColumns()).toEqual(expect.arrayContaining([odometer]));
+    });
+
+    it('refuses to change a column type, naming the column; the table is unchanged', async () => {
+      await sink.load(batch([row('a', 1, 80)]));
+      const text: ColumnDef = { name: 'TractionBattery_StateOfCharge_value', type: 'VARCHAR' };
+      const bad = { ...row('b', 2, 0), TractionBattery_StateOfCharge_value: 'full' };
+      await expect(sink.load(batch([bad], [], [], [EXTRA[0] as ColumnDef, text]))).rejects.toThrow(
+        /TractionBattery_StateOfCharge_value is DOUBLE in the table but VARCHAR in batch b\d+: types never change silently/,
+      );
+      expect(await soc()).toEqual({ a: 80 });
+    });
+
+    it('hostile and case-colliding column names round-trip; an empty batch changes nothing', async () => {
+      const values: FlatRow = {
+        'it"s': 'a"b',
+        "o'clock": "1 o'clock",
+        'back`tick': 1.5,
+        select: true,
+        'a, b) DROP TABLE t; --': 'x',
+        'température_°C': 21.5,
+        Speed: 10,
+        speed__h1a2b3c4d: 20,
+      };
+      await sink.load(batch([{ ...row('a', 1, 80), ...values }], [], HOSTILE, [...EXTRA, ...HOSTILE]));
+      expect(await sink.load(batch([], [], []))).toEqual({
+        inserted: 0,
+        updated: 0,
+        unchanged: 0,
+        deleted: 0,
+      });
+      expect(
+        (
+          await harness.read(
+            sink,
+            HOSTILE.map((c) => c.name),
+          )
+        ).a,
+      ).toMatchObject(values);
+      expect(await sink.readColumns()).toEqual(expect.arrayContaining(HOSTILE));
     });
 
     it('reports its columns with their logical types after a load', async () => {

@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { type DuckDBConnection, DuckDBInstance, type DuckDBValue } from '@duckdb/node-api';
+import { runSqlFile, type SqlWarehouse, splitSqlFile } from './sqlFileTask.js';
 
 /**
  * A Databricks workspace on loopback that follows the documented REST contracts closely enough to catch client
@@ -16,7 +17,10 @@ import { type DuckDBConnection, DuckDBInstance, type DuckDBValue } from '@duckdb
  *   Databricks dialect our generator emits (backtick identifiers, `:name` parameters, `read_files`, Delta clauses).
  *   Time is compressed: a statement marked slow stays RUNNING for N polls instead of N seconds.
  * - Jobs 2.2 (and 2.1): create, reset, get, list (name filter, paging), run-now (idempotency_token: same token ->
- *   same run, at most 64 characters), runs/get (PENDING -> RUNNING -> TERMINATED on later polls).
+ *   same run, at most 64 characters; `job_parameters` over the job's parameter defaults), runs/get (PENDING ->
+ *   RUNNING -> TERMINATED on later polls). With `sqlWarehouse`, a job whose task is a SQL file really runs it there
+ *   (test/support/sqlFileTask.ts), one run at a time in the order started (queueing, `max_concurrent_runs: 1`), and
+ *   runs/get reports its real state: TERMINATED SUCCESS or FAILED with the statement's error as `state_message`.
  * - Warehouses get, SCIM Me, workspace mkdirs/import/get-status.
  * - Fault injection: the next N requests to a path answer 429 (with Retry-After) or 503.
  */
@@ -32,6 +36,8 @@ export interface DatabricksFakeOptions {
   readonly chunkRows?: number;
   /** The OAuth token endpoint answers 503 (an identity provider outage) this many times before it works. */
   readonly tokenOutages?: number;
+  /** Where SQL file tasks run (e.g. the local Spark engine); absent: runs only pretend. */
+  readonly sqlWarehouse?: SqlWarehouse;
 }
 
 interface Statement {
@@ -57,6 +63,8 @@ interface Run {
   polls: number;
   idempotency_token?: string;
   job_parameters?: unknown;
+  /** Set when the run really executes (sqlWarehouse): its life cycle and outcome. */
+  real?: { life: 'PENDING' | 'RUNNING' | 'TERMINATED'; result?: 'SUCCESS' | 'FAILED'; message: string };
 }
 
 export interface Fault {
@@ -89,6 +97,7 @@ export class DatabricksFake {
   #server?: Server;
   #duck?: { instance: DuckDBInstance; connection: DuckDBConnection };
   #queue: Promise<unknown> = Promise.resolve();
+  #runQueue: Promise<unknown> = Promise.resolve();
 
   constructor(readonly options: DatabricksFakeOptions = {}) {
     this.warehouseState = options.warehouseState ?? 'RUNNING';
@@ -433,6 +442,35 @@ export class DatabricksFake {
     return next;
   }
 
+  /** With a SQL warehouse: queue the job's SQL file task with the run's parameters (defaults, then job_parameters). */
+  #startRun(job: Job, run: Run): void {
+    const warehouse = this.options.sqlWarehouse;
+    const tasks = job.settings.tasks as { sql_task?: { file?: { path?: string } } }[] | undefined;
+    const path = tasks?.[0]?.sql_task?.file?.path;
+    if (!warehouse || !path) return;
+    const defaults = (job.settings.parameters ?? []) as { name: string; default: string }[];
+    const parameters: Record<string, string> = {
+      ...Object.fromEntries(defaults.map((p) => [p.name, p.default])),
+      ...((run.job_parameters ?? {}) as Record<string, string>),
+    };
+    const real: NonNullable<Run['real']> = { life: 'PENDING', message: '' };
+    run.real = real;
+    const next = this.#runQueue.then(async () => {
+      real.life = 'RUNNING';
+      try {
+        const text = this.workspaceFiles.get(path);
+        if (text === undefined) throw new Error(`${path} does not exist`);
+        await runSqlFile(warehouse, splitSqlFile(text), parameters);
+        real.result = 'SUCCESS';
+      } catch (error) {
+        real.result = 'FAILED';
+        real.message = error instanceof Error ? error.message : String(error);
+      }
+      real.life = 'TERMINATED';
+    });
+    this.#runQueue = next;
+  }
+
   #jobs(op: string, method: string, b: Record<string, unknown>, q: URLSearchParams, res: ServerResponse) {
     const badJob = () =>
       send(res, 400, {
@@ -495,6 +533,7 @@ export class DatabricksFake {
         job_parameters: b.job_parameters,
       };
       this.runs.set(run.run_id, run);
+      this.#startRun(job, run);
       return send(res, 200, { run_id: run.run_id, number_in_job: run.run_id });
     }
     if (op === 'runs/get' && method === 'GET') {
@@ -505,14 +544,16 @@ export class DatabricksFake {
           message: `Run ${q.get('run_id')} does not exist.`,
         });
       run.polls += 1;
-      const life = run.polls === 1 ? 'PENDING' : run.polls === 2 ? 'RUNNING' : 'TERMINATED';
+      const life =
+        run.real?.life ?? (run.polls === 1 ? 'PENDING' : run.polls === 2 ? 'RUNNING' : 'TERMINATED');
+      const result = run.real?.result ?? 'SUCCESS';
       return send(res, 200, {
         run_id: run.run_id,
         job_id: run.job_id,
         state: {
           life_cycle_state: life,
-          ...(life === 'TERMINATED' ? { result_state: 'SUCCESS' } : {}),
-          state_message: '',
+          ...(life === 'TERMINATED' ? { result_state: result } : {}),
+          state_message: run.real?.message ?? '',
         },
         status: {
           state: life,

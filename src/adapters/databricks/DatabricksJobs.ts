@@ -58,11 +58,16 @@ export class DatabricksJobs {
     return { jobId: created.job_id, action: 'created' };
   }
 
-  /** Starts a run; the same idempotency token (at most 64 characters) returns the same run. */
-  async runNow(jobId: number, idempotencyToken: string): Promise<number> {
+  /** Starts a run with these job parameters; the same idempotency token (at most 64 characters) returns the same run. */
+  async runNow(
+    jobId: number,
+    idempotencyToken: string,
+    jobParameters: Readonly<Record<string, string>> = {},
+  ): Promise<number> {
     const out = await this.http.request<{ run_id: number }>('POST', '/api/2.2/jobs/run-now', {
       job_id: jobId,
       idempotency_token: idempotencyToken,
+      ...(Object.keys(jobParameters).length > 0 ? { job_parameters: jobParameters } : {}),
     });
     return out.run_id;
   }

@@ -1,22 +1,24 @@
 import { z } from 'zod';
-import { ConfigError, TransientError } from '../../core/errors.js';
+import { ConfigError, errorMessage, TransientError } from '../../core/errors.js';
 import type { ColumnDef } from '../../core/schema/fixedColumns.js';
 import type { ObjectStore } from '../../ports/ObjectStore.js';
 import type { LoadBatch, LoadResult, TableSink } from '../../ports/TableSink.js';
-import { loadResult, typeChanged } from '../sql/loadRule.js';
+import { loadResult } from '../sql/loadRule.js';
+import { DatabricksError } from './DatabricksError.js';
 import { logicalType, type TableName } from './databricksSql.js';
 import {
-  addColumnsSql,
   batchLoadedSql,
   ensureTablesSql,
   loadBatchSql,
   loadedFilesSql,
+  loadParameters,
+  loadSequence,
   readColumnsSql,
   type SqlStatement,
 } from './loadSql.js';
 import { columnDef } from './StagedManifest.js';
 import type { StatementResult } from './StatementClient.js';
-import { type StagedBatch, stageBatch } from './stageBatch.js';
+import { stageBatch } from './stageBatch.js';
 
 /** What the sink needs to run SQL (the {@link StatementClient}, or a stub in tests). */
 export interface SqlRunner {
@@ -34,8 +36,12 @@ export interface DatabricksSinkOptions {
   readonly now?: () => number;
 }
 
-/** Registry of columns staged in job mode (the table may not have them yet): `<stagedPrefix>_columns.json`. */
-const STAGED_COLUMNS = '_columns.json';
+/**
+ * Registry of columns staged in job mode (the table may not have them yet): `<stagedPrefix>columns.json`, outside
+ * the `batch-` folders that the staged lifecycle rule expires. Read from the older `_columns.json` when missing.
+ */
+const STAGED_COLUMNS = 'columns.json';
+const OLD_STAGED_COLUMNS = '_columns.json';
 
 /** information_schema rows -> columns; a type we cannot map is an error naming the column (never dropped). */
 function toColumns(result: StatementResult, target: TableName): ColumnDef[] {
@@ -86,8 +92,10 @@ export class DatabricksSink implements TableSink {
   }
 
   async #stagedColumns(): Promise<ColumnDef[]> {
-    const key = this.options.stagedPrefix + STAGED_COLUMNS;
-    if (!(await this.options.store.head(key))) return [];
+    const { store, stagedPrefix } = this.options;
+    let key = stagedPrefix + STAGED_COLUMNS;
+    if (!(await store.head(key))) key = stagedPrefix + OLD_STAGED_COLUMNS;
+    if (!(await store.head(key))) return [];
     const parsed = z
       .array(columnDef)
       .safeParse(JSON.parse(Buffer.from(await this.options.store.get(key)).toString('utf8')));
@@ -114,7 +122,7 @@ export class DatabricksSink implements TableSink {
 
   async load(batch: LoadBatch): Promise<LoadResult> {
     const { store, stagedPrefix } = this.options;
-    const staged = await stageBatch(store, batch, { stagedPrefix, now: this.options.now });
+    await stageBatch(store, batch, { stagedPrefix, now: this.options.now });
     if (this.options.mode === 'job') {
       await this.#recordStagedColumns(batch);
       return {
@@ -125,14 +133,15 @@ export class DatabricksSink implements TableSink {
         staged: batch.rows.length + batch.deletes.length,
       };
     }
-    return this.#loadStaged(batch, staged);
+    return this.#loadStaged(batch);
   }
 
   async #recordStagedColumns(batch: LoadBatch): Promise<void> {
     const known = await this.#stagedColumns();
     const names = new Set(known.map((c) => c.name.toLowerCase()));
     const added = batch.columns.filter((c) => !names.has(c.name.toLowerCase()));
-    if (added.length === 0) return;
+    const key = this.options.stagedPrefix + STAGED_COLUMNS;
+    if (added.length === 0 && (await this.options.store.head(key))) return;
     const all = [...known, ...added.map((c) => ({ name: c.name, type: c.type }))];
     await this.options.store.put(
       this.options.stagedPrefix + STAGED_COLUMNS,
@@ -140,8 +149,8 @@ export class DatabricksSink implements TableSink {
     );
   }
 
-  async #loadStaged(batch: LoadBatch, staged: StagedBatch): Promise<LoadResult> {
-    const target = this.options.target;
+  async #loadStaged(batch: LoadBatch): Promise<LoadResult> {
+    const { target, store, stagedPrefix } = this.options;
     await this.#ensureTables();
     const loaded = await this.#run(batchLoadedSql(target, batch.batchId));
     if (Number(loaded.rows[0]?.[0] ?? 0) > 0) {
@@ -149,41 +158,20 @@ export class DatabricksSink implements TableSink {
         `batch ${batch.batchId} is already in the load ledger (another writer loaded it)`,
       );
     }
-    const existing = await this.#tableColumns();
-    const byLower = new Map(existing.map((c) => [c.name.toLowerCase(), c]));
-    const missing: ColumnDef[] = [];
-    for (const col of batch.columns) {
-      const have = byLower.get(col.name.toLowerCase());
-      if (!have) {
-        missing.push(col);
-        byLower.set(col.name.toLowerCase(), col);
-      } else if (have.type !== col.type) {
-        throw typeChanged(col, have, batch.batchId);
-      }
-    }
-    for (const s of addColumnsSql(target, missing)) await this.#run(s);
-
-    const store = this.options.store;
     const locate = this.options.locate ?? ((key: string) => store.describe(key));
-    const { counts, changes, ledger } = loadBatchSql(
-      target,
-      {
-        batchId: batch.batchId,
-        rowsGlob: locate(`${staged.folder}part-*.parquet`),
-        ...(batch.deletes.length > 0 ? { deletesGlob: locate(staged.folder + staged.manifest.deletes) } : {}),
-        columns: batch.columns,
-        files: batch.files,
-      },
-      [...existing, ...missing],
-    );
-    const decided = loadResult(
-      (await this.#run(counts)).rows[0] ?? [],
-      batch.rows.length,
-      batch.deletes.length,
-    );
-    for (const s of changes) await this.#run(s);
-    for (const s of ledger) await this.#run(s);
-    return decided;
+    const sql = loadBatchSql(target, loadParameters(locate, stagedPrefix, batch.batchId));
+    try {
+      for (const s of loadSequence(sql)) await this.#run(s);
+    } catch (error) {
+      // The guard's raise_error: a column's type differs from the table's (terminal, like DuckDB's check).
+      if (error instanceof DatabricksError && /types never change silently/.test(error.message)) {
+        throw new ConfigError(
+          errorMessage(error).replace(/^.*?(column .*types never change silently).*$/s, '$1'),
+        );
+      }
+      throw error;
+    }
+    return loadResult((await this.#run(sql.readLog)).rows[0] ?? [], batch.rows.length, batch.deletes.length);
   }
 
   async close(): Promise<void> {}

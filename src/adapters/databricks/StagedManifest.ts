@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { COLUMN_TYPES } from '../../core/schema/ColumnType.js';
 
-/** A column as staged (name + logical type); also the shape of `<stagedPrefix>_columns.json`. */
+/** A column as staged (name + logical type); also the shape of `<stagedPrefix>columns.json` (job mode's registry). */
 export const columnDef = z.object({
   name: z.string().min(1),
   type: z.enum(COLUMN_TYPES as [string, ...string[]]),
@@ -31,20 +31,34 @@ export type StagedManifest = z.infer<typeof stagedManifest> & {
   readonly newColumns: { name: string; type: (typeof COLUMN_TYPES)[number] }[];
 };
 
-export const MANIFEST_NAME = '_manifest.json';
+/**
+ * Staged layout: `<stagedPrefix>batch-<id>/part-00000.parquet`, `deletes-00000.parquet`, `manifest.json`. No name
+ * starts with `_` or `.` (Spark and Databricks file listings skip those as hidden) and no folder is `key=value`
+ * (read as a partition column). The lifecycle rule expires `<stagedPrefix>batch-` only.
+ */
+export const BATCH_FOLDER_PREFIX = 'batch-';
+export const MANIFEST_NAME = 'manifest.json';
+export const DELETES_NAME = 'deletes-00000.parquet';
+export const ROWS_GLOB = 'part-*.parquet';
 
-/** `staged/batch_id=<id>/`: hive-style, so a partition column `batch_id` can be read from paths. */
 export function batchFolder(stagedPrefix: string, batchId: string): string {
-  return `${stagedPrefix}batch_id=${batchId}/`;
+  return `${stagedPrefix}${BATCH_FOLDER_PREFIX}${batchId}/`;
 }
 
 export function manifestKey(stagedPrefix: string, batchId: string): string {
   return `${batchFolder(stagedPrefix, batchId)}${MANIFEST_NAME}`;
 }
 
-/** Whether an object key is a staged manifest (what the trigger Lambda reacts to). */
+const MANIFEST_KEY = /^(.*\/)?batch-([A-Za-z0-9_-]{1,64})\/manifest\.json$/;
+
+/** The staged prefix and batch id of a manifest key (what the trigger Lambda reacts to); undefined otherwise. */
+export function manifestBatch(key: string): { stagedPrefix: string; batchId: string } | undefined {
+  const m = MANIFEST_KEY.exec(key);
+  return m?.[2] ? { stagedPrefix: m[1] ?? '', batchId: m[2] } : undefined;
+}
+
 export function isManifestKey(key: string): boolean {
-  return /(?:^|\/)batch_id=[A-Za-z0-9_-]{1,64}\/_manifest\.json$/.test(key);
+  return manifestBatch(key) !== undefined;
 }
 
 export function parseManifest(bytes: Uint8Array): StagedManifest {

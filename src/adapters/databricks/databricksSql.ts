@@ -55,7 +55,10 @@ export const DATABRICKS_DIALECT: SqlDialect = {
   now: 'now()',
   deleteByKey: (table, keys) =>
     `MERGE INTO ${table} AS x\nUSING (${keys}) AS k\nON x.\`event_id\` = k.\`event_id\`\nWHEN MATCHED THEN DELETE`,
-  replace: 'merge',
+  // `WITH SCHEMA EVOLUTION` adds the batch's new columns; `INSERT *` leaves the table's other columns NULL:
+  // https://docs.databricks.com/aws/en/delta/update-schema#merge-schema-evolution
+  insertByName: (table, source) =>
+    `MERGE WITH SCHEMA EVOLUTION INTO ${table} AS t\nUSING ${source} AS s\nON t.\`event_id\` = s.\`event_id\`\nWHEN NOT MATCHED THEN INSERT *`,
 };
 
 /** A SQL string literal (for values that must be constants, e.g. a `read_files` schema; never for row data). */
@@ -63,13 +66,28 @@ export function sqlString(value: string): string {
   return `'${value.replaceAll('\\', '\\\\').replaceAll("'", "\\'")}'`;
 }
 
+/** information_schema.columns `data_type` words -> logical type (the types we create, and their aliases). */
+const TYPE_WORDS: Readonly<Record<string, ColumnType>> = {
+  BOOLEAN: 'BOOLEAN',
+  DOUBLE: 'DOUBLE',
+  FLOAT: 'DOUBLE',
+  BIGINT: 'BIGINT',
+  LONG: 'BIGINT',
+  INT: 'BIGINT',
+  INTEGER: 'BIGINT',
+  STRING: 'VARCHAR',
+  VARCHAR: 'VARCHAR',
+  TIMESTAMP: 'TIMESTAMP',
+  TIMESTAMP_LTZ: 'TIMESTAMP',
+};
+
 /** information_schema.columns `data_type` / `full_data_type` -> logical type (undefined for types we never create). */
 export function logicalType(databricksType: string): ColumnType | undefined {
-  const t = databricksType.trim().toUpperCase();
-  if (t === 'BOOLEAN') return 'BOOLEAN';
-  if (t === 'DOUBLE' || t === 'FLOAT') return 'DOUBLE';
-  if (t === 'BIGINT' || t === 'LONG' || t === 'INT' || t === 'INTEGER') return 'BIGINT';
-  if (t === 'STRING' || t === 'VARCHAR') return 'VARCHAR';
-  if (t === 'TIMESTAMP' || t === 'TIMESTAMP_LTZ') return 'TIMESTAMP';
-  return undefined;
+  return TYPE_WORDS[databricksType.trim().toUpperCase()];
+}
+
+/** The same mapping as {@link logicalType}, in SQL over a `data_type` expression (other words pass through). */
+export function logicalTypeSql(expr: string): string {
+  const cases = Object.entries(TYPE_WORDS).map(([word, type]) => `WHEN '${word}' THEN '${type}'`);
+  return `CASE upper(${expr}) ${cases.join(' ')} ELSE upper(${expr}) END`;
 }

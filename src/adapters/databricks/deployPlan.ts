@@ -1,17 +1,14 @@
 import { parseTableName, type TableName } from './databricksSql.js';
-import { type JobTrigger, loadJobSettings } from './jobSettings.js';
-import { loadPendingSql } from './jobSql.js';
+import { loadJobSettings } from './jobSettings.js';
+import { loadJobSql } from './jobSql.js';
 import { ensureTablesSql, type SqlStatement } from './loadSql.js';
 
 export interface DeployInput {
   readonly table: string;
   readonly warehouseId: string;
   readonly jobName: string;
-  /** `s3://bucket/staged/`: where staged batches are (the warehouse needs READ FILES on it). */
-  readonly stagedUrl: string;
   /** Workspace path of the job's SQL file. */
   readonly sqlFilePath: string;
-  readonly trigger: JobTrigger;
   readonly runAs?: string;
   readonly notify?: { readonly emails?: readonly string[]; readonly destinationIds?: readonly string[] };
 }
@@ -32,20 +29,18 @@ export const DEFAULT_SQL_FILE_PATH = '/Workspace/Shared/chargeminder-telemetry/t
  *
  * @example
  * const plan = deployPlan({ table: 'main.telemetry.car_telemetry_flattened', warehouseId, jobName: 'telemetry-load',
- *   stagedUrl: 's3://bucket/staged/', sqlFilePath: DEFAULT_SQL_FILE_PATH, trigger: 'schedule' });
+ *   sqlFilePath: DEFAULT_SQL_FILE_PATH });
  */
 export function deployPlan(input: DeployInput): DeployPlan {
   const target = parseTableName(input.table);
   return {
     target,
     statements: ensureTablesSql(target),
-    sqlFile: { path: input.sqlFilePath, content: loadPendingSql(target, input.stagedUrl) },
+    sqlFile: { path: input.sqlFilePath, content: loadJobSql(target) },
     jobSettings: loadJobSettings({
       name: input.jobName,
       warehouseId: input.warehouseId,
       sqlFilePath: input.sqlFilePath,
-      stagedUrl: input.stagedUrl,
-      trigger: input.trigger,
       ...(input.runAs ? { runAs: input.runAs } : {}),
       ...(input.notify ? { notify: input.notify } : {}),
     }),

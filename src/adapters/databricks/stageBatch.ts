@@ -1,7 +1,7 @@
 import type { ObjectStore } from '../../ports/ObjectStore.js';
 import type { LoadBatch } from '../../ports/TableSink.js';
 import { encodeParquet } from './encodeParquet.js';
-import { batchFolder, MANIFEST_NAME, type StagedManifest } from './StagedManifest.js';
+import { batchFolder, DELETES_NAME, MANIFEST_NAME, type StagedManifest } from './StagedManifest.js';
 
 export const DELETE_COLUMNS = [
   { name: 'event_id', type: 'VARCHAR' },
@@ -28,7 +28,7 @@ export interface StageOptions {
  *
  * @example
  * const staged = await stageBatch(store, batch, { stagedPrefix: 'staged/' });
- * // staged/batch_id=<id>/part-00000.parquet, staged/batch_id=<id>/_manifest.json
+ * // staged/batch-<id>/part-00000.parquet, deletes-00000.parquet, manifest.json
  */
 export async function stageBatch(
   store: ObjectStore,
@@ -46,8 +46,8 @@ export async function stageBatch(
     });
     parts.push(name);
   }
-  // Always written (possibly empty): the load job reads every batch's deletes with one glob.
-  const deletes = 'deletes-00000.parquet';
+  // Always written (possibly empty), as is part-00000: the load statements are the same for every batch.
+  const deletes = DELETES_NAME;
   const deleteRows = batch.deletes.map((d) => ({ event_id: d.eventId, sequence_number: d.sequenceNumber }));
   await store.put(folder + deletes, encodeParquet(deleteRows, DELETE_COLUMNS), {
     contentType: 'application/vnd.apache.parquet',

@@ -83,7 +83,7 @@ export function triggerHandlerFromEnv(
         `no Databricks job named '${config.TELEMETRY_DATABRICKS_JOB_NAME}': run 'telemetry deploy databricks' first`,
       );
     }
-    return { start: (token) => jobs.runNow(jobId, token) };
+    return { start: (token, parameters) => jobs.runNow(jobId, token, parameters) };
   };
   return makeTriggerHandler({
     trigger: () => {
@@ -100,7 +100,7 @@ export function triggerHandlerFromEnv(
 
 const instance = lambdaInstance(() => triggerHandlerFromEnv());
 
-/** The trigger Lambda (S3 ObjectCreated on `staged/**\/_manifest.json` -> Databricks `jobs/run-now`). */
+/** The trigger Lambda (S3 ObjectCreated on `staged/batch-*\/manifest.json` -> Databricks `jobs/run-now`). */
 export async function handler(event: S3Event): Promise<TriggerSummary> {
   return instance()(event);
 }

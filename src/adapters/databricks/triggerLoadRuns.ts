@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { errorMessage } from '../../core/errors.js';
 import type { JobTrigger } from '../../ports/JobTrigger.js';
-import { isManifestKey } from './StagedManifest.js';
+import { loadParameters } from './loadSql.js';
+import { manifestBatch } from './StagedManifest.js';
 
 /** One S3 ObjectCreated notification, reduced to what matters. */
 export interface CreatedObject {
@@ -27,13 +28,19 @@ export function idempotencyToken(o: CreatedObject): string {
     .digest('hex');
 }
 
+/** The job parameters that name a staged batch for the load job (the same values direct mode binds). */
+export function runParameters(bucket: string, stagedPrefix: string, batchId: string): Record<string, string> {
+  const params = loadParameters((key) => `s3://${bucket}/${key}`, stagedPrefix, batchId);
+  return Object.fromEntries(params.map((p) => [p.name, p.value ?? '']));
+}
+
 /**
- * Stage 3 trigger: for every staged manifest that was created, start the load job once. Duplicate and bursty S3
+ * Stage 3 trigger: for every staged manifest that was created, start the load job once for that batch. Duplicate and bursty S3
  * events are harmless: the idempotency token derived from key + ETag makes Databricks return the same run, and
  * repeats within one invocation are not even sent. Failures are collected (the caller retries / reports them).
  *
  * @example
- * const summary = await triggerLoadRuns(trigger, [{ bucket, key: 'staged/batch_id=ab/_manifest.json', etag }]);
+ * const summary = await triggerLoadRuns(trigger, [{ bucket, key: 'staged/batch-ab/manifest.json', etag }]);
  */
 export async function triggerLoadRuns(
   trigger: JobTrigger,
@@ -45,7 +52,8 @@ export async function triggerLoadRuns(
   let ignored = 0;
   let duplicates = 0;
   for (const o of objects) {
-    if (!isManifestKey(o.key)) {
+    const batch = manifestBatch(o.key);
+    if (!batch) {
       ignored += 1;
       continue;
     }
@@ -56,7 +64,8 @@ export async function triggerLoadRuns(
     }
     seen.add(token);
     try {
-      started.push({ key: o.key, runId: await trigger.start(token) });
+      const parameters = runParameters(o.bucket, batch.stagedPrefix, batch.batchId);
+      started.push({ key: o.key, runId: await trigger.start(token, parameters) });
     } catch (error) {
       failed.push({ key: o.key, error: errorMessage(error) });
     }

@@ -204,7 +204,7 @@ export class DuckDbSink implements TableSink {
           ...(batch.deletes.length > 0 ? { deletes: await this.#stageDeletes(batch) } : {}),
           parameters: [],
         },
-        { batchId: batch.batchId, files: batch.files, batchColumns: batch.columns, tableColumns },
+        { batchId: batch.batchId, files: batch.files, batchColumns: batch.columns },
       );
       const counts = await this.#all(plan.counts);
       const result = loadResult(counts[0] ?? [], batch.rows.length, batch.deletes.length);

@@ -33,13 +33,12 @@ export function logicalType(duckDbType: string): ColumnType | undefined {
   return undefined;
 }
 
-/** The DuckDB dialect of the load rule (src/adapters/sql/loadRule.ts): deletes are DELETE, replacement is
- * delete-then-insert inside the load's transaction (the sink appends the new rows itself). */
+/** The DuckDB dialect of the load rule (src/adapters/sql/loadRule.ts): deletes are DELETE, all inside the load's
+ * transaction; the sink adds new columns first and appends the new rows itself. */
 export const DUCKDB_DIALECT: SqlDialect = {
   quote: quoteIdent,
   types: DUCKDB_TYPES,
   param: (name) => `$${name}`,
   now: 'now()::TIMESTAMP',
   deleteByKey: (table, keys) => `DELETE FROM ${table} WHERE "event_id" IN (${keys})`,
-  replace: 'deleteThenInsert',
 };

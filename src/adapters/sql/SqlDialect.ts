@@ -29,8 +29,9 @@ export interface SqlDialect {
   /** A statement deleting the rows of `table` whose `event_id` the query `keys` returns. */
   readonly deleteByKey: (table: string, keys: string) => string;
   /**
-   * How a newer version replaces a row: `merge` (one MERGE: update with NULL for absent columns, or insert) or
-   * `deleteThenInsert` (the older row is deleted, then the new one inserted, inside the load's transaction).
+   * Inserts every column of the rows of `source` (alias `s`) whose `event_id` the table lacks, by name, adding the
+   * columns the table does not have yet (schema evolution), so the statement does not depend on the batch's columns.
+   * Absent: the rule lists the batch's columns (the sink added new ones before).
    */
-  readonly replace: 'merge' | 'deleteThenInsert';
+  readonly insertByName?: (table: string, source: string) => string;
 }

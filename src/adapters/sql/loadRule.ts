@@ -7,11 +7,12 @@ import type { SqlDialect, SqlParameter, SqlStatement } from './SqlDialect.js';
  *  - the newest sequence number wins; a version as new as the table's with the same content hash is "unchanged",
  *    with other content (changed flattening rules) an update;
  *  - a version OLDER than the table's row is skipped ({@link SKIPPED_OLDER});
- *  - a newer version replaces the WHOLE row: columns the batch lacks become NULL;
+ *  - a newer version replaces the WHOLE row (the older row is deleted, the new one inserted): columns the batch
+ *    lacks become NULL;
  *  - a REMOVE deletes only an older row and leaves a tombstone (highest REMOVE sequence) so that an older replay
  *    cannot bring the row back ({@link SKIPPED_REMOVED});
  *  - the batch's raw objects go into the ledger last (in the same transaction where the engine has one; every
- *    statement is safe to re-run where it has not).
+ *    statement is safe to re-run where it has not: a crash between any two of them is repaired by a re-run).
  * Aliases in the SQL: `s` staged row, `t` table row, `d` tombstone, `r` staged REMOVE.
  */
 export const SKIPPED_OLDER = 'older than the version in the table';
@@ -27,32 +28,33 @@ export interface LoadTables {
 /**
  * The staged batch as table expressions: `rows` has the batch's columns (at least event_id,
  * pipeline_sequence_number, pipeline_content_hash; one row per event_id), `deletes` has event_id and
- * sequence_number (absent: no REMOVE in the batch). `parameters` are those the expressions use.
+ * sequence_number (absent: no REMOVE in the batch), `files` has one `file` column with the raw object keys (absent:
+ * the keys travel as parameters). `parameters` are those the expressions use.
  */
 export interface StagedSources {
   readonly rows: string;
   readonly deletes?: string;
+  readonly files?: string;
   readonly parameters: readonly SqlParameter[];
 }
 
 export interface LoadInput {
   readonly batchId: string;
+  /** Raw object keys (used when the sources have no `files` expression). */
   readonly files: readonly string[];
-  /** The batch's columns (what the staged rows hold). */
+  /** The batch's columns (what the staged rows hold; used when the dialect cannot insert by name). */
   readonly batchColumns: readonly ColumnDef[];
-  /** The table's columns after schema evolution (a superset of the batch's). */
-  readonly tableColumns: readonly ColumnDef[];
 }
 
-/** The statements of one load, in order: counts, then `changes`, then `ledger`. */
+/** The statements of one load, in order: counts, then `changes`, then `insert`, then `ledger`. */
 export interface LoadPlan {
   /** One row: inserted, updated, older, removed_before, deleted (read before the changes). */
   readonly counts: SqlStatement;
+  /** Deletes (REMOVEs), tombstones, and the deletion of the rows that newer versions replace. */
   readonly changes: readonly SqlStatement[];
   /** event_id of the staged rows to insert, for a sink that appends them itself instead of running `insert`. */
   readonly insertableKeys: SqlStatement;
-  /** The last change when `replace` is `deleteThenInsert` (a sink appending rows itself skips it). */
-  readonly insert?: SqlStatement;
+  readonly insert: SqlStatement;
   readonly ledger: readonly SqlStatement[];
 }
 
@@ -117,56 +119,50 @@ WHEN MATCHED AND r.${dseq} > d.${dseq} THEN UPDATE SET ${dseq} = r.${dseq}
 WHEN NOT MATCHED THEN INSERT (${ev}, ${dseq}) VALUES (r.${ev}, r.${dseq})`),
     );
   }
+  // Whole-row replacement: the older row goes, the newer one is inserted below with NULL for absent columns.
+  changes.push(
+    stmt(
+      d.deleteByKey(
+        t,
+        `SELECT s.${ev} FROM ${staged.rows} AS s JOIN ${t} AS t ON t.${ev} = s.${ev} WHERE ${replaces}`,
+      ),
+    ),
+  );
 
-  const names = input.batchColumns.map((c) => q(c.name));
   const insertableKeys = stmt(
     `SELECT s.${ev} FROM ${staged.rows} AS s
 WHERE NOT EXISTS (SELECT 1 FROM ${t} AS t WHERE t.${ev} = s.${ev}) AND ${notRemoved('s')}`,
   );
-  let insert: SqlStatement | undefined;
-  if (d.replace === 'merge') {
-    const inBatch = new Set(input.batchColumns.map((c) => c.name.toLowerCase()));
-    const sets = input.tableColumns
-      .filter((c) => c.name !== 'event_id')
-      .map((c) => `${q(c.name)} = ${inBatch.has(c.name.toLowerCase()) ? `s.${q(c.name)}` : 'NULL'}`);
-    changes.push(
-      stmt(`MERGE INTO ${t} AS t
-USING (SELECT * FROM ${staged.rows} AS s0 WHERE ${notRemoved('s0')}) AS s
-ON t.${ev} = s.${ev}
-WHEN MATCHED AND ${replaces} THEN UPDATE SET
-  ${sets.join(',\n  ')}
-WHEN NOT MATCHED THEN INSERT (${names.join(', ')})
-  VALUES (${names.map((n) => `s.${n}`).join(', ')})`),
-    );
-  } else {
-    // Absent columns get their default (NULL) on insert, so deleting the older row makes the replacement whole.
-    changes.push(
-      stmt(
-        d.deleteByKey(
-          t,
-          `SELECT s.${ev} FROM ${staged.rows} AS s JOIN ${t} AS t ON t.${ev} = s.${ev} WHERE ${replaces}`,
-        ),
-      ),
-    );
-    insert = stmt(`INSERT INTO ${t} (${names.join(', ')})
+  const names = input.batchColumns.map((c) => q(c.name));
+  const insert = d.insertByName
+    ? stmt(d.insertByName(t, `(SELECT * FROM ${staged.rows} AS s0 WHERE ${notRemoved('s0')})`))
+    : stmt(`INSERT INTO ${t} (${names.join(', ')})
 SELECT ${names.map((n) => `s.${n}`).join(', ')} FROM ${staged.rows} AS s
 WHERE NOT EXISTS (SELECT 1 FROM ${t} AS t WHERE t.${ev} = s.${ev}) AND ${notRemoved('s')}`);
-  }
 
-  const ledgerStatements: SqlStatement[] = [];
   const batch = d.param('batch_id');
-  for (let i = 0; i < input.files.length; i += LEDGER_CHUNK) {
-    const part = input.files.slice(i, i + LEDGER_CHUNK);
-    ledgerStatements.push(
-      stmt(
-        `INSERT INTO ${ledger} (${q('batch_id')}, ${q('file')}, ${q('loaded_at')})
-SELECT ${batch}, v.f, ${d.now} FROM (VALUES ${part.map((_, j) => `(${d.param(`f${j}`)})`).join(', ')}) AS v(f)
-WHERE NOT EXISTS (SELECT 1 FROM ${ledger} AS l WHERE l.${q('file')} = v.f)`,
-        [{ name: 'batch_id', value: input.batchId }, ...part.map((value, j) => ({ name: `f${j}`, value }))],
-      ),
+  const ledgerRow = (from: string, parameters?: readonly SqlParameter[]) =>
+    stmt(
+      `INSERT INTO ${ledger} (${q('batch_id')}, ${q('file')}, ${q('loaded_at')})
+SELECT ${batch}, v.${q('file')}, ${d.now} FROM ${from}
+WHERE NOT EXISTS (SELECT 1 FROM ${ledger} AS l WHERE l.${q('file')} = v.${q('file')})`,
+      parameters,
     );
+  const ledgerStatements: SqlStatement[] = [];
+  if (staged.files) {
+    ledgerStatements.push(ledgerRow(`${staged.files} AS v`));
+  } else {
+    for (let i = 0; i < input.files.length; i += LEDGER_CHUNK) {
+      const part = input.files.slice(i, i + LEDGER_CHUNK);
+      ledgerStatements.push(
+        ledgerRow(`(VALUES ${part.map((_, j) => `(${d.param(`f${j}`)})`).join(', ')}) AS v(${q('file')})`, [
+          { name: 'batch_id', value: input.batchId },
+          ...part.map((value, j) => ({ name: `f${j}`, value })),
+        ]),
+      );
+    }
   }
-  return { counts, changes, insertableKeys, ...(insert ? { insert } : {}), ledger: ledgerStatements };
+  return { counts, changes, insertableKeys, insert, ledger: ledgerStatements };
 }
 
 /** The counts row of {@link loadPlan} -> a LoadResult for `rows` upserts and `deletes` REMOVE records. */

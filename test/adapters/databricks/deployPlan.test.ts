@@ -6,35 +6,33 @@ const input = {
   table: 'main.telemetry.car_telemetry_flattened',
   warehouseId: 'wh-1',
   jobName: 'telemetry-load',
-  stagedUrl: 's3://telemetry-bucket/staged/',
   sqlFilePath: DEFAULT_SQL_FILE_PATH,
-  trigger: 'schedule' as const,
 };
 
 describe('deploy plan', () => {
-  it('the job SQL file loads every pending batch (golden)', async () => {
-    await expect(deployPlan(input).sqlFile.content).toMatchFileSnapshot('__golden__/job-load-pending.sql');
+  it('the job SQL file is the one-batch load (test/adapters/databricks/loadSql.test.ts)', () => {
+    expect(deployPlan(input).sqlFile.content).toContain('read_files(:rows_path');
   });
 
-  it('job settings: one SQL file task, queueing, one run at a time, an hourly safety schedule (the warehouse can stop) or file arrival', () => {
-    const scheduled = deployPlan(input).jobSettings;
-    expect(scheduled).toMatchObject({
+  it('job settings: one SQL file task taking the batch as job parameters, queueing, one run at a time, no schedule (the warehouse can stop)', () => {
+    const settings = deployPlan(input).jobSettings;
+    expect(settings).toMatchObject({
       name: 'telemetry-load',
       max_concurrent_runs: 1,
       queue: { enabled: true },
-      schedule: { quartz_cron_expression: '0 0 * * * ?', timezone_id: 'UTC' },
+      parameters: [
+        { name: 'batch_id', default: '' },
+        { name: 'rows_path', default: '' },
+        { name: 'deletes_path', default: '' },
+        { name: 'manifest_path', default: '' },
+      ],
       tasks: [
         { sql_task: { warehouse_id: 'wh-1', file: { path: DEFAULT_SQL_FILE_PATH, source: 'WORKSPACE' } } },
       ],
     });
-    expect(scheduled.trigger).toBeUndefined();
-    expect(scheduled.run_as).toBeUndefined();
-    const arrival = deployPlan({ ...input, trigger: 'file-arrival' }).jobSettings;
-    expect(arrival.schedule).toBeUndefined();
-    expect(arrival.trigger).toMatchObject({ file_arrival: { url: 's3://telemetry-bucket/staged/' } });
-    const none = deployPlan({ ...input, trigger: 'none' }).jobSettings;
-    expect(none.schedule).toBeUndefined();
-    expect(none.trigger).toBeUndefined();
+    expect(settings.schedule).toBeUndefined();
+    expect(settings.trigger).toBeUndefined();
+    expect(settings.run_as).toBeUndefined();
   });
 
   it('refuses a table name that is not catalog.schema.table', () => {

@@ -79,7 +79,7 @@ describe('encodeParquet', () => {
 });
 
 describe('stageBatch', () => {
-  it('writes parts and deletes before the manifest, under staged/batch_id=<id>/', async () => {
+  it('writes parts and deletes before the manifest, under staged/batch-<id>/', async () => {
     const puts: string[] = [];
     const store = new (class extends MemoryObjectStore {
       override async put(key: string, body: Uint8Array): Promise<void> {
@@ -100,14 +100,14 @@ describe('stageBatch', () => {
       { stagedPrefix: 'staged/', rowsPerPart: 2, now: () => 0 },
     );
     expect(puts).toEqual([
-      'staged/batch_id=abc123/part-00000.parquet',
-      'staged/batch_id=abc123/part-00001.parquet',
-      'staged/batch_id=abc123/deletes-00000.parquet',
-      'staged/batch_id=abc123/_manifest.json',
+      'staged/batch-abc123/part-00000.parquet',
+      'staged/batch-abc123/part-00001.parquet',
+      'staged/batch-abc123/deletes-00000.parquet',
+      'staged/batch-abc123/manifest.json',
     ]);
     expect(staged.manifestKey).toBe(manifestKey('staged/', 'abc123'));
     expect(isManifestKey(staged.manifestKey)).toBe(true);
-    expect(isManifestKey('staged/batch_id=abc123/part-00000.parquet')).toBe(false);
+    expect(isManifestKey('staged/batch-abc123/part-00000.parquet')).toBe(false);
     const manifest = parseManifest(await store.get(staged.manifestKey));
     expect(manifest).toMatchObject({
       version: 1,
@@ -120,7 +120,7 @@ describe('stageBatch', () => {
       files: ['telemetry/2025/11/25/20/x.ndjson.gz'],
     });
     const deletes = await parquetReadObjects({
-      file: toArrayBuffer(await store.get('staged/batch_id=abc123/deletes-00000.parquet')),
+      file: toArrayBuffer(await store.get('staged/batch-abc123/deletes-00000.parquet')),
     });
     expect(deletes).toEqual([{ event_id: 'gone', sequence_number: `${'0'.repeat(39)}9` }]);
   });

@@ -1,35 +1,20 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseTableName, quoteIdent } from '../../../src/adapters/databricks/databricksSql.js';
+import { loadJobSql } from '../../../src/adapters/databricks/jobSql.js';
 import {
-  addColumnsSql,
   ensureTablesSql,
+  LOAD_PARAMETERS,
   loadBatchSql,
   loadedFilesSql,
+  loadParameters,
+  loadSequence,
   type SqlStatement,
 } from '../../../src/adapters/databricks/loadSql.js';
-import type { ColumnDef } from '../../../src/core/schema/fixedColumns.js';
-import { FIXED_COLUMNS } from '../../../src/core/schema/fixedColumns.js';
 import { translateDatabricksSql } from '../../support/databricksFake.js';
 
 const target = parseTableName('main.telemetry.car_telemetry_flattened');
-const EXTRA: ColumnDef[] = [
-  { name: 'Charge_IsCharging', type: 'BOOLEAN' },
-  { name: 'TractionBattery_StateOfCharge_value', type: 'DOUBLE' },
-];
-const HOSTILE: ColumnDef[] = [
-  { name: 'it"s', type: 'VARCHAR' },
-  { name: "o'clock", type: 'VARCHAR' },
-  { name: 'back`tick``s', type: 'DOUBLE' },
-  { name: 'select', type: 'BIGINT' },
-  { name: 'from', type: 'BOOLEAN' },
-  { name: 'température_°C', type: 'DOUBLE' },
-  { name: '名前', type: 'VARCHAR' },
-  { name: 'Speed', type: 'DOUBLE' },
-  { name: 'speed__h1a2b3c4d', type: 'DOUBLE' },
-  { name: 'x'.repeat(300), type: 'TIMESTAMP' },
-  { name: 'a, b) DROP TABLE t; --', type: 'VARCHAR' },
-];
+const s3 = (key: string) => `s3://bucket/${key}`;
 
 function render(statements: readonly SqlStatement[]): string {
   return statements
@@ -40,55 +25,52 @@ function render(statements: readonly SqlStatement[]): string {
     .join('\n\n');
 }
 
-function staged(columns: readonly ColumnDef[], deletes: boolean) {
-  return {
-    batchId: 'b0123456789abcdef',
-    rowsGlob: 's3://bucket/staged/batch_id=b0123456789abcdef/part-*.parquet',
-    ...(deletes
-      ? { deletesGlob: 's3://bucket/staged/batch_id=b0123456789abcdef/deletes-00000.parquet' }
-      : {}),
-    columns,
-    files: ['telemetry/2025/11/25/20/a.ndjson.gz', 'telemetry/2025/11/25/20/b.ndjson.gz'],
-  };
-}
-
-function loadScript(
-  columns: readonly ColumnDef[],
-  tableColumns: readonly ColumnDef[],
-  deletes: boolean,
-): string {
-  const { counts, changes, ledger } = loadBatchSql(target, staged(columns, deletes), tableColumns);
-  return render([counts, ...changes, ...ledger]);
-}
-
-describe('generated Databricks SQL (golden files)', () => {
-  it('first load: schema, table, ledger, tombstones, then the merge', async () => {
-    const columns = [...FIXED_COLUMNS, ...EXTRA];
-    const sql = `${render(ensureTablesSql(target))}\n\n${render(addColumnsSql(target, EXTRA))}\n\n${loadScript(columns, columns, false)}\n`;
-    await expect(sql).toMatchFileSnapshot('__golden__/first-load.sql');
+describe('generated Databricks SQL', () => {
+  it('one load (golden): schema and tables, then guard, log, deletes, tombstones, replacement, insert, ledger', async () => {
+    const load = loadSequence(loadBatchSql(target, loadParameters(s3, 'staged/', 'b0123456789abcdef')));
+    await expect(`${render([...ensureTablesSql(target), ...load])}\n`).toMatchFileSnapshot(
+      '__golden__/load-batch.sql',
+    );
   });
 
-  it('new columns: ADD COLUMNS first; table columns the batch lacks are set to NULL on update', async () => {
-    const existing = [...FIXED_COLUMNS, ...EXTRA];
-    const added: ColumnDef[] = [{ name: 'Location_PreciseLocation_latitude', type: 'DOUBLE' }];
-    const columns = [...FIXED_COLUMNS, EXTRA[0] as ColumnDef, ...added];
-    const sql = `${render(addColumnsSql(target, added))}\n\n${loadScript(columns, [...existing, ...added], false)}\n`;
-    await expect(sql).toMatchFileSnapshot('__golden__/new-columns.sql');
+  it('the statements are the same for every batch (only parameter values differ), so job mode can run them from a file', () => {
+    const a = loadSequence(loadBatchSql(target, loadParameters(s3, 'staged/', 'b1')));
+    const b = loadSequence(loadBatchSql(target, loadParameters(s3, 'other/', 'b2')));
+    expect(a.map((s) => s.sql)).toEqual(b.map((s) => s.sql));
+    expect(
+      a
+        .flatMap((s) => s.parameters.map((p) => p.name))
+        .every((n) => (LOAD_PARAMETERS as readonly string[]).includes(n)),
+    ).toBe(true);
+    expect(a.some((s) => s.sql.includes('s3://'))).toBe(false);
   });
 
-  it('REMOVE rows: delete older rows, keep tombstones, then merge', async () => {
-    const columns = [...FIXED_COLUMNS, ...EXTRA];
-    await expect(`${loadScript(columns, columns, true)}\n`).toMatchFileSnapshot('__golden__/remove-rows.sql');
+  it('job mode runs exactly the statements direct mode sends (one load rule), with the batch as job parameters', async () => {
+    const file = loadJobSql(target);
+    for (const s of loadSequence(loadBatchSql(target, loadParameters(s3, 'staged/', 'b1')))) {
+      expect(file).toContain(`${s.sql};`);
+    }
+    expect(file).not.toMatch(/_manifest|batch_id=|QUALIFY|UPDATE SET \*/);
+    await expect(file).toMatchFileSnapshot('__golden__/job-load-batch.sql');
   });
 
-  it('hostile column names are quoted with backticks, embedded backticks doubled', async () => {
-    const columns = [...FIXED_COLUMNS, ...HOSTILE];
-    const sql = `${render(addColumnsSql(target, HOSTILE))}\n\n${loadScript(columns, columns, false)}\n`;
-    await expect(sql).toMatchFileSnapshot('__golden__/hostile-names.sql');
-    expect(sql).toContain('`back``tick````s`');
-    expect(sql).toContain(`\`${'x'.repeat(300)}\``);
-    const { counts, changes } = loadBatchSql(target, staged(columns, true), columns);
-    expect([counts, ...changes].some((s) => s.sql.includes('s3://'))).toBe(false);
+  it('every read_files reads one batch, adds no _rescued_data of its own, and fixes the schema where it does not vary', () => {
+    const sql = loadSequence(loadBatchSql(target, loadParameters(s3, 'staged/', 'b1')))
+      .map((s) => s.sql)
+      .join('\n');
+    const calls = [...sql.matchAll(/read_files\((:[a-z_]+)[^)]*\)/g)];
+    expect(calls.length).toBeGreaterThan(3);
+    for (const [call, path] of calls) {
+      expect(call).toContain("schemaEvolutionMode => 'none'");
+      if (path !== ':rows_path') expect(call).toContain('schema => ');
+    }
+    const paths = Object.fromEntries(loadParameters(s3, 'staged/', 'b1').map((p) => [p.name, p.value]));
+    expect(paths).toEqual({
+      batch_id: 'b1',
+      rows_path: 's3://bucket/staged/batch-b1/part-*.parquet',
+      deletes_path: 's3://bucket/staged/batch-b1/deletes-00000.parquet',
+      manifest_path: 's3://bucket/staged/batch-b1/manifest.json',
+    });
   });
 
   it('the ledger lookup is chunked and parameterised', () => {

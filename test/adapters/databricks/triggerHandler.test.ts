@@ -18,7 +18,7 @@ function s3Event(objects: { key: string; etag: string }[]): S3Event {
   } as unknown as S3Event;
 }
 
-const manifest = (id: string) => `staged/batch_id=${id}/_manifest.json`;
+const manifest = (id: string) => `staged/batch-${id}/manifest.json`;
 let fake: DatabricksFake | undefined;
 afterEach(async () => {
   await fake?.stop();
@@ -53,11 +53,12 @@ describe('trigger Lambda', () => {
     await handler(s3Event(burst.slice(0, 7))); // S3 delivers again
     const summary = await handler(
       s3Event([
-        { key: 'staged/batch_id=b1/part-00000.parquet', etag: '"p"' },
+        { key: 'staged/batch-b1/part-00000.parquet', etag: '"p"' },
+        { key: 'staged/columns.json', etag: '"c"' },
         { key: manifest('b1'), etag: '"etag-1"' },
       ]),
     );
-    expect(summary.ignored).toBe(1);
+    expect(summary.ignored).toBe(2);
     expect(fake.runs.size).toBe(5);
     expect(new Set([...fake.runs.values()].map((r) => r.idempotency_token))).toEqual(
       new Set(
@@ -67,6 +68,15 @@ describe('trigger Lambda', () => {
       ),
     );
     expect(fake.calls(/run-now$/).length).toBe(5 + 5 + 1);
+    // Each run is given its batch (job parameters), the same values direct mode binds.
+    expect(fake.calls(/run-now$/)[0]?.body).toMatchObject({
+      job_parameters: {
+        batch_id: 'b0',
+        rows_path: 's3://telemetry-bucket/staged/batch-b0/part-*.parquet',
+        deletes_path: 's3://telemetry-bucket/staged/batch-b0/deletes-00000.parquet',
+        manifest_path: 's3://telemetry-bucket/staged/batch-b0/manifest.json',
+      },
+    });
     expect(secrets).toHaveLength(1); // once per cold start
     expect(fake.calls(/jobs\/list$/)).toHaveLength(1);
   });
@@ -75,7 +85,7 @@ describe('trigger Lambda', () => {
     const { fake, handler } = await startFakeWithJob();
     await handler(s3Event([{ key: manifest('b1'), etag: '"one"' }]));
     await handler(s3Event([{ key: manifest('b1'), etag: '"two"' }]));
-    const s = await handler(s3Event([{ key: 'staged/batch_id%3Db2/_manifest.json', etag: '"x"' }]));
+    const s = await handler(s3Event([{ key: 'staged/batch-b%32/manifest.json', etag: '"x"' }]));
     expect(s.started.map((r) => r.key)).toEqual([manifest('b2')]);
     expect(fake.runs.size).toBe(3);
   });
