@@ -100,7 +100,10 @@ describe('the three Lambda bundles, built as CDK deploys them, run on Node 24 wi
    * Copies the function's bundle alone into the load folder and invokes its handler once in a child `node`, with
    * the environment the stack gives the function (bucket and endpoints pointed at the local stand-ins).
    */
-  async function invoke(name: string, event: unknown): Promise<unknown> {
+  async function invoke(
+    name: string,
+    event: unknown,
+  ): Promise<{ result: unknown; logs: Record<string, unknown>[] }> {
     const [, fn] = functionNamed(template, `chargeminder-telemetry-${name}`);
     const code = propsOf(fn).Code as { S3Key: string };
     const bundle = join(loadDir, `${name}.mjs`);
@@ -129,6 +132,7 @@ describe('the three Lambda bundles, built as CDK deploys them, run on Node 24 wi
         TELEMETRY_DATABRICKS_HOST: fake.host,
         AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.endpoint,
         AWS_LAMBDA_FUNCTION_NAME: `chargeminder-telemetry-${name}`,
+        AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand', // as Lambda sets it (Powertools reads cold starts from it)
         AWS_REGION: 'eu-west-1',
         AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
         AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
@@ -143,7 +147,12 @@ describe('the three Lambda bundles, built as CDK deploys them, run on Node 24 wi
       result: unknown;
     };
     expect(Number(version.split('.')[0]), `${name} ran on Node ${version}`).toBeGreaterThanOrEqual(24);
-    return result;
+    // Powertools writes one JSON object per log line.
+    const logs = stdout
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    return { result, logs };
   }
 
   async function keys(prefix: string): Promise<string[]> {
@@ -156,10 +165,13 @@ describe('the three Lambda bundles, built as CDK deploys them, run on Node 24 wi
     timeout: 60_000,
   }, async () => {
     // Act
-    const result = await invoke('capture', streamEvent());
+    const { result, logs } = await invoke('capture', streamEvent());
 
-    // Assess
+    // Assess: the object, and log lines that carry the request id and the cold start (Lambda context added).
     expect(result).toEqual({ batchItemFailures: [] });
+    expect(logs).toContainEqual(
+      expect.objectContaining({ message: 'captured batch', function_request_id: 'req-1', cold_start: true }),
+    );
     expect(await keys('telemetry/')).toEqual([
       expect.stringMatching(/^telemetry\/.+-0+101-0+103\.ndjson\.gz$/),
     ]);
@@ -169,10 +181,13 @@ describe('the three Lambda bundles, built as CDK deploys them, run on Node 24 wi
     timeout: 60_000,
   }, async () => {
     // Act
-    const result = (await invoke('process', scheduledEvent())) as Record<string, unknown>;
+    const { result, logs } = await invoke('process', scheduledEvent());
 
     // Assess: the REMOVE is the item's latest version: staged (as a delete), the two older versions superseded.
     expect(result).toMatchObject({ objects: 1, records: 3, staged: 1, skipped: 2, quarantined: 0 });
+    const lines = logs.filter((l) => 'level' in l); // not the EMF metric documents
+    expect(lines.length).toBeGreaterThan(0);
+    expect(lines.every((l) => l.function_request_id === 'req-1' && l.cold_start === true)).toBe(true);
     expect(await keys('telemetry/')).toEqual([]);
     expect(await keys('archive/telemetry/')).toHaveLength(1);
     expect((await keys('staged/')).filter((k) => k.endsWith('_manifest.json'))).toHaveLength(1);
@@ -186,7 +201,7 @@ describe('the three Lambda bundles, built as CDK deploys them, run on Node 24 wi
     const etag = `"${(await fetch(`${s3.endpoint}/${BUCKET}/${manifest.key}`, { method: 'HEAD' })).headers.get('etag')?.replaceAll('"', '')}"`;
 
     // Act
-    const result = await invoke('trigger', objectCreatedEvent(BUCKET, manifest.key, etag, manifest.size));
+    const { result } = await invoke('trigger', objectCreatedEvent(BUCKET, manifest.key, etag, manifest.size));
 
     // Assess
     expect(result).toMatchObject({ started: [{ key: manifest.key }], failed: [] });
