@@ -10,9 +10,13 @@ import {
 } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { BATCH_FOLDER_PREFIX } from '../../src/adapters/databricks/StagedManifest.js';
+import { FAILED_BATCHES_PREFIX, REPLAYED_PREFIX } from '../../src/replay/replayFailedRecords.js';
 import type { InfraConfig } from './infraConfig.js';
 
-/** S3 request-metrics filter on the failed-records bucket (PutRequests > 0 means records failed). */
+/**
+ * S3 request-metrics filter on the failed-records bucket (PutRequests > 0 means records failed): only where Lambda
+ * writes (`aws/lambda/`), so `telemetry replay failed-records` moving handled objects to `replayed/` is not counted.
+ */
 export const FAILED_RECORDS_METRICS_FILTER = 'FailedRecords';
 
 /** The key prefix shared by every staged batch folder (`staged/batch-<id>/`, see StagedManifest). */
@@ -111,6 +115,9 @@ export class TelemetryStorage extends Construct {
     this.failedRecords = new Bucket(this, 'FailedRecords', {
       ...secureDefaults,
       lifecycleRules: [
+        // Replayed objects are evidence only (their records are raw objects now): gone after a day, so the
+        // failed-records-not-empty alarm clears after a replay.
+        { id: 'expire-replayed', prefix: REPLAYED_PREFIX, expiration: Duration.days(1) },
         {
           id: 'expire-failed-records',
           expiration: Duration.days(config.failedRecordsExpireAfterDays),
@@ -119,7 +126,7 @@ export class TelemetryStorage extends Construct {
       ],
       serverAccessLogsBucket: this.accessLogs,
       serverAccessLogsPrefix: 'failed-records/',
-      metrics: [{ id: FAILED_RECORDS_METRICS_FILTER }],
+      metrics: [{ id: FAILED_RECORDS_METRICS_FILTER, prefix: FAILED_BATCHES_PREFIX }],
     });
   }
 

@@ -6,6 +6,7 @@ import { errorMessage } from '../core/errors.js';
 import type { ObjectStore } from '../ports/ObjectStore.js';
 import { captureBatch } from './captureBatch.js';
 import type { StreamRecordLike } from './fromStreamRecord.js';
+import { streamName } from './streamName.js';
 import { toRawRecords } from './toRawRecords.js';
 
 export interface CaptureHandlerDeps {
@@ -19,15 +20,6 @@ export interface CaptureHandlerDeps {
 }
 
 export type CaptureHandler = (event: DynamoDBStreamEvent) => Promise<DynamoDBBatchResponse>;
-
-/**
- * Lambda events do not name the shard. Sequence numbers are unique within a stream, so the stream's label (the
- * last part of eventSourceARN) plus the first and last sequence numbers name a batch unambiguously.
- */
-export function streamName(eventSourceARN: string | undefined): string {
-  const label = eventSourceARN?.split('/stream/')[1];
-  return label ? `stream-${label}` : 'stream';
-}
 
 /**
  * The capture Lambda's logic: one DynamoDB stream batch becomes ONE gzip NDJSON object (key from stream, first and

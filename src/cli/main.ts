@@ -24,6 +24,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: 'process pending raw objects (local folder or S3) once',
     load: async () => (await import('./processCommand.js')).processCommand,
   },
+  replay: {
+    summary: "turn the capture Lambda's failed-records objects back into raw objects (exactly once)",
+    load: async () => (await import('./replayCommand.js')).replayCommand,
+  },
   backfill: {
     summary: "load the DynamoDB table's existing items (parallel Scan, resumable)",
     load: async () => (await import('./backfillCommand.js')).backfillCommand,

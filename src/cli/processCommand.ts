@@ -4,7 +4,6 @@ import { FsObjectStore } from '../adapters/fs/FsObjectStore.js';
 import { S3ObjectStore } from '../adapters/s3/S3ObjectStore.js';
 import { openSink, SINKS } from '../compose/openSink.js';
 import { resolveDatabricksEnv } from '../config/databricksProfile.js';
-import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../config/localAws.js';
 import { parseEnv } from '../config/parseEnv.js';
 import { storageEnv } from '../config/storageConfig.js';
 import { PipelineError } from '../core/errors.js';
@@ -14,6 +13,7 @@ import { type ProcessSummary, reconciles } from '../process/ProcessSummary.js';
 import { acquireLease, LEASE_TTL_MS, type LeaseOutcome, leaseKey } from '../process/processLease.js';
 import { processPending } from '../process/processPending.js';
 import { type Command, UsageError, wholeNumberOption } from './CliIO.js';
+import { cliS3Client } from './cliS3Client.js';
 import { lockDataDir } from './dataDirLock.js';
 import { localLayout, TABLE_NAME } from './localLayout.js';
 
@@ -37,14 +37,6 @@ Options:
   --json            print the summary as JSON
   --wait            wait for another run using the same data folder to finish (default: stop with its PID)
 `;
-
-function isLoopback(url: string): boolean {
-  try {
-    return ['127.0.0.1', 'localhost', '[::1]'].includes(new URL(url).hostname);
-  } catch {
-    throw new UsageError(`--endpoint must be a URL, got '${url}'`);
-  }
-}
 
 /** One line per outcome, for the CLI and the `telemetry dev` loop. */
 export function formatProcessSummary(s: ProcessSummary): string {
@@ -100,15 +92,7 @@ export const processCommand: Command = async (args, io) => {
       quarantinePrefix: cloud.TELEMETRY_QUARANTINE_PREFIX,
       stagedPrefix: cloud.TELEMETRY_STAGED_PREFIX,
     };
-    const local = endpoint !== undefined && isLoopback(endpoint) && !io.env.AWS_ACCESS_KEY_ID;
-    const { S3Client } = await import('@aws-sdk/client-s3');
-    // The AWS CLI's order: AWS_REGION, AWS_DEFAULT_REGION, then the profile's region (the SDK's own chain).
-    const region = io.env.AWS_REGION ?? io.env.AWS_DEFAULT_REGION ?? (local ? LOCAL_REGION : undefined);
-    const client = new S3Client({
-      ...(region ? { region } : {}),
-      ...(endpoint ? { endpoint, forcePathStyle: true } : {}),
-      ...(local ? { credentials: LOCAL_CREDENTIALS } : {}),
-    });
+    const client = await cliS3Client(endpoint, io.env);
     store = new S3ObjectStore({ bucket: values.bucket, client });
   } else {
     prefixes = { ...layout, rawPrefix: values['raw-prefix'] ?? layout.rawPrefix };

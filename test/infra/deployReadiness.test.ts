@@ -6,6 +6,7 @@ import { stagedBatchesPrefix } from '../../infra/lib/TelemetryStorage.js';
 import { batchFolder } from '../../src/adapters/databricks/StagedManifest.js';
 import { triggerRetryBudgetSeconds } from '../../src/config/triggerConfig.js';
 import { leaseKey } from '../../src/process/processLease.js';
+import { FAILED_BATCHES_PREFIX, REPLAYED_PREFIX } from '../../src/replay/replayFailedRecords.js';
 import { synthTelemetryStack, testConfig } from './synthTelemetryStack.js';
 import {
   type CfnResource,
@@ -79,6 +80,28 @@ describe('deploy readiness (issue 11)', () => {
     const t = synthTelemetryStack(testConfig({ capture: { startingPosition: 'LATEST' } })).template;
     t.hasResourceProperties('AWS::Lambda::EventSourceMapping', { StartingPosition: 'LATEST' });
     expect(infraConfig.shape.capture.safeParse({ maxRecordAgeSeconds: 30 }).success).toBe(false);
+  });
+
+  test('3. after telemetry replay failed-records: replayed objects expire in a day and are not counted as arrivals', () => {
+    // Prepare: the bucket without a name (the data bucket has one) is the failed-records bucket.
+    const [, failed] =
+      resourcesOfType(template, 'AWS::S3::Bucket').find(
+        ([, b]) =>
+          b.Properties?.BucketName === undefined &&
+          JSON.stringify(b.Properties?.LifecycleConfiguration).includes('expire-failed-records'),
+      ) ?? [];
+
+    // Act
+    const props = propsOf(failed);
+    const rules = (props.LifecycleConfiguration as { Rules: Props[] }).Rules;
+
+    // Assess
+    expect(rules.find((r) => r.Id === 'expire-replayed')).toMatchObject({
+      Prefix: REPLAYED_PREFIX,
+      ExpirationInDays: 1,
+    });
+    expect(props.MetricsConfigurations).toEqual([{ Id: 'FailedRecords', Prefix: FAILED_BATCHES_PREFIX }]);
+    expect(REPLAYED_PREFIX.startsWith(FAILED_BATCHES_PREFIX)).toBe(false);
   });
 
   test('4. first deploy: process.enabled=false deploys the schedule DISABLED and its lag alarm quiet', () => {
