@@ -20,6 +20,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: 'where the local pipeline stands: pending, quarantined, archived, staged, loaded',
     load: async () => (await import('./statusCommand.js')).statusCommand,
   },
+  quarantine: {
+    summary: 'list, show and replay quarantined records (after a rules fix)',
+    load: async () => (await import('./quarantineCommand.js')).quarantineCommand,
+  },
   process: {
     summary: 'process pending raw objects (local folder or S3) once',
     load: async () => (await import('./processCommand.js')).processCommand,
@@ -43,7 +47,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
 };
 
 export function usage(): string {
-  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(8)} ${c.summary}`);
+  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`);
   return `Usage: telemetry <command> [options]\n\nCommands:\n${lines.join('\n')}\n\nRun 'telemetry <command> --help' for a command's options.\n`;
 }
 
