@@ -1,0 +1,66 @@
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { columnComment, describeColumn, TABLE_DESCRIPTION } from '../../core/catalog/columnDocs.js';
+import { FIXED_COLUMN_NAMES } from '../../core/schema/fixedColumns.js';
+import { qualified, quoteIdent, quoteLiteral } from './duckDbSql.js';
+
+/** The view with each vehicle's latest known value of every signal column. */
+export const LATEST_STATE_VIEW = 'car_latest_state';
+
+/** Suffix of the column beside each value in the view: when that value was observed. */
+export const OBSERVED_AT_SUFFIX = '__observed_at';
+
+/** Fixed columns that describe the vehicle: in the view like signal columns. */
+const VEHICLE_COLUMNS = ['vehicle_make', 'vehicle_model', 'vehicle_year'];
+
+/**
+ * The `car_latest_state` view: one row per vehicle_id, and for every signal column (and make, model, year) the
+ * latest non-null value with `<column>__observed_at`, the `recorded_at` of the event it came from. "Latest" is by
+ * `recorded_at`, then the order key (ties); events without `recorded_at` cannot be placed in time and are left out
+ * of the values (they still count in `events`). Clean column names never contain `__` except `__h<hash>` and
+ * `__oem_updated_at` (src/core/flatten/columnName.ts), so `__observed_at` cannot meet a table column.
+ */
+export function latestStateSql(schema: string, table: string, columns: readonly string[]): string {
+  const when = '"recorded_at"';
+  const order = `{'t': ${when}, 's': "pipeline_sequence_number"}`;
+  const values = [...VEHICLE_COLUMNS, ...columns.filter((c) => !FIXED_COLUMN_NAMES.has(c))].flatMap((c) => {
+    const known = `FILTER (WHERE ${quoteIdent(c)} IS NOT NULL AND ${when} IS NOT NULL)`;
+    return [
+      `arg_max(${quoteIdent(c)}, ${order}) ${known} AS ${quoteIdent(c)}`,
+      `max(${when}) ${known} AS ${quoteIdent(c + OBSERVED_AT_SUFFIX)}`,
+    ];
+  });
+  return (
+    `CREATE OR REPLACE VIEW ${qualified(schema, LATEST_STATE_VIEW)} AS SELECT "vehicle_id", ` +
+    `count(*) AS "events", max(${when}) AS "last_recorded_at", ${values.join(', ')} ` +
+    `FROM ${qualified(schema, table)} WHERE "vehicle_id" IS NOT NULL GROUP BY "vehicle_id"`
+  );
+}
+
+/**
+ * Makes the table explain itself: a table comment, a comment on every column that has none (description, unit,
+ * Smartcar signal, classification: src/core/catalog/columnDocs.ts), and `car_latest_state` recreated over the
+ * current columns. Runs in the caller's transaction, after columns were added; an existing table is documented on
+ * its next load (no reload).
+ */
+export async function documentTable(c: DuckDBConnection, schema: string, table: string): Promise<void> {
+  const target = qualified(schema, table);
+  const rows = (
+    await c.runAndReadAll(
+      `SELECT column_name, comment FROM duckdb_columns() WHERE database_name = current_database() AND schema_name = $1 AND table_name = $2 ORDER BY column_index`,
+      [schema, table],
+    )
+  ).getRows();
+  const columns = rows.map(([name]) => String(name));
+  for (const [name, comment] of rows) {
+    if (comment !== null && comment !== '') continue;
+    const text = columnComment(describeColumn(String(name)));
+    await c.run(`COMMENT ON COLUMN ${target}.${quoteIdent(String(name))} IS ${quoteLiteral(text)}`);
+  }
+  await c.run(`COMMENT ON TABLE ${target} IS ${quoteLiteral(TABLE_DESCRIPTION)}`);
+  await c.run(latestStateSql(schema, table, columns));
+  await c.run(
+    `COMMENT ON VIEW ${qualified(schema, LATEST_STATE_VIEW)} IS ${quoteLiteral(
+      `Each vehicle's latest non-null value of every signal column, with <column>${OBSERVED_AT_SUFFIX} (the recorded_at it came from); recreated when columns are added.`,
+    )}`,
+  );
+}
