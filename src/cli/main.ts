@@ -12,6 +12,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: 'run SQL against the local table',
     load: async () => (await import('./queryCommand.js')).queryCommand,
   },
+  columns: {
+    summary: 'every column of the local table: type, non-null rows, unit, signal, classification',
+    load: async () => (await import('./columnsCommand.js')).columnsCommand,
+  },
   sample: {
     summary: 'write realistic sample events (NDJSON) to stdout',
     load: async () => (await import('./sampleCommand.js')).sampleCommand,
