@@ -15,6 +15,7 @@ import { type Command, UsageError } from './CliIO.js';
 import { lockDataDir } from './dataDirLock.js';
 import { localLayout } from './localLayout.js';
 import { formatProcessSummary } from './processCommand.js';
+import { isoSeconds } from './statusCommand.js';
 
 const HELP = `Usage: telemetry quarantine list|show ID|replay [--data-dir DIR] [--json] [--dry-run]
 
@@ -33,8 +34,6 @@ Options:
   --wait           replay: wait for another run using the same data folder to finish (default: stop with its PID)
 `;
 
-const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
-
 function where(e: QuarantineEntry): string {
   const line = e.kind === 'object' ? '' : `:${e.source.line}`;
   const file = e.source.file === undefined ? '' : ` (${e.source.file}:${e.source.position ?? '?'})`;
@@ -46,7 +45,7 @@ function asJson(e: QuarantineEntry, withRecord: boolean) {
   const text = originalText(e);
   return {
     ...rest,
-    at: iso(at),
+    at: isoSeconds(at),
     ...(withRecord ? { record, ...(text === undefined ? {} : { text }) } : {}),
   };
 }
@@ -86,7 +85,7 @@ export const quarantineCommand: Command = async (args, io) => {
     else {
       io.stdout.write(`telemetry quarantine: ${entries.length} entr${entries.length === 1 ? 'y' : 'ies'}\n`);
       for (const e of entries) {
-        io.stdout.write(`${e.id}  ${iso(e.at)}  ${where(e)}\n    ${e.reason}\n`);
+        io.stdout.write(`${e.id}  ${isoSeconds(e.at)}  ${where(e)}\n    ${e.reason}\n`);
       }
     }
     return 0;
@@ -103,7 +102,7 @@ export const quarantineCommand: Command = async (args, io) => {
     else {
       const text = originalText(entry);
       io.stdout.write(
-        `id       ${entry.id}\nreason   ${entry.reason}\nsource   ${where(entry)}\nwhen     ${iso(entry.at)}\n` +
+        `id       ${entry.id}\nreason   ${entry.reason}\nsource   ${where(entry)}\nwhen     ${isoSeconds(entry.at)}\n` +
           `entry    ${store.describe(entry.key)}\n${text === undefined ? '' : `record\n${text}\n`}`,
       );
     }
