@@ -2,6 +2,9 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, describe, expect, it } from 'vitest';
+import { DuckDbSink } from '../../../src/adapters/duckdb/DuckDbSink.js';
+import { DUCKDB_TYPES, quoteIdent } from '../../../src/adapters/duckdb/duckDbSql.js';
+import { FIXED_COLUMNS } from '../../../src/core/schema/fixedColumns.js';
 import { cli, tempDir } from '../../support/cli.js';
 
 const tmp = tempDir();
@@ -136,5 +139,37 @@ describe('the DuckDB table explains itself', () => {
       Charge_Voltage_value: 230,
       Charge_Voltage_value__observed_at: '2026-12-01 12:00:00',
     });
+  });
+
+  it('documents a table made before comments existed when a writer next opens it (no reload)', async () => {
+    // Prepare: a table as an earlier release left it: no comments, no view.
+    const old = join(tmp.path, 'old.duckdb');
+    const instance = await DuckDBInstance.create(old);
+    const c = await instance.connect();
+    const fixed = FIXED_COLUMNS.map((col) => `${quoteIdent(col.name)} ${DUCKDB_TYPES[col.type]}`).join(', ');
+    await c.run(
+      `CREATE SCHEMA telemetry; CREATE TABLE telemetry.car_telemetry_flattened (${fixed}, "Charge_IsCharging" BOOLEAN)`,
+    );
+    await c.run(
+      `INSERT INTO telemetry.car_telemetry_flattened (event_id, vehicle_id, recorded_at, "Charge_IsCharging") VALUES ('e1', 'veh-1', '2026-12-01 10:00:00', true)`,
+    );
+    c.closeSync();
+    instance.closeSync();
+
+    // Act
+    const sink = await DuckDbSink.open(old);
+    await sink.loadedFiles([]);
+    await sink.close();
+    const [charging] = await query(
+      old,
+      `SELECT comment FROM duckdb_columns() WHERE table_name = 'car_telemetry_flattened' AND column_name = 'Charge_IsCharging'`,
+    );
+    const latest = await query(old, 'SELECT vehicle_id, "Charge_IsCharging" FROM telemetry.car_latest_state');
+
+    // Assess
+    expect(String(charging?.comment)).toMatch(
+      /^Smartcar signal Charge\.IsCharging: its value \(boolean\)\. Smartcar signal: charge-ischarging \(value\)\. Classification: internal\.$/,
+    );
+    expect(latest).toEqual([{ vehicle_id: 'veh-1', Charge_IsCharging: true }]);
   });
 });
