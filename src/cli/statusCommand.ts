@@ -70,14 +70,20 @@ async function tableStatus(
 /** An instant as ISO 8601 UTC to the second: how every status-like command prints times. */
 export const isoSeconds = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
-const ago = (ms: number, now: number) => `${isoSeconds(ms)} (${Math.round((now - ms) / 60_000)} min ago)`;
+/** How long ago, in the unit a person reads at a glance: minutes up to 2 h, hours up to 3 days, then days. */
+function ago(ms: number, now: number): string {
+  const min = Math.round((now - ms) / 60_000);
+  const text =
+    min < 120 ? `${min} min` : min < 72 * 60 ? `${Math.round(min / 60)} h` : `${Math.round(min / 1440)} d`;
+  return `${isoSeconds(ms)} (${text} ago)`;
+}
 
 function tableLines(table: TableRead, now: number): string[] {
   if ('note' in table) return [`  table       ${table.note}`];
   const makes = Object.entries(table.eventsPerMake24h);
   const recent = makes.reduce((n, [, k]) => n + k, 0);
   return [
-    `  table       ${table.name}: ${table.rows} rows, ${table.columns} columns; ${table.loadedObjects} raw object(s) loaded${table.lastLoadAt === undefined ? '' : `, last at ${isoSeconds(table.lastLoadAt)}`}`,
+    `  table       ${table.name}: ${table.rows} rows, ${table.columns} columns; ${table.loadedObjects} raw object(s) loaded${table.lastLoadAt === undefined ? '' : `, last at ${isoSeconds(table.lastLoadAt)}`}${table.lastBatch ? ` (batch ${table.lastBatch.id}, ${table.lastBatch.objects} object(s))` : ''}`,
     `  newest      ${table.newestRecordedAt === undefined ? 'no recorded_at yet' : `recorded_at ${ago(table.newestRecordedAt, now)}`}`,
     `  last 24 h   ${recent} event(s)${makes.length ? `: ${makes.map(([m, n]) => `${n} ${m}`).join(', ')}` : ''}`,
   ];

@@ -104,6 +104,7 @@ describe('telemetry status', () => {
     const before = JSON.parse(healthy.stdout);
     expect(before).toMatchObject({ healthy: true, problems: [] });
     expect(before.table.eventsPerMake24h).toEqual({ TESLA: 2, POLESTAR: 1 });
+    expect(before.table.lastBatch).toMatchObject({ objects: 1 });
     expect(Date.parse(before.table.newestRecordedAt)).toBeGreaterThan(Date.now() - 3_700_000);
     expect(lagging.code).toBe(1);
     const after = JSON.parse(lagging.stdout);

@@ -10,6 +10,8 @@ export interface TableStatus {
   readonly columns: number;
   readonly loadedObjects: number;
   readonly lastLoadAt?: number;
+  /** The last committed load: its batch id and how many raw objects it loaded. */
+  readonly lastBatch?: { readonly id: string; readonly objects: number };
   /** The newest `recorded_at` in the table. */
   readonly newestRecordedAt?: number;
   /** Events by `vehicle_make` (`(unknown)` without one) recorded in the 24 hours before the status was taken. */
@@ -38,6 +40,9 @@ export async function duckDbTableStatus(
   const [loaded, last] = await row(
     `SELECT count(*), ${ms('loaded_at')} FROM ${qualified(schema, LEDGER_TABLE)}`,
   );
+  const [batchId, batchObjects] = await row(
+    `SELECT batch_id, count(*) FROM ${qualified(schema, LEDGER_TABLE)} GROUP BY batch_id ORDER BY max(loaded_at) DESC LIMIT 1`,
+  );
   const perMake = (
     await c.runAndReadAll(
       `SELECT coalesce(vehicle_make, '(unknown)') AS make, count(*) FROM ${target}
@@ -52,6 +57,9 @@ export async function duckDbTableStatus(
     columns: Number(columns),
     loadedObjects: Number(loaded),
     ...(last === null || last === undefined ? {} : { lastLoadAt: Number(last) }),
+    ...(batchId === null || batchId === undefined
+      ? {}
+      : { lastBatch: { id: String(batchId), objects: Number(batchObjects) } }),
     ...(newest === null || newest === undefined ? {} : { newestRecordedAt: Number(newest) }),
     eventsPerMake24h: Object.fromEntries(perMake.map(([make, n]) => [String(make), Number(n)])),
   };
