@@ -38,28 +38,44 @@ export function latestStateSql(schema: string, table: string, columns: readonly 
 
 /**
  * Makes the table explain itself: a table comment, a comment on every column that has none (description, unit,
- * Smartcar signal, classification: src/core/catalog/columnDocs.ts), and `car_latest_state` recreated over the
- * current columns. Runs in the caller's transaction, after columns were added; an existing table is documented on
- * its next load (no reload).
+ * Smartcar signal, classification: src/core/catalog/columnDocs.ts), and `car_latest_state` over the current
+ * columns. Runs in the caller's transaction, after columns were added; an existing table is documented when a
+ * writer next opens it (no reload). Writes only what is missing or stale, so an open with nothing new writes nothing.
  */
 export async function documentTable(c: DuckDBConnection, schema: string, table: string): Promise<void> {
   const target = qualified(schema, table);
-  const rows = (
-    await c.runAndReadAll(
-      `SELECT column_name, comment FROM duckdb_columns() WHERE database_name = current_database() AND schema_name = $1 AND table_name = $2 ORDER BY column_index`,
-      [schema, table],
-    )
-  ).getRows();
-  const columns = rows.map(([name]) => String(name));
+  const view = qualified(schema, LATEST_STATE_VIEW);
+  const columnsOf = async (name: string) =>
+    (
+      await c.runAndReadAll(
+        'SELECT column_name, comment FROM duckdb_columns() WHERE database_name = current_database() AND schema_name = $1 AND table_name = $2 ORDER BY column_index',
+        [schema, name],
+      )
+    ).getRows();
+  const rows = await columnsOf(table);
   for (const [name, comment] of rows) {
     if (comment !== null && comment !== '') continue;
     const text = columnComment(describeColumn(String(name)));
     await c.run(`COMMENT ON COLUMN ${target}.${quoteIdent(String(name))} IS ${quoteLiteral(text)}`);
   }
-  await c.run(`COMMENT ON TABLE ${target} IS ${quoteLiteral(TABLE_DESCRIPTION)}`);
+  const [tableComment] =
+    (
+      await c.runAndReadAll(
+        'SELECT comment FROM duckdb_tables() WHERE database_name = current_database() AND schema_name = $1 AND table_name = $2',
+        [schema, table],
+      )
+    ).getRows()[0] ?? [];
+  if (tableComment !== TABLE_DESCRIPTION) {
+    await c.run(`COMMENT ON TABLE ${target} IS ${quoteLiteral(TABLE_DESCRIPTION)}`);
+  }
+  // Columns are only ever added, so the view is current when it has a value and an __observed_at per column.
+  const columns = rows.map(([name]) => String(name));
+  const viewColumns =
+    3 + 2 * (VEHICLE_COLUMNS.length + columns.filter((n) => !FIXED_COLUMN_NAMES.has(n)).length);
+  if ((await columnsOf(LATEST_STATE_VIEW)).length === viewColumns) return;
   await c.run(latestStateSql(schema, table, columns));
   await c.run(
-    `COMMENT ON VIEW ${qualified(schema, LATEST_STATE_VIEW)} IS ${quoteLiteral(
+    `COMMENT ON VIEW ${view} IS ${quoteLiteral(
       `Each vehicle's latest non-null value of every signal column, with <column>${OBSERVED_AT_SUFFIX} (the recorded_at it came from); recreated when columns are added.`,
     )}`,
   );
