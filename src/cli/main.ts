@@ -21,7 +21,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     load: async () => (await import('./sampleCommand.js')).sampleCommand,
   },
   status: {
-    summary: 'where the local pipeline stands: pending, quarantined, archived, staged, loaded',
+    summary: 'where the local pipeline stands (pending, quarantined, loaded, fresh); exit 1 if it needs attention',
     load: async () => (await import('./statusCommand.js')).statusCommand,
   },
   quarantine: {

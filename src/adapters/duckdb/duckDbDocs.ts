@@ -15,24 +15,24 @@ const VEHICLE_COLUMNS = ['vehicle_make', 'vehicle_model', 'vehicle_year'];
 /**
  * The `car_latest_state` view: one row per vehicle_id, and for every signal column (and make, model, year) the
  * latest non-null value with `<column>__observed_at`, the `recorded_at` of the event it came from. "Latest" is by
- * `recorded_at`, then the order key (ties); events without `recorded_at` cannot be placed in time and are left out
- * of the values (they still count in `events`). Clean column names never contain `__` except `__h<hash>` and
- * `__oem_updated_at` (src/core/flatten/columnName.ts), so `__observed_at` cannot meet a table column.
+ * `recorded_at`, then the order key (ties); events without `recorded_at` cannot be placed in time and give no
+ * values (they still count in `events`). One sortable text key per row and plain `arg_max` (which skips NULL
+ * values): with a FILTER clause per column the view took 8 s on 20,000 rows x 263 columns, this way 0.2 s.
+ * Clean column names never start with `_` nor contain `__` except `__h<hash>` and `__oem_updated_at`
+ * (src/core/flatten/columnName.ts), so `_latest_key` and `__observed_at` cannot meet a table column.
  */
 export function latestStateSql(schema: string, table: string, columns: readonly string[]): string {
   const when = '"recorded_at"';
-  const order = `{'t': ${when}, 's': "pipeline_sequence_number"}`;
-  const values = [...VEHICLE_COLUMNS, ...columns.filter((c) => !FIXED_COLUMN_NAMES.has(c))].flatMap((c) => {
-    const known = `FILTER (WHERE ${quoteIdent(c)} IS NOT NULL AND ${when} IS NOT NULL)`;
-    return [
-      `arg_max(${quoteIdent(c)}, ${order}) ${known} AS ${quoteIdent(c)}`,
-      `max(${when}) ${known} AS ${quoteIdent(c + OBSERVED_AT_SUFFIX)}`,
-    ];
-  });
+  const key = `strftime(${when}, '%Y%m%d%H%M%S%f') || coalesce("pipeline_sequence_number", '')`;
+  const values = [...VEHICLE_COLUMNS, ...columns.filter((c) => !FIXED_COLUMN_NAMES.has(c))].flatMap((c) => [
+    `arg_max(${quoteIdent(c)}, "_latest_key") AS ${quoteIdent(c)}`,
+    `max(CASE WHEN ${quoteIdent(c)} IS NOT NULL THEN ${when} END) AS ${quoteIdent(c + OBSERVED_AT_SUFFIX)}`,
+  ]);
   return (
     `CREATE OR REPLACE VIEW ${qualified(schema, LATEST_STATE_VIEW)} AS SELECT "vehicle_id", ` +
     `count(*) AS "events", max(${when}) AS "last_recorded_at", ${values.join(', ')} ` +
-    `FROM ${qualified(schema, table)} WHERE "vehicle_id" IS NOT NULL GROUP BY "vehicle_id"`
+    `FROM (SELECT *, ${key} AS "_latest_key" FROM ${qualified(schema, table)}) ` +
+    `WHERE "vehicle_id" IS NOT NULL GROUP BY "vehicle_id"`
   );
 }
 

@@ -45,6 +45,7 @@ describe('the DuckDB table explains itself', () => {
 
   it('car_latest_state: per vehicle the latest non-null value of each signal column and when it was observed', async () => {
     // Prepare: events out of order; e3 is the oldest though loaded last; e5 has no recorded_at (cannot be placed).
+    // Computed by hand: veh-A soc 60 (e2, 11:00), charging true and location (e1, 10:00); veh-B charging true (e4b).
     const input = join(tmp.path, 'events.ndjson');
     writeFileSync(
       input,
@@ -52,6 +53,7 @@ describe('the DuckDB table explains itself', () => {
         event('e1', 'veh-A', '2026-12-01T10:00:00Z', [soc(50), charging(true), location(59.3, 18.1)]),
         event('e2', 'veh-A', '2026-12-01T11:00:00Z', [soc(60)]),
         event('e4', 'veh-B', '2026-12-01T08:00:00Z', [charging(false)]),
+        event('e4b', 'veh-B', '2026-12-01T08:00:00Z', [charging(true)]), // same time: the later order key wins
         event('e5', 'veh-B', null, [soc(99)]),
         event('e3', 'veh-A', '2026-12-01T09:00:00Z', [soc(40), charging(false)]),
       ].join('\n'),
@@ -68,7 +70,7 @@ describe('the DuckDB table explains itself', () => {
        FROM telemetry.car_latest_state ORDER BY vehicle_id`,
     );
 
-    // Assess: computed by hand from the five events above.
+    // Assess
     expect(run.code, run.stderr).toBe(0);
     expect(rows).toEqual([
       {
@@ -85,11 +87,11 @@ describe('the DuckDB table explains itself', () => {
       },
       {
         vehicle_id: 'veh-B',
-        events: '2',
+        events: '3',
         last_recorded_at: '2026-12-01 08:00:00',
         soc: null,
         soc_at: null,
-        charging: false,
+        charging: true,
         charging_at: '2026-12-01 08:00:00',
         lat: null,
         lat_at: null,
