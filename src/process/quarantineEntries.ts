@@ -76,12 +76,25 @@ export async function* quarantineEntries(
   store: ObjectStore,
   prefix: string,
 ): AsyncGenerator<QuarantineEntry> {
-  const objects: { key: string; at: number }[] = [];
+  const objects = new Map<string, number>();
   for await (const o of store.list(prefix)) {
     if (o.key.startsWith(prefix + RECORDS)) yield await readEntry(store, prefix, o.key, o.lastModified);
-    else if (o.key.endsWith(REASON)) objects.push({ key: o.key, at: o.lastModified });
+    else objects.set(o.key, o.lastModified);
   }
-  for (const o of objects) yield await readEntry(store, prefix, o.key, o.at);
+  for (const [key, at] of objects) {
+    if (key.endsWith(REASON)) yield await readEntry(store, prefix, key, at);
+    // A crash between keeping an object and writing its reason: still an entry (telemetry status counts it too).
+    else if (!objects.has(key + REASON)) {
+      yield {
+        id: key.slice(prefix.length),
+        kind: 'object',
+        key,
+        reason: 'unreadable object: no reason recorded',
+        source: { object: key, line: 0 },
+        at,
+      };
+    }
+  }
 }
 
 /**
