@@ -12,13 +12,21 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: 'run SQL against the local table',
     load: async () => (await import('./queryCommand.js')).queryCommand,
   },
+  columns: {
+    summary: 'every column of the local table: type, non-null rows, unit, signal, classification',
+    load: async () => (await import('./columnsCommand.js')).columnsCommand,
+  },
   sample: {
     summary: 'write realistic sample events (NDJSON) to stdout',
     load: async () => (await import('./sampleCommand.js')).sampleCommand,
   },
   status: {
-    summary: 'where the local pipeline stands: pending, quarantined, archived, staged, loaded',
+    summary: 'where the local pipeline stands (pending, quarantined, loaded, fresh); exit 1 if it needs attention',
     load: async () => (await import('./statusCommand.js')).statusCommand,
+  },
+  quarantine: {
+    summary: 'list, show and replay quarantined records (after a rules fix)',
+    load: async () => (await import('./quarantineCommand.js')).quarantineCommand,
   },
   process: {
     summary: 'process pending raw objects (local folder or S3) once',
@@ -47,7 +55,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
 };
 
 export function usage(): string {
-  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(8)} ${c.summary}`);
+  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`);
   return `Usage: telemetry <command> [options]\n\nCommands:\n${lines.join('\n')}\n\nRun 'telemetry <command> --help' for a command's options.\n`;
 }
 

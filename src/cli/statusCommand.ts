@@ -1,76 +1,96 @@
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { DuckDBInstance } from '@duckdb/node-api';
-import { LEDGER_TABLE } from '../adapters/duckdb/duckDbSql.js';
+import { duckDbTableStatus, type TableStatus } from '../adapters/duckdb/duckDbTableStatus.js';
 import { FsObjectStore } from '../adapters/fs/FsObjectStore.js';
 import { PipelineError } from '../core/errors.js';
-import { type PipelineStatus, pipelineStatus } from '../process/pipelineStatus.js';
-import { type Command, UsageError } from './CliIO.js';
+import {
+  type HealthThresholds,
+  healthProblems,
+  type PipelineStatus,
+  pipelineStatus,
+} from '../process/pipelineStatus.js';
+import { type Command, UsageError, wholeNumberOption } from './CliIO.js';
 import { localLayout, TABLE_NAME } from './localLayout.js';
 import { openReadOnly } from './openReadOnly.js';
 
-const HELP = `Usage: telemetry status [--data-dir DIR] [--json]
+const HELP = `Usage: telemetry status [--data-dir DIR] [--json] [--max-lag D] [--max-quarantined N] [--max-age D]
 
 Where the local pipeline stands: raw objects waiting to be processed (and how old the oldest is), quarantined
-records by reason, archived raw objects, staged batches, and the table (rows, columns, raw objects loaded, last load).
-Reads only; safe while a run is going on (the table part is skipped while a run holds the warehouse).
+records by reason, archived raw objects, staged batches, the table (rows, columns, raw objects loaded, last load),
+its newest recorded_at and events per make over the last 24 hours. Reads only; safe while a run is going on (the
+table part is skipped while a run holds the warehouse).
 
-  --data-dir DIR   data folder (default $TELEMETRY_DATA_DIR, else ./data)
-  --json           print the same as JSON (times as ISO 8601 UTC)
+Exit code 0 when healthy, 1 when something needs attention (for cron or CI): the oldest pending raw object is older
+than --max-lag, more quarantine entries than --max-quarantined, the newest recorded_at older than --max-age.
+Durations: 90s, 15m, 2h, 1d.
+
+  --data-dir DIR        data folder (default $TELEMETRY_DATA_DIR, else ./data)
+  --json                print the same as JSON (times as ISO 8601 UTC; shape in docs/operations.md)
+  --max-lag D           oldest pending raw object may be this old (default 15m)
+  --max-quarantined N   at most N quarantine entries (default: not checked)
+  --max-age D           newest recorded_at may be this old (default: not checked)
 `;
 
-interface TableStatus {
-  readonly name: string;
-  readonly rows: number;
-  readonly columns: number;
-  readonly loadedObjects: number;
-  readonly lastLoadAt?: string;
+const UNITS_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** `15m` -> 900000; anything else is wrong usage naming the option. */
+function durationOption(name: string, text: string): number {
+  const m = /^(\d+)([smhd])$/.exec(text.trim());
+  if (!m) throw new UsageError(`--${name} must be a duration such as 90s, 15m, 2h or 1d, got '${text}'`);
+  return Number(m[1]) * (UNITS_MS[m[2] ?? ''] ?? 0);
 }
+
+/** The table's status, or why it could not be read (`known: false` while a run holds the warehouse). */
+type TableRead = TableStatus | { readonly note: string; readonly known: boolean };
 
 async function tableStatus(
   warehouse: string,
   signal: AbortSignal | undefined,
-): Promise<TableStatus | string> {
-  if (!existsSync(warehouse)) return 'no table yet (nothing loaded)';
+  now: number,
+): Promise<TableRead> {
+  if (!existsSync(warehouse)) return { note: 'no table yet (nothing loaded)', known: true };
   let instance: DuckDBInstance;
   try {
     instance = await openReadOnly(warehouse, signal);
   } catch (error) {
-    if (error instanceof PipelineError) return error.message; // a run is writing it
+    if (error instanceof PipelineError) return { note: error.message, known: false }; // a run is writing it
     throw error;
   }
   const c = await instance.connect();
   try {
     const [schema = '', table = ''] = TABLE_NAME.split('.');
-    const row = async (sql: string) => (await c.runAndReadAll(sql)).getRowsJson()[0] ?? [];
-    const [rows] = await row(`SELECT count(*) FROM ${TABLE_NAME}`);
-    const [columns] = await row(
-      `SELECT count(*) FROM information_schema.columns WHERE table_schema = '${schema}' AND table_name = '${table}'`,
-    );
-    const [loaded, last] = await row(
-      `SELECT count(*), strftime(max(loaded_at), '%Y-%m-%dT%H:%M:%SZ') FROM ${schema}.${LEDGER_TABLE}`,
-    );
-    return {
-      name: TABLE_NAME,
-      rows: Number(rows),
-      columns: Number(columns),
-      loadedObjects: Number(loaded),
-      ...(last ? { lastLoadAt: String(last) } : {}),
-    };
+    return await duckDbTableStatus(c, schema, table, now);
   } finally {
     c.closeSync();
     instance.closeSync();
   }
 }
 
-const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+/** An instant as ISO 8601 UTC to the second: how every status-like command prints times. */
+export const isoSeconds = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+/** How long ago, in the unit a person reads at a glance: minutes up to 2 h, hours up to 3 days, then days. */
+function ago(ms: number, now: number): string {
+  const min = Math.round((now - ms) / 60_000);
+  const text =
+    min < 120 ? `${min} min` : min < 72 * 60 ? `${Math.round(min / 60)} h` : `${Math.round(min / 1440)} d`;
+  return `${isoSeconds(ms)} (${text} ago)`;
+}
 
-function text(dataDir: string, s: PipelineStatus, table: TableStatus | string, now: number): string {
-  const age =
-    s.pending.oldestAt === undefined
-      ? ''
-      : `, oldest ${iso(s.pending.oldestAt)} (${Math.round((now - s.pending.oldestAt) / 60_000)} min ago)`;
+function tableLines(table: TableRead, now: number): string[] {
+  if ('note' in table) return [`  table       ${table.note}`];
+  const makes = Object.entries(table.eventsPerMake24h);
+  const recent = makes.reduce((n, [, k]) => n + k, 0);
+  return [
+    `  table       ${table.name}: ${table.rows} rows, ${table.columns} columns; ${table.loadedObjects} raw object(s) loaded${table.lastLoadAt === undefined ? '' : `, last at ${isoSeconds(table.lastLoadAt)}`}${table.lastBatch ? ` (batch ${table.lastBatch.id}, ${table.lastBatch.objects} object(s))` : ''}`,
+    `  newest      ${table.newestRecordedAt === undefined ? 'no recorded_at yet' : `recorded_at ${ago(table.newestRecordedAt, now)}`}`,
+    `  last 24 h   ${recent} event(s)${makes.length ? `: ${makes.map(([m, n]) => `${n} ${m}`).join(', ')}` : ''}`,
+  ];
+}
+
+function text(dataDir: string, s: PipelineStatus, table: TableRead, problems: string[], now: number): string {
+  const age = s.pending.oldestAt === undefined ? '' : `, oldest ${ago(s.pending.oldestAt, now)}`;
   const reasons = Object.entries(s.quarantine.byReason)
     .sort((a, b) => b[1] - a[1])
     .map(([r, n]) => `${n} ${r}`)
@@ -80,19 +100,28 @@ function text(dataDir: string, s: PipelineStatus, table: TableStatus | string, n
       ? ` (reasons of the first ${s.quarantine.reasonsRead})`
       : '';
   const lines = [
-    `telemetry status: ${dataDir}`,
+    `telemetry status: ${dataDir}: ${problems.length === 0 ? 'healthy' : `NEEDS ATTENTION (${problems.length})`}`,
+    ...problems.map((p) => `  ! ${p}`),
     `  pending     ${s.pending.objects} raw object(s), ${mib(s.pending.bytes)}${age}`,
     `  quarantine  ${s.quarantine.entries} entr${s.quarantine.entries === 1 ? 'y' : 'ies'}${reasons ? `: ${reasons}${partial}` : ''}`,
     `  archived    ${s.archived.objects} raw object(s), ${mib(s.archived.bytes)}`,
     `  staged      ${s.stagedBatches} batch(es)`,
-    typeof table === 'string'
-      ? `  table       ${table}`
-      : `  table       ${table.name}: ${table.rows} rows, ${table.columns} columns; ${table.loadedObjects} raw object(s) loaded${table.lastLoadAt ? `, last at ${table.lastLoadAt}` : ''}`,
+    ...tableLines(table, now),
   ];
   return `${lines.join('\n')}\n`;
 }
 
-/** `telemetry status`: the local pipeline's state (store + table), read-only. */
+function tableJson(table: TableRead) {
+  if ('note' in table) return { note: table.note };
+  const { lastLoadAt, newestRecordedAt, ...rest } = table;
+  return {
+    ...rest,
+    ...(lastLoadAt === undefined ? {} : { lastLoadAt: isoSeconds(lastLoadAt) }),
+    ...(newestRecordedAt === undefined ? {} : { newestRecordedAt: isoSeconds(newestRecordedAt) }),
+  };
+}
+
+/** `telemetry status`: the local pipeline's state (store + table), read-only; exit 1 when it needs attention. */
 export const statusCommand: Command = async (args, io) => {
   const { values, positionals } = parseArgs({
     args,
@@ -100,6 +129,9 @@ export const statusCommand: Command = async (args, io) => {
     options: {
       'data-dir': { type: 'string' },
       json: { type: 'boolean', default: false },
+      'max-lag': { type: 'string', default: '15m' },
+      'max-quarantined': { type: 'string' },
+      'max-age': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -108,29 +140,47 @@ export const statusCommand: Command = async (args, io) => {
     return 0;
   }
   if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
+  const thresholds: HealthThresholds = {
+    maxLagMs: durationOption('max-lag', values['max-lag']),
+    ...(values['max-quarantined'] === undefined
+      ? {}
+      : { maxQuarantined: wholeNumberOption('max-quarantined', values['max-quarantined'], 0) }),
+    ...(values['max-age'] === undefined ? {} : { maxAgeMs: durationOption('max-age', values['max-age']) }),
+  };
   const layout = localLayout(values['data-dir'], io);
   if (!existsSync(layout.dataDir)) {
     throw new UsageError(`no data folder at ${layout.dataDir}: run 'telemetry run' first or pass --data-dir`);
   }
-  const status = await pipelineStatus(new FsObjectStore(layout.dataDir), layout);
-  const table = await tableStatus(layout.warehouse, io.signal);
   const now = Date.now();
+  const status = await pipelineStatus(new FsObjectStore(layout.dataDir), layout);
+  const table = await tableStatus(layout.warehouse, io.signal, now);
+  // While a run holds the warehouse its freshness is unknown: not a problem in itself.
+  const freshness = 'note' in table ? (table.known ? {} : undefined) : table;
+  const problems = healthProblems(status, freshness, thresholds, now);
   if (values.json) {
     const { oldestAt, ...pending } = status.pending;
     io.stdout.write(
       `${JSON.stringify(
         {
           dataDir: layout.dataDir,
+          healthy: problems.length === 0,
+          problems,
           ...status,
-          pending: { ...pending, ...(oldestAt === undefined ? {} : { oldestAt: iso(oldestAt) }) },
-          table: typeof table === 'string' ? { note: table } : table,
+          pending: {
+            ...pending,
+            ...(oldestAt === undefined
+              ? {}
+              : { oldestAt: isoSeconds(oldestAt), lagSeconds: Math.round((now - oldestAt) / 1000) }),
+          },
+          table: tableJson(table),
+          at: isoSeconds(now),
         },
         null,
         2,
       )}\n`,
     );
   } else {
-    io.stdout.write(text(layout.dataDir, status, table, now));
+    io.stdout.write(text(layout.dataDir, status, table, problems, now));
   }
-  return 0;
+  return problems.length === 0 ? 0 : 1;
 };

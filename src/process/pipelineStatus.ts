@@ -101,3 +101,51 @@ export async function pipelineStatus(
     stagedBatches: batches.size,
   };
 }
+
+/** When the pipeline needs attention; an unset limit is not checked. */
+export interface HealthThresholds {
+  /** The oldest pending raw object may be at most this old (ms). */
+  readonly maxLagMs?: number;
+  /** At most this many quarantine entries. */
+  readonly maxQuarantined?: number;
+  /** The newest `recorded_at` may be at most this old (ms): events stopped arriving. */
+  readonly maxAgeMs?: number;
+}
+
+const minutes = (ms: number) => `${Math.round(ms / 60_000)} min`;
+
+/**
+ * What needs attention, one sentence each (empty: healthy). Pure: `status`/`table` are what was read, `now` the
+ * time it was read at.
+ *
+ * @example
+ * healthProblems(status, table, { maxLagMs: 15 * 60_000 }, Date.now()); // ['oldest pending raw object is 42 min old (max 15 min)']
+ */
+export function healthProblems(
+  status: PipelineStatus,
+  table: { readonly newestRecordedAt?: number } | undefined,
+  thresholds: HealthThresholds,
+  now: number,
+): string[] {
+  const problems: string[] = [];
+  const { oldestAt } = status.pending;
+  if (thresholds.maxLagMs !== undefined && oldestAt !== undefined && now - oldestAt > thresholds.maxLagMs) {
+    problems.push(
+      `oldest pending raw object is ${minutes(now - oldestAt)} old (max ${minutes(thresholds.maxLagMs)}): is the process stage running?`,
+    );
+  }
+  if (thresholds.maxQuarantined !== undefined && status.quarantine.entries > thresholds.maxQuarantined) {
+    problems.push(
+      `${status.quarantine.entries} quarantine entries (max ${thresholds.maxQuarantined}): see telemetry quarantine list`,
+    );
+  }
+  if (thresholds.maxAgeMs !== undefined) {
+    const newest = table?.newestRecordedAt;
+    if (newest === undefined) problems.push('no event with a recorded_at in the table');
+    else if (now - newest > thresholds.maxAgeMs)
+      problems.push(
+        `newest recorded_at is ${minutes(now - newest)} old (max ${minutes(thresholds.maxAgeMs)}): are events arriving?`,
+      );
+  }
+  return problems;
+}

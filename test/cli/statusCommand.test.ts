@@ -1,4 +1,4 @@
-import { cpSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cli, tempDir } from '../support/cli.js';
@@ -50,6 +50,79 @@ describe('telemetry status', () => {
     expect(human.stdout).toMatch(/pending {5}1 raw object\(s\), [\d.]+ MiB, oldest .*Z \(\d+ min ago\)/);
     expect(human.stdout).toMatch(/quarantine {2}2 entries: 1 .*, 1 /);
     expect(human.stdout).toContain(`${loaded.inserted} rows`);
+  });
+
+  it('shows the newest recorded_at and events per make over the last 24 h; exit 1 past a threshold', async () => {
+    // Prepare: events 1 h and 2 h old, one 30 h old (outside the 24 h), one broken line; then a raw object
+    // waiting for an hour.
+    const data = join(tmp.path, 'thresholds');
+    const hoursAgo = (h: number) => new Date(Date.now() - h * 3_600_000).toISOString();
+    const event = (id: string, make: string, h: number) =>
+      JSON.stringify({
+        event_id: id,
+        recorded_at: hoursAgo(h),
+        vehicle: { id: `v-${id}`, make },
+        signals: [],
+      });
+    const input = join(tmp.path, 'recent.ndjson');
+    writeFileSync(
+      input,
+      [
+        event('a', 'TESLA', 1),
+        event('b', 'TESLA', 1.5),
+        event('c', 'POLESTAR', 2),
+        event('d', 'TESLA', 30),
+        '{"x": 1}',
+      ].join('\n'),
+    );
+    expect((await cli(['run', '--input', input, '--data-dir', data])).code).toBe(0);
+    const healthy = await cli(['status', '--data-dir', data, '--json']);
+    const waiting = join(data, 'raw', 'telemetry', '2026', '12', '01', '09', 'waiting.ndjson.gz');
+    mkdirSync(dirname(waiting), { recursive: true });
+    cpSync(files(join(data, 'archive'))[0] as string, waiting);
+    const hourAgo = new Date(Date.now() - 3_600_000);
+    utimesSync(waiting, hourAgo, hourAgo);
+
+    // Act
+    const lagging = await cli(['status', '--data-dir', data, '--json']);
+    const relaxed = await cli(['status', '--data-dir', data, '--max-lag', '2h']);
+    const strict = await cli([
+      'status',
+      '--data-dir',
+      data,
+      '--max-lag',
+      '2h',
+      '--max-quarantined',
+      '0',
+      '--max-age',
+      '30m',
+    ]);
+    const wrong = await cli(['status', '--data-dir', data, '--max-lag', 'soon']);
+
+    // Assess
+    expect(healthy.code, healthy.stderr).toBe(0);
+    const before = JSON.parse(healthy.stdout);
+    expect(before).toMatchObject({ healthy: true, problems: [] });
+    expect(before.table.eventsPerMake24h).toEqual({ TESLA: 2, POLESTAR: 1 });
+    expect(before.table.lastBatch).toMatchObject({ objects: 1 });
+    expect(Date.parse(before.table.newestRecordedAt)).toBeGreaterThan(Date.now() - 3_700_000);
+    expect(lagging.code).toBe(1);
+    const after = JSON.parse(lagging.stdout);
+    expect(after.healthy).toBe(false);
+    expect(after.problems).toEqual([
+      expect.stringMatching(/^oldest pending raw object is 60 min old \(max 15 min\)/),
+    ]);
+    expect(after.pending.lagSeconds).toBeGreaterThanOrEqual(3600);
+    expect(relaxed.code, relaxed.stdout).toBe(0);
+    expect(relaxed.stdout).toMatch(/: healthy\n/);
+    expect(relaxed.stdout).toMatch(/newest {6}recorded_at \S+Z \(60 min ago\)/);
+    expect(relaxed.stdout).toContain('last 24 h   3 event(s): 2 TESLA, 1 POLESTAR');
+    expect(strict.code).toBe(1);
+    expect(strict.stdout).toMatch(
+      /NEEDS ATTENTION \(2\)\n {2}! 1 quarantine entries \(max 0\).*\n {2}! newest recorded_at is 60 min old \(max 30 min\)/,
+    );
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toContain("--max-lag must be a duration such as 90s, 15m, 2h or 1d, got 'soon'");
   });
 
   it('every command finds the data folder in TELEMETRY_DATA_DIR when --data-dir is not given', async () => {

@@ -13,6 +13,7 @@ import { type ColumnDef, FIXED_COLUMNS } from '../../core/schema/fixedColumns.js
 import type { LoadBatch, LoadResult, TableSink } from '../../ports/TableSink.js';
 import { loadPlan, loadResult, typeChanged } from '../sql/loadRule.js';
 import type { SqlStatement } from '../sql/SqlDialect.js';
+import { documentTable } from './duckDbDocs.js';
 import {
   DUCKDB_DIALECT,
   DUCKDB_TYPES,
@@ -20,6 +21,7 @@ import {
   logicalType,
   qualified,
   quoteIdent,
+  quoteLiteral,
 } from './duckDbSql.js';
 
 export interface DuckDbSinkOptions {
@@ -50,10 +52,6 @@ const CATALOG = 'warehouse';
  * 11.5 s -> 2.7 s in total and peak RSS 991 -> 686 MB; 8,192 was not better.
  */
 export const ROW_GROUP_SIZE = 16_384;
-
-function literal(text: string): string {
-  return `'${text.replaceAll("'", "''")}'`;
-}
 
 function params(statement: SqlStatement): Record<string, string | null> {
   return Object.fromEntries(statement.parameters.map((p) => [p.name, p.value]));
@@ -119,7 +117,7 @@ export class DuckDbSink implements TableSink {
     const connection = await instance.connect();
     try {
       await connection.run(
-        `ATTACH ${literal(path)} AS ${quoteIdent(CATALOG)} (ROW_GROUP_SIZE ${ROW_GROUP_SIZE})`,
+        `ATTACH ${quoteLiteral(path)} AS ${quoteIdent(CATALOG)} (ROW_GROUP_SIZE ${ROW_GROUP_SIZE})`,
       );
       await connection.run(`USE ${quoteIdent(CATALOG)}`);
     } catch (error) {
@@ -146,6 +144,7 @@ export class DuckDbSink implements TableSink {
     await this.connection.run(
       `CREATE TABLE IF NOT EXISTS ${this.#tombstones} (event_id VARCHAR PRIMARY KEY, sequence_number VARCHAR)`,
     );
+    await documentTable(this.connection, this.schema, this.tableName);
     this.#ready = true;
   }
 
@@ -181,6 +180,7 @@ export class DuckDbSink implements TableSink {
       }
       const { columns: tableColumns, ownTypesOnly } = await this.#tableColumns();
       const existing = new Map(tableColumns.map((col) => [col.name.toLowerCase(), col]));
+      const columnsBefore = tableColumns.length;
       for (const col of batch.columns) {
         const have = existing.get(col.name.toLowerCase());
         if (have) {
@@ -193,6 +193,7 @@ export class DuckDbSink implements TableSink {
         existing.set(col.name.toLowerCase(), col);
         tableColumns.push(col);
       }
+      if (tableColumns.length > columnsBefore) await documentTable(c, this.schema, this.tableName);
       // Only the three key columns are staged when every table column has a type this sink creates: the new rows
       // are then appended straight into the table (no wide copy in DuckDB's memory, no wide INSERT ... SELECT).
       const rows = ownTypesOnly ? await this.#stageKeys(batch) : await this.#stageRows(batch);
