@@ -1,24 +1,33 @@
 import { parseArgs } from 'node:util';
 import { DuckDbSink } from '../adapters/duckdb/DuckDbSink.js';
+import { readDynamoDbExport } from '../adapters/fs/dynamoDbExport.js';
 import { FsObjectStore } from '../adapters/fs/FsObjectStore.js';
 import { scanTable } from '../backfill/scanTable.js';
 import { DEV_TABLE, LOCAL_CREDENTIALS, LOCAL_REGION } from '../config/localAws.js';
-import { reconciles } from '../process/ProcessSummary.js';
+import { type ProcessSummary, reconciles } from '../process/ProcessSummary.js';
 import { processPending } from '../process/processPending.js';
-import { type Command, UsageError, wholeNumberOption } from './CliIO.js';
-import { localLayout } from './localLayout.js';
+import { type CliIO, type Command, UsageError, wholeNumberOption } from './CliIO.js';
+import { captureExports, formatExportLine } from './captureExports.js';
+import { lockDataDir } from './dataDirLock.js';
+import { type LocalLayout, localLayout } from './localLayout.js';
 import { formatProcessSummary } from './processCommand.js';
 import { progressReporter } from './progress.js';
 
 const HELP = `Usage: telemetry backfill [--table T] [--endpoint URL] [--segments N] [--max-rcu R] [--data-dir DIR] [--json]
+       telemetry backfill --export DIR [--data-dir DIR] [--json]
 
 Loads the items the DynamoDB table already holds (history the 24-hour stream no longer carries): a parallel Scan
-writes raw objects, then the normal process + load stages run. Backfilled versions never replace a version that came
-through the stream, nor resurrect an event the stream deleted (docs/operations.md, "Backfill"). Interrupted? Run the
-same command again: each segment resumes from its checkpoint (DIR/backfill/scan/<table>/). A finished backfill
-re-run reads nothing; delete that folder to take a fresh snapshot.
+(or an existing DynamoDB export, --export) writes raw objects, then the normal process + load stages run.
+Backfilled versions never replace a version that came through the stream, nor resurrect an event the stream
+deleted (docs/operations.md, "Backfill"). Interrupted? Run the same command again: each segment resumes from its
+checkpoint (DIR/backfill/scan/<table>/). A finished backfill re-run reads nothing; delete that folder to take a
+fresh snapshot. An export re-run changes nothing (its items keep their export-time order keys).
 
 Options:
+  --export DIR      ingest a DynamoDB export to S3 (ExportTableToPointInTime, DYNAMODB_JSON) copied to a local
+                    folder: AWSDynamoDB/<export-id>/ (or its manifest-summary.json), e.g. copied with
+                    aws s3 sync s3://BUCKET/PREFIX/AWSDynamoDB/<export-id>/ DIR (no DynamoDB access needed).
+                    The manifests name the data files (streamed); counts are checked against their itemCount
   --table T         DynamoDB table (default ${DEV_TABLE})
   --endpoint URL    DynamoDB endpoint (e.g. DynamoDB Local from \`telemetry dev\`); default: AWS, region and
                     credentials from the AWS SDK's default chain
@@ -27,19 +36,55 @@ Options:
   --page-items N    items per Scan page and raw object (default 500)
   --data-dir DIR    data folder (default $TELEMETRY_DATA_DIR, else ./data)
   --json            print the summary as JSON
+  --wait            wait for another run using the same data folder to finish (default: stop with its PID)
 `;
+
+/** process + load of what the backfill captured, on the local DuckDB warehouse. */
+async function processCaptured(
+  layout: LocalLayout,
+  store: FsObjectStore,
+  io: CliIO,
+): Promise<ProcessSummary> {
+  const sink = await DuckDbSink.open(layout.warehouse);
+  try {
+    return await processPending(
+      { store, sink },
+      { ...layout, shouldStop: () => io.signal?.aborted === true },
+    );
+  } finally {
+    await sink.close();
+  }
+}
+
+/** `backfill --export`: an export folder -> raw objects (export order keys) -> process + load. */
+async function backfillExport(path: string, layout: LocalLayout, json: boolean, io: CliIO): Promise<number> {
+  const exp = await readDynamoDbExport(path);
+  const store = new FsObjectStore(layout.dataDir);
+  const [captured] = await captureExports([exp], store, { rawPrefix: layout.rawPrefix, chunkSize: 5000 }, io);
+  if (!captured) throw new Error('no export read');
+  const processed = await processCaptured(layout, store, io);
+  const summary = { export: captured, process: processed, reconciled: reconciles(processed) };
+  io.stdout.write(
+    json
+      ? `${JSON.stringify(summary, null, 2)}\n`
+      : `telemetry backfill: ${exp.dir} -> ${layout.warehouse}\n  read      ${formatExportLine(captured)}\n  processed ${formatProcessSummary(processed)}\n`,
+  );
+  return captured.reconciled && summary.reconciled ? 0 : 1;
+}
 
 export const backfillCommand: Command = async (args, io) => {
   const { values } = parseArgs({
     args,
     options: {
-      table: { type: 'string', default: DEV_TABLE },
+      export: { type: 'string' },
+      table: { type: 'string' },
       endpoint: { type: 'string' },
       segments: { type: 'string', default: '4' },
       'max-rcu': { type: 'string' },
       'page-items': { type: 'string', default: '500' },
       'data-dir': { type: 'string' },
       json: { type: 'boolean', default: false },
+      wait: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -52,9 +97,27 @@ export const backfillCommand: Command = async (args, io) => {
   const pageItems = wholeNumberOption('page-items', values['page-items'], 1);
   const maxRcu =
     values['max-rcu'] === undefined ? undefined : wholeNumberOption('max-rcu', values['max-rcu'], 1);
-  if (!/^[A-Za-z0-9_.-]{3,255}$/.test(values.table))
-    throw new UsageError(`not a DynamoDB table name: '${values.table}'`);
+  const table = values.table ?? DEV_TABLE;
+  if (!/^[A-Za-z0-9_.-]{3,255}$/.test(table)) throw new UsageError(`not a DynamoDB table name: '${table}'`);
+  if (values.export !== undefined && (values.endpoint !== undefined || values.table !== undefined))
+    throw new UsageError('--export reads an export folder: --table and --endpoint are for a Scan');
   const layout = localLayout(values['data-dir'], io);
+  const release = await lockDataDir(layout.dataDir, 'backfill', { wait: values.wait, signal: io.signal });
+  try {
+    if (values.export !== undefined) return await backfillExport(values.export, layout, values.json, io);
+    return await backfillScan({ ...values, table }, { segments, pageItems, maxRcu }, layout, io);
+  } finally {
+    release();
+  }
+};
+
+async function backfillScan(
+  values: { table: string; endpoint?: string | undefined; json: boolean },
+  options: { segments: number; pageItems: number; maxRcu: number | undefined },
+  layout: LocalLayout,
+  io: CliIO,
+): Promise<number> {
+  const { segments, pageItems, maxRcu } = options;
   const store = new FsObjectStore(layout.dataDir);
   const { DescribeTableCommand, DynamoDBClient } = await import('@aws-sdk/client-dynamodb');
   const local =
@@ -78,17 +141,8 @@ export const backfillCommand: Command = async (args, io) => {
       shouldStop: () => io.signal?.aborted === true,
       onPage: (p) => progress.update(p.items, total),
     });
-    const sink = await DuckDbSink.open(layout.warehouse);
-    let processed: Awaited<ReturnType<typeof processPending>>;
-    try {
-      processed = await processPending(
-        { store, sink },
-        { ...layout, shouldStop: () => io.signal?.aborted === true },
-      );
-    } finally {
-      await sink.close();
-    }
     progress.done();
+    const processed = await processCaptured(layout, store, io);
     const summary = { table: values.table, scan, process: processed, reconciled: reconciles(processed) };
     io.stdout.write(
       values.json
@@ -99,4 +153,4 @@ export const backfillCommand: Command = async (args, io) => {
   } finally {
     ddb.destroy();
   }
-};
+}

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
+import { expandInputSources, type InputSources } from '../adapters/fs/expandInputSources.js';
 import { FsObjectStore } from '../adapters/fs/FsObjectStore.js';
-import { expandInputs, type InputRecord, readInputRecords } from '../adapters/fs/readInputRecords.js';
+import { type InputRecord, readInputRecords } from '../adapters/fs/readInputRecords.js';
 import { captureInputs } from '../capture/captureInputs.js';
 import { openSink as openRegisteredSink } from '../compose/openSink.js';
 import { resolveDatabricksEnv } from '../config/databricksProfile.js';
@@ -9,6 +10,7 @@ import { type ProcessSummary, reconciles } from '../process/ProcessSummary.js';
 import { processPending } from '../process/processPending.js';
 import { generateSampleItems } from '../sample/generateSample.js';
 import { type CliIO, type Command, UsageError, wholeNumberOption } from './CliIO.js';
+import { captureExports } from './captureExports.js';
 import { lockDataDir } from './dataDirLock.js';
 import { faultInjector } from './faults.js';
 import { type LocalLayout, localLayout, TABLE_NAME } from './localLayout.js';
@@ -23,7 +25,9 @@ archive (raw objects move to DIR/archive/ once loaded). Re-running the same inpu
 
 Options:
   --input PATH     file or folder (.json, .ndjson, .jsonl, .ndjson.gz), repeatable; '-' reads NDJSON from standard
-                   input, a named pipe is read once; without it: generated sample events
+                   input, a named pipe is read once; without it: generated sample events. A DynamoDB export folder
+                   (AWSDynamoDB/<export-id>/, or its manifest-summary.json) is read through its manifests: its
+                   data/*.json.gz parts are streamed and the item counts checked against the manifest
   --data-dir DIR   data folder (default $TELEMETRY_DATA_DIR, else ./data)
   --sink NAME      duckdb (default) or databricks: stages Parquet (to s3://$TELEMETRY_BUCKET/staged/ when set) and
                    loads it through the SQL Statement API; see docs/databricks.md
@@ -115,13 +119,17 @@ export const runCommand: Command = async (args, io) => {
   const events = wholeNumberOption('events', values.events, 0);
   const batchEvents = wholeNumberOption('batch-events', values['batch-events'], 1);
   const layout = localLayout(values['data-dir'], io);
-  const files = values.input ? await expandInputs(values.input) : [];
-  if (values.input && files.length === 0)
-    throw new UsageError('no input files (.json, .ndjson, .jsonl, .ndjson.gz) found');
+  const sources: InputSources = values.input
+    ? await expandInputSources(values.input)
+    : { files: [], exports: [], unlisted: [] };
+  if (values.input && sources.files.length === 0 && sources.exports.length === 0)
+    throw new UsageError('no input files (.json, .ndjson, .jsonl, .ndjson.gz) or DynamoDB export found');
+  for (const f of sources.unlisted)
+    io.stderr.write(`telemetry run: ${f} is inside a DynamoDB export but not in its manifest: not read\n`);
 
   const release = await lockDataDir(layout.dataDir, 'run', { wait: values.wait, signal: io.signal });
   try {
-    return await runLocked(values, io, layout, files, events, batchEvents);
+    return await runLocked(values, io, layout, sources, events, batchEvents);
   } finally {
     release();
   }
@@ -131,7 +139,7 @@ async function runLocked(
   values: { input?: string[] | undefined; sink: string; json: boolean; strict: boolean },
   io: CliIO,
   layout: LocalLayout,
-  files: string[],
+  sources: InputSources,
   events: number,
   batchEvents: number,
 ): Promise<number> {
@@ -139,7 +147,7 @@ async function runLocked(
   const fault = faultInjector(io.env);
   const capturing = progressReporter(io.stderr, { label: 'capturing', unit: 'records' });
   const started = Date.now();
-  const input = values.input ? allInputs(files) : sampleInput(events);
+  const input = values.input ? allInputs(sources.files) : sampleInput(events);
   const captured = await captureInputs(input, store, {
     rawPrefix: layout.rawPrefix,
     chunkSize: Math.min(CAPTURE_CHUNK, batchEvents),
@@ -148,11 +156,18 @@ async function runLocked(
     onRecord: (n) => capturing.update(n, values.input ? undefined : events),
     shouldStop: () => io.signal?.aborted === true,
   });
-  const inputRecords = captured.records;
-  const captureObjects = captured.objects;
-  const captureBytes = captured.bytes;
-  const damaged = captured.damaged;
   capturing.done();
+  const exports = await captureExports(
+    sources.exports,
+    store,
+    { rawPrefix: layout.rawPrefix, chunkSize: Math.min(CAPTURE_CHUNK, batchEvents) },
+    io,
+  );
+  const sum = (f: (e: (typeof exports)[number]) => number) => exports.reduce((n, e) => n + f(e), 0);
+  const inputRecords = captured.records + sum((e) => e.records);
+  const captureObjects = captured.objects + sum((e) => e.objects);
+  const captureBytes = captured.bytes + sum((e) => e.bytes);
+  const damaged = captured.damaged + sum((e) => e.damaged);
   const processing = progressReporter(io.stderr, { label: 'processing', unit: 'records' });
 
   const sink = await openSink(values.sink, io, store, layout.warehouse, layout.stagedPrefix);
@@ -178,7 +193,12 @@ async function runLocked(
   const summary: RunSummary = {
     dataDir: layout.dataDir,
     table: values.sink === 'duckdb' ? `${layout.warehouse} :: ${TABLE_NAME}` : 'databricks',
-    input: { files: values.input ? files.length : 0, records: inputRecords, sample: !values.input },
+    input: {
+      files: sources.files.length,
+      records: inputRecords,
+      sample: !values.input,
+      exports,
+    },
     capture: { objects: captureObjects, bytes: captureBytes },
     process: processed,
     reconciled: reconciles(processed),
@@ -188,5 +208,6 @@ async function runLocked(
   io.stdout.write(values.json ? `${JSON.stringify(summary, null, 2)}\n` : formatRunSummary(summary));
   const nothingRead = damaged > 0 && damaged === inputRecords;
   const strictFailure = values.strict && (processed.quarantined > 0 || processed.objectsQuarantined > 0);
-  return summary.reconciled && !nothingRead && !strictFailure ? 0 : 1;
+  const exportsRead = exports.every((e) => e.reconciled);
+  return summary.reconciled && exportsRead && !nothingRead && !strictFailure ? 0 : 1;
 }

@@ -1,9 +1,17 @@
+import type { ExportCaptureSummary } from '../backfill/captureExport.js';
 import type { ProcessSummary } from '../process/ProcessSummary.js';
+import { formatExportLine } from './captureExports.js';
 
 export interface RunSummary {
   readonly dataDir: string;
   readonly table: string;
-  readonly input: { readonly files: number; readonly records: number; readonly sample: boolean };
+  readonly input: {
+    readonly files: number;
+    readonly records: number;
+    readonly sample: boolean;
+    /** DynamoDB export folders read through their manifests. */
+    readonly exports: readonly ExportCaptureSummary[];
+  };
   readonly capture: { readonly objects: number; readonly bytes: number };
   readonly process: ProcessSummary;
   readonly reconciled: boolean;
@@ -22,9 +30,14 @@ export function formatRunSummary(s: RunSummary): string {
   const p = s.process;
   const cols = p.columnsAdded.length;
   const shown = p.columnsAdded.slice(0, 12).map((c) => `${c.name} ${c.type}`);
+  const what = [
+    ...(s.input.files ? [`${s.input.files} input file(s)`] : []),
+    ...(s.input.exports.length ? [`${s.input.exports.length} DynamoDB export(s)`] : []),
+  ];
   return [
-    `telemetry run: ${s.input.sample ? 'sample events' : `${s.input.files} input file(s)`} -> ${s.table}`,
+    `telemetry run: ${s.input.sample ? 'sample events' : what.join(' + ')} -> ${s.table}`,
     `  input       ${s.input.records} records -> ${s.capture.objects} raw object(s), ${(s.capture.bytes / 1024).toFixed(1)} KiB gzip`,
+    ...s.input.exports.map((e) => `              ${formatExportLine(e)}`),
     `  processed   ${p.records} records from ${p.objects} object(s)${p.objectsRecovered ? ` (+${p.objectsRecovered} recovered from an interrupted run)` : ''}`,
     `  inserted    ${p.inserted}`,
     `  updated     ${p.updated}`,
