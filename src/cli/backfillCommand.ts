@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DuckDbSink } from '../adapters/duckdb/DuckDbSink.js';
 import { readDynamoDbExport } from '../adapters/fs/dynamoDbExport.js';
@@ -12,6 +13,7 @@ import { lockDataDir } from './dataDirLock.js';
 import { type LocalLayout, localLayout } from './localLayout.js';
 import { formatProcessSummary } from './processCommand.js';
 import { progressReporter } from './progress.js';
+import { isoTime, quarantinedAny } from './runSummary.js';
 
 const HELP = `Usage: telemetry backfill [--table T] [--endpoint URL] [--segments N] [--max-rcu R] [--data-dir DIR] [--json]
        telemetry backfill --export DIR [--data-dir DIR] [--json]
@@ -37,7 +39,27 @@ Options:
   --data-dir DIR    data folder (default $TELEMETRY_DATA_DIR, else ./data)
   --json            print the summary as JSON
   --wait            wait for another run using the same data folder to finish (default: stop with its PID)
+  --fail-on-quarantine  exit 1 when any item was quarantined (the summary says where: DIR/quarantine/telemetry/)
 `;
+
+/** The end of a backfill: the summary (human or JSON) and the exit code. */
+function report(
+  io: CliIO,
+  layout: LocalLayout,
+  flags: { json: boolean; failOnQuarantine: boolean },
+  read: { ok: boolean; line: string; fields: Record<string, unknown> },
+  processed: ProcessSummary,
+): number {
+  const quarantine = join(layout.dataDir, layout.quarantinePrefix);
+  const summary = { ...read.fields, process: processed, quarantine, reconciled: reconciles(processed) };
+  io.stdout.write(
+    flags.json
+      ? `${JSON.stringify(summary, null, 2)}\n`
+      : `${read.line}\n  processed ${formatProcessSummary(processed)}\n${quarantinedAny(processed) ? `  quarantined records are in ${quarantine}\n` : ''}`,
+  );
+  const failed = flags.failOnQuarantine && quarantinedAny(processed);
+  return read.ok && summary.reconciled && !failed ? 0 : 1;
+}
 
 /** process + load of what the backfill captured, on the local DuckDB warehouse. */
 async function processCaptured(
@@ -57,19 +79,25 @@ async function processCaptured(
 }
 
 /** `backfill --export`: an export folder -> raw objects (export order keys) -> process + load. */
-async function backfillExport(path: string, layout: LocalLayout, json: boolean, io: CliIO): Promise<number> {
+async function backfillExport(
+  path: string,
+  layout: LocalLayout,
+  flags: { json: boolean; failOnQuarantine: boolean },
+  io: CliIO,
+): Promise<number> {
   const exp = await readDynamoDbExport(path);
   const store = new FsObjectStore(layout.dataDir);
   const [captured] = await captureExports([exp], store, { rawPrefix: layout.rawPrefix, chunkSize: 5000 }, io);
   if (!captured) throw new Error('no export read');
   const processed = await processCaptured(layout, store, io);
-  const summary = { export: captured, process: processed, reconciled: reconciles(processed) };
-  io.stdout.write(
-    json
-      ? `${JSON.stringify(summary, null, 2)}\n`
-      : `telemetry backfill: ${exp.dir} -> ${layout.warehouse}\n  read      ${formatExportLine(captured)}\n  processed ${formatProcessSummary(processed)}\n`,
+  const line = `telemetry backfill: ${exp.dir} -> ${layout.warehouse}\n  read      ${formatExportLine(captured)}`;
+  return report(
+    io,
+    layout,
+    flags,
+    { ok: captured.reconciled, line, fields: { export: captured } },
+    processed,
   );
-  return captured.reconciled && summary.reconciled ? 0 : 1;
 }
 
 export const backfillCommand: Command = async (args, io) => {
@@ -85,6 +113,7 @@ export const backfillCommand: Command = async (args, io) => {
       'data-dir': { type: 'string' },
       json: { type: 'boolean', default: false },
       wait: { type: 'boolean', default: false },
+      'fail-on-quarantine': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -104,52 +133,50 @@ export const backfillCommand: Command = async (args, io) => {
   const layout = localLayout(values['data-dir'], io);
   const release = await lockDataDir(layout.dataDir, 'backfill', { wait: values.wait, signal: io.signal });
   try {
-    if (values.export !== undefined) return await backfillExport(values.export, layout, values.json, io);
-    return await backfillScan({ ...values, table }, { segments, pageItems, maxRcu }, layout, io);
+    const flags = { json: values.json, failOnQuarantine: values['fail-on-quarantine'] };
+    if (values.export !== undefined) return await backfillExport(values.export, layout, flags, io);
+    return await backfillScan(table, values.endpoint, { segments, pageItems, maxRcu }, layout, flags, io);
   } finally {
     release();
   }
 };
 
 async function backfillScan(
-  values: { table: string; endpoint?: string | undefined; json: boolean },
+  table: string,
+  endpoint: string | undefined,
   options: { segments: number; pageItems: number; maxRcu: number | undefined },
   layout: LocalLayout,
+  flags: { json: boolean; failOnQuarantine: boolean },
   io: CliIO,
 ): Promise<number> {
   const { segments, pageItems, maxRcu } = options;
   const store = new FsObjectStore(layout.dataDir);
   const { DescribeTableCommand, DynamoDBClient } = await import('@aws-sdk/client-dynamodb');
-  const local =
-    values.endpoint !== undefined && /^https?:\/\/(127\.0\.0\.1|localhost)[:/]/.test(values.endpoint);
+  const local = endpoint !== undefined && /^https?:\/\/(127\.0\.0\.1|localhost)[:/]/.test(endpoint);
   const ddb = new DynamoDBClient({
-    ...(values.endpoint ? { endpoint: values.endpoint } : {}),
+    ...(endpoint ? { endpoint } : {}),
     ...(local ? { region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS } : {}),
   });
   const progress = progressReporter(io.stderr, { label: 'scanning', unit: 'items' });
   try {
     // DynamoDB's item count is refreshed about every six hours: good enough for an ETA, never for a check.
-    const described = await ddb.send(new DescribeTableCommand({ TableName: values.table }));
+    const described = await ddb.send(new DescribeTableCommand({ TableName: table }));
     const total = described.Table?.ItemCount || undefined;
     const scan = await scanTable(ddb, store, {
-      table: values.table,
+      table,
       segments,
       pageItems,
       ...(maxRcu ? { maxRcu } : {}),
       rawPrefix: layout.rawPrefix,
-      checkpointPrefix: `backfill/scan/${values.table}/`,
+      checkpointPrefix: `backfill/scan/${table}/`,
       shouldStop: () => io.signal?.aborted === true,
       onPage: (p) => progress.update(p.items, total),
     });
     progress.done();
     const processed = await processCaptured(layout, store, io);
-    const summary = { table: values.table, scan, process: processed, reconciled: reconciles(processed) };
-    io.stdout.write(
-      values.json
-        ? `${JSON.stringify(summary, null, 2)}\n`
-        : `telemetry backfill: ${values.table} -> ${layout.warehouse}\n  scanned   ${scan.items} items in ${scan.pages} page(s), ${scan.segmentsDone}/${segments} segments done${scan.resumed ? ' (resumed)' : ''}, ${scan.consumedRcu} RCU\n  processed ${formatProcessSummary(processed)}\n`,
-    );
-    return scan.complete && summary.reconciled ? 0 : 1;
+    const line = `telemetry backfill: ${table} -> ${layout.warehouse}\n  scanned   ${scan.items} items in ${scan.pages} page(s), ${scan.segmentsDone}/${segments} segments done${scan.resumed ? ' (resumed)' : ''}, ${scan.consumedRcu} RCU, snapshot ${isoTime(scan.snapshotMs)}`;
+    const fields = { table, scan: { ...scan, snapshotTime: isoTime(scan.snapshotMs) } };
+    return report(io, layout, flags, { ok: scan.complete, line, fields }, processed);
   } finally {
     ddb.destroy();
   }

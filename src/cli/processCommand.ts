@@ -1,4 +1,5 @@
 import { hostname } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { FsObjectStore } from '../adapters/fs/FsObjectStore.js';
 import { S3ObjectStore } from '../adapters/s3/S3ObjectStore.js';
@@ -16,6 +17,7 @@ import { processPending } from '../process/processPending.js';
 import { type Command, UsageError, wholeNumberOption } from './CliIO.js';
 import { lockDataDir } from './dataDirLock.js';
 import { localLayout, TABLE_NAME } from './localLayout.js';
+import { alreadyLoaded, quarantinedAny } from './runSummary.js';
 
 const HELP = `Usage: telemetry process [--data-dir DIR] [--bucket B [--endpoint URL]] [--sink duckdb|databricks] [--json]
 
@@ -36,6 +38,7 @@ Options:
   --batch-events N  events per load transaction (default 20000; bounds memory)
   --json            print the summary as JSON
   --wait            wait for another run using the same data folder to finish (default: stop with its PID)
+  --fail-on-quarantine  exit 1 when any record or object was quarantined (the summary says where they are)
 `;
 
 function isLoopback(url: string): boolean {
@@ -58,7 +61,7 @@ export function formatProcessSummary(s: ProcessSummary): string {
     `${s.quarantined} quarantined`,
   ];
   if (s.staged) parts.push(`${s.staged} staged`);
-  if (s.objectsRecovered) parts.push(`${s.objectsRecovered} object(s) recovered`);
+  if (s.objectsRecovered) parts.push(alreadyLoaded(s.objectsRecovered));
   if (s.objectsQuarantined) parts.push(`${s.objectsQuarantined} unreadable object(s) quarantined`);
   if (s.columnsAdded.length) parts.push(`${s.columnsAdded.length} column(s) added`);
   if (s.stoppedEarly) parts.push('stopped early');
@@ -77,6 +80,7 @@ export const processCommand: Command = async (args, io) => {
       'batch-events': { type: 'string', default: '20000' },
       json: { type: 'boolean', default: false },
       wait: { type: 'boolean', default: false },
+      'fail-on-quarantine': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -159,7 +163,16 @@ export const processCommand: Command = async (args, io) => {
   }
   const target = values.sink === 'duckdb' ? `${layout.warehouse} :: ${TABLE_NAME}` : 'databricks';
   const source = store.describe(prefixes.rawPrefix);
-  if (values.json) io.stdout.write(`${JSON.stringify({ source, target, ...summary }, null, 2)}\n`);
-  else io.stdout.write(`telemetry process: ${source} -> ${target}\n  ${formatProcessSummary(summary)}\n`);
-  return reconciles(summary) ? 0 : 1;
+  const quarantine =
+    store instanceof FsObjectStore
+      ? join(layout.dataDir, prefixes.quarantinePrefix)
+      : store.describe(prefixes.quarantinePrefix);
+  if (values.json)
+    io.stdout.write(`${JSON.stringify({ source, target, quarantine, ...summary }, null, 2)}\n`);
+  else
+    io.stdout.write(
+      `telemetry process: ${source} -> ${target}\n  ${formatProcessSummary(summary)}\n${quarantinedAny(summary) ? `  quarantined records are in ${quarantine}\n` : ''}`,
+    );
+  const failOnQuarantine = values['fail-on-quarantine'] && quarantinedAny(summary);
+  return reconciles(summary) && !failOnQuarantine ? 0 : 1;
 };

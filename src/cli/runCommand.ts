@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { expandInputSources, type InputSources } from '../adapters/fs/expandInputSources.js';
 import { FsObjectStore } from '../adapters/fs/FsObjectStore.js';
@@ -15,7 +16,7 @@ import { lockDataDir } from './dataDirLock.js';
 import { faultInjector } from './faults.js';
 import { type LocalLayout, localLayout, TABLE_NAME } from './localLayout.js';
 import { progressReporter } from './progress.js';
-import { formatRunSummary, type RunSummary } from './runSummary.js';
+import { formatRunSummary, quarantinedAny, type RunSummary } from './runSummary.js';
 
 const HELP = `Usage: telemetry run [--input PATH]... [--data-dir DIR] [--sink duckdb|databricks] [--json]
 
@@ -35,8 +36,10 @@ Options:
   --batch-events N events per load transaction (default 20000; bounds memory)
   --json           print the summary as JSON
   --wait           wait for another run using the same data folder to finish (default: stop with its PID)
-  --strict         exit 1 when any record or damaged input file was quarantined (default: only when nothing could
-                   be read; a damaged file's records before the damage load, the rest is quarantined with its offset)
+  --fail-on-quarantine  exit 1 when any record or damaged input file was quarantined (default: only when nothing
+                   could be read; a damaged file's records before the damage load, the rest is quarantined with its
+                   offset). The summary says where quarantined records are (DIR/quarantine/telemetry/)
+  --strict         the older name of --fail-on-quarantine
 `;
 
 /** Records per raw object: like one capture Lambda invocation. */
@@ -107,6 +110,7 @@ export const runCommand: Command = async (args, io) => {
       'batch-events': { type: 'string', default: '20000' },
       json: { type: 'boolean', default: false },
       wait: { type: 'boolean', default: false },
+      'fail-on-quarantine': { type: 'boolean', default: false },
       strict: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -129,14 +133,15 @@ export const runCommand: Command = async (args, io) => {
 
   const release = await lockDataDir(layout.dataDir, 'run', { wait: values.wait, signal: io.signal });
   try {
-    return await runLocked(values, io, layout, sources, events, batchEvents);
+    const failOnQuarantine = values['fail-on-quarantine'] || values.strict;
+    return await runLocked({ ...values, failOnQuarantine }, io, layout, sources, events, batchEvents);
   } finally {
     release();
   }
 };
 
 async function runLocked(
-  values: { input?: string[] | undefined; sink: string; json: boolean; strict: boolean },
+  values: { input?: string[] | undefined; sink: string; json: boolean; failOnQuarantine: boolean },
   io: CliIO,
   layout: LocalLayout,
   sources: InputSources,
@@ -201,13 +206,14 @@ async function runLocked(
     },
     capture: { objects: captureObjects, bytes: captureBytes },
     process: processed,
+    quarantine: join(layout.dataDir, layout.quarantinePrefix),
     reconciled: reconciles(processed),
     seconds,
     eventsPerSecond: seconds > 0 ? Math.round(processed.records / seconds) : processed.records,
   };
   io.stdout.write(values.json ? `${JSON.stringify(summary, null, 2)}\n` : formatRunSummary(summary));
   const nothingRead = damaged > 0 && damaged === inputRecords;
-  const strictFailure = values.strict && (processed.quarantined > 0 || processed.objectsQuarantined > 0);
+  const strictFailure = values.failOnQuarantine && quarantinedAny(processed);
   const exportsRead = exports.every((e) => e.reconciled);
   return summary.reconciled && exportsRead && !nothingRead && !strictFailure ? 0 : 1;
 }

@@ -14,6 +14,8 @@ export interface RunSummary {
   };
   readonly capture: { readonly objects: number; readonly bytes: number };
   readonly process: ProcessSummary;
+  /** Where quarantined records and unreadable objects are (one entry each, with its reason). */
+  readonly quarantine: string;
   readonly reconciled: boolean;
   readonly seconds: number;
   readonly eventsPerSecond: number;
@@ -23,6 +25,23 @@ function reasons(counts: Record<string, number>): string {
   return Object.entries(counts)
     .map(([r, n]) => `\n      ${String(n).padStart(7)}  ${r}`)
     .join('');
+}
+
+/**
+ * Objects the sink's ledger already holds: a re-capture of the same input (an export or scan page read again) or
+ * a run interrupted between its load and the archive. Either way nothing is loaded twice.
+ */
+export function alreadyLoaded(objects: number): string {
+  return `${objects} object(s) already loaded: archived, not loaded again`;
+}
+
+/** An instant as the CLI prints it everywhere: ISO 8601 in UTC with Z, whole seconds unless there are ms. */
+export function isoTime(ms: number): string {
+  return new Date(ms).toISOString().replace('.000Z', 'Z');
+}
+
+export function quarantinedAny(p: ProcessSummary): boolean {
+  return p.quarantined > 0 || p.objectsQuarantined > 0;
 }
 
 /** The human summary of `telemetry run`: counts that reconcile, new columns, time and throughput. */
@@ -38,14 +57,14 @@ export function formatRunSummary(s: RunSummary): string {
     `telemetry run: ${s.input.sample ? 'sample events' : what.join(' + ')} -> ${s.table}`,
     `  input       ${s.input.records} records -> ${s.capture.objects} raw object(s), ${(s.capture.bytes / 1024).toFixed(1)} KiB gzip`,
     ...s.input.exports.map((e) => `              ${formatExportLine(e)}`),
-    `  processed   ${p.records} records from ${p.objects} object(s)${p.objectsRecovered ? ` (+${p.objectsRecovered} recovered from an interrupted run)` : ''}`,
+    `  processed   ${p.records} records from ${p.objects} object(s)${p.objectsRecovered ? ` (+${alreadyLoaded(p.objectsRecovered)})` : ''}`,
     `  inserted    ${p.inserted}`,
     `  updated     ${p.updated}`,
     `  unchanged   ${p.unchanged}`,
     `  deleted     ${p.deleted}`,
     ...(p.staged ? [`  staged      ${p.staged} (loaded later by the Databricks job)`] : []),
     `  skipped     ${p.skipped}${reasons(p.skippedByReason)}`,
-    `  quarantined ${p.quarantined}${reasons(p.quarantinedByReason)}${p.objectsQuarantined ? `\n  unreadable objects quarantined: ${p.objectsQuarantined}` : ''}`,
+    `  quarantined ${p.quarantined}${reasons(p.quarantinedByReason)}${p.objectsQuarantined ? `\n  unreadable objects quarantined: ${p.objectsQuarantined}` : ''}${quarantinedAny(p) ? `\n      in ${s.quarantine}` : ''}`,
     `  reconciled  ${s.reconciled ? 'yes' : 'NO'} (records = inserted + updated + unchanged + deleted${p.staged ? ' + staged' : ''} + skipped + quarantined)`,
     `  columns     ${cols} added${cols ? `: ${shown.join(', ')}${cols > shown.length ? `, ... (+${cols - shown.length})` : ''}` : ''}`,
     `  time        ${s.seconds.toFixed(2)} s, ${s.eventsPerSecond} events/s`,

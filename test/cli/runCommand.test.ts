@@ -113,9 +113,16 @@ describe('telemetry run', () => {
       '[1,2]',
     ]);
     const r = await cli(['run', '--input', input, '--data-dir', data]);
+    const failing = await cli(['run', '--input', input, '--data-dir', data, '--fail-on-quarantine', '--json']);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/quarantined 4/);
+    expect(r.stdout).toContain(`in ${join(data, 'quarantine', 'telemetry')}/`);
     expect(r.stdout).toMatch(/reconciled {2}yes/);
+    expect(failing.code).toBe(1);
+    expect(JSON.parse(failing.stdout)).toMatchObject({
+      quarantine: `${join(data, 'quarantine', 'telemetry')}/`,
+      process: { quarantined: 4 },
+    });
     const q = await cli([
       'query',
       '--data-dir',
