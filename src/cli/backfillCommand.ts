@@ -61,19 +61,26 @@ function report(
   return read.ok && summary.reconciled && !failed ? 0 : 1;
 }
 
-/** process + load of what the backfill captured, on the local DuckDB warehouse. */
+/** process + load of what the backfill captured (`records`: the progress total), on the local warehouse. */
 async function processCaptured(
   layout: LocalLayout,
   store: FsObjectStore,
+  records: number,
   io: CliIO,
 ): Promise<ProcessSummary> {
   const sink = await DuckDbSink.open(layout.warehouse);
+  const progress = progressReporter(io.stderr, { label: 'loading', unit: 'records' });
   try {
     return await processPending(
       { store, sink },
-      { ...layout, shouldStop: () => io.signal?.aborted === true },
+      {
+        ...layout,
+        shouldStop: () => io.signal?.aborted === true,
+        onProgress: (s) => progress.update(s.records, records || undefined),
+      },
     );
   } finally {
+    progress.done();
     await sink.close();
   }
 }
@@ -89,7 +96,7 @@ async function backfillExport(
   const store = new FsObjectStore(layout.dataDir);
   const [captured] = await captureExports([exp], store, { rawPrefix: layout.rawPrefix, chunkSize: 5000 }, io);
   if (!captured) throw new Error('no export read');
-  const processed = await processCaptured(layout, store, io);
+  const processed = await processCaptured(layout, store, captured.records, io);
   const line = `telemetry backfill: ${exp.dir} -> ${layout.warehouse}\n  read      ${formatExportLine(captured)}`;
   return report(
     io,
@@ -173,7 +180,7 @@ async function backfillScan(
       onPage: (p) => progress.update(p.items, total),
     });
     progress.done();
-    const processed = await processCaptured(layout, store, io);
+    const processed = await processCaptured(layout, store, scan.items, io);
     const line = `telemetry backfill: ${table} -> ${layout.warehouse}\n  scanned   ${scan.items} items in ${scan.pages} page(s), ${scan.segmentsDone}/${segments} segments done${scan.resumed ? ' (resumed)' : ''}, ${scan.consumedRcu} RCU, snapshot ${isoTime(scan.snapshotMs)}`;
     const fields = { table, scan: { ...scan, snapshotTime: isoTime(scan.snapshotMs) } };
     return report(io, layout, flags, { ok: scan.complete, line, fields }, processed);

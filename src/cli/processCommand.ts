@@ -17,6 +17,7 @@ import { processPending } from '../process/processPending.js';
 import { type Command, UsageError, wholeNumberOption } from './CliIO.js';
 import { lockDataDir } from './dataDirLock.js';
 import { localLayout, TABLE_NAME } from './localLayout.js';
+import { progressReporter } from './progress.js';
 import { alreadyLoaded, quarantinedAny } from './runSummary.js';
 
 const HELP = `Usage: telemetry process [--data-dir DIR] [--bucket B [--endpoint URL]] [--sink duckdb|databricks] [--json]
@@ -149,12 +150,19 @@ export const processCommand: Command = async (args, io) => {
       throw new UsageError(`unknown sink '${values.sink}' (expected ${Object.keys(SINKS).join(' or ')})`);
     sink = opened;
 
+    const progress = progressReporter(io.stderr, { label: 'processing', unit: 'records' });
     try {
       summary = await processPending(
         { store, sink },
-        { ...prefixes, maxEventsPerBatch: batchEvents, shouldStop: () => io.signal?.aborted === true },
+        {
+          ...prefixes,
+          maxEventsPerBatch: batchEvents,
+          shouldStop: () => io.signal?.aborted === true,
+          onProgress: (s) => progress.update(s.records),
+        },
       );
     } finally {
+      progress.done();
       await sink.close();
     }
   } finally {
