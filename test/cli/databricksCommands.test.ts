@@ -36,6 +36,37 @@ describe('telemetry deploy databricks', () => {
     expect(r.stdout).toContain('"quartz_cron_expression": "0 0 * * * ?"');
   });
 
+  it('--dry-run needs no settings: placeholders in the plan, and a list of what to set (variable, example, doc)', async () => {
+    // Prepare: nothing configured, no ~/.databrickscfg
+    const env = { DATABRICKS_CONFIG_FILE: `${tmp.path}/no-databrickscfg` };
+    // Act
+    const r = await cli(['deploy', 'databricks', '--dry-run'], env);
+    const json = await cli(['deploy', 'databricks', '--dry-run', '--json'], env);
+    const real = await cli(['deploy', 'databricks'], env);
+    // Assess
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('Against <DATABRICKS_HOST> this would');
+    expect(r.stdout).toContain('run on warehouse <DATABRICKS_WAREHOUSE_ID>');
+    expect(r.stdout).toContain('s3://<TELEMETRY_BUCKET>/staged/');
+    expect(r.stdout).toContain(
+      'DATABRICKS_HOST: not set: export DATABRICKS_HOST=https://dbc-1234abcd-5678.cloud.databricks.com',
+    );
+    expect(r.stdout).toContain('docs/databricks.md#4-point-the-command-line-at-the-workspace');
+    expect(r.stdout).toMatch(/TELEMETRY_BUCKET: not set: export TELEMETRY_BUCKET=\S+ .*--staged-url/);
+    expect(r.stdout).not.toContain('DATABRICKS_CLIENT_ID');
+    const plan = JSON.parse(json.stdout);
+    expect(plan).toMatchObject({ dryRun: true, host: '<DATABRICKS_HOST>' });
+    expect(plan.notConfigured.map((m: { variable: string }) => m.variable)).toEqual([
+      'DATABRICKS_HOST',
+      'DATABRICKS_WAREHOUSE_ID',
+      'TELEMETRY_BUCKET',
+    ]);
+    expect(plan.statements.length).toBeGreaterThan(0);
+    expect(real.code).toBe(2);
+    expect(real.stderr).toContain('not configured yet');
+    expect(real.stderr).toMatch(/DATABRICKS_CLIENT_ID: no credentials .*docs\/databricks\.md#1-/);
+  });
+
   it('the job runs as a service principal and tells someone about failed runs', async () => {
     // Prepare
     fake = await new DatabricksFake().start();
@@ -113,6 +144,24 @@ describe('telemetry doctor databricks', () => {
     const stopped = await cli(['doctor', 'databricks'], envFor(fake));
     expect(stopped.stdout).toMatch(/warn {2}SQL warehouse: .* is STOPPED/);
     expect(stopped.stdout).toMatch(/warn {2}table: .* does not exist yet/);
+  });
+
+  it('offline, lists every missing setting with the variable, an example value and the doc section', async () => {
+    // Prepare
+    const env = { DATABRICKS_CONFIG_FILE: `${tmp.path}/no-databrickscfg`, DATABRICKS_HOST: 'dbc-no-scheme' };
+    // Act
+    const r = await cli(['doctor', 'databricks'], env);
+    const json = await cli(['doctor', 'databricks', '--json'], env);
+    // Assess
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('Not configured yet (nothing was contacted)');
+    expect(r.stdout).toMatch(/FAIL {2}setting DATABRICKS_HOST: not a URL: 'dbc-no-scheme'/);
+    expect(r.stdout).toMatch(/FAIL {2}setting DATABRICKS_WAREHOUSE_ID: not set/);
+    expect(r.stdout).toContain('fix: export DATABRICKS_WAREHOUSE_ID=1234567890abcdef');
+    expect(r.stdout).toMatch(/FAIL {2}setting DATABRICKS_CLIENT_ID: no credentials/);
+    expect(r.stdout).toContain('docs/databricks.md#4-point-the-command-line-at-the-workspace');
+    expect(r.stdout).toContain('3 check(s) failed');
+    expect(JSON.parse(json.stdout)).toMatchObject({ ready: false, checks: [{ status: 'fail' }, {}, {}] });
   });
 
   it('reports an unreachable host', async () => {
