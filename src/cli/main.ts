@@ -1,5 +1,6 @@
 import { ConfigError, errorMessage } from '../core/errors.js';
 import { type CliIO, type Command, processIO, UsageError } from './CliIO.js';
+import { describeError } from './errorCause.js';
 import { packageVersion } from './version.js';
 
 /** Sub-commands, loaded on demand so `telemetry query` does not pay for the AWS SDK. */
@@ -79,7 +80,7 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
       io.stderr.write(`telemetry ${name}: ${error.message}\n`);
       return 2;
     }
-    io.stderr.write(`telemetry ${name}: ${errorMessage(error)}\n`);
+    io.stderr.write(`telemetry ${name}: ${describeError(error)}\n`);
     if (io.env.TELEMETRY_DEBUG) io.stderr.write(`${(error as Error)?.stack ?? ''}\n`);
     return 1;
   }
