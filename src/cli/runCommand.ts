@@ -6,6 +6,8 @@ import { type InputRecord, readInputRecords } from '../adapters/fs/readInputReco
 import { captureInputs } from '../capture/captureInputs.js';
 import { openSink as openRegisteredSink } from '../compose/openSink.js';
 import { resolveDatabricksEnv } from '../config/databricksProfile.js';
+import { formatSetting, missingDatabricksSettings } from '../config/databricksSettings.js';
+import { ConfigError } from '../core/errors.js';
 import type { TableSink } from '../ports/TableSink.js';
 import { type ProcessSummary, reconciles } from '../process/ProcessSummary.js';
 import { processPending } from '../process/processPending.js';
@@ -31,7 +33,9 @@ Options:
                    data/*.json.gz parts are streamed and the item counts checked against the manifest
   --data-dir DIR   data folder (default $TELEMETRY_DATA_DIR, else ./data)
   --sink NAME      duckdb (default) or databricks: stages Parquet (to s3://$TELEMETRY_BUCKET/staged/ when set) and
-                   loads it through the SQL Statement API; see docs/databricks.md
+                   loads it through the SQL Statement API; see docs/databricks.md. A real workspace cannot read the
+                   local data folder: without TELEMETRY_BUCKET (or with settings missing) the run stops before
+                   doing anything and lists what to set
   --events N       sample size when no --input is given (default 3000)
   --batch-events N events per load transaction (default 20000; bounds memory)
   --json           print the summary as JSON
@@ -99,6 +103,29 @@ async function openSink(
   throw new UsageError(`unknown sink '${name}' (expected duckdb or databricks)`);
 }
 
+/**
+ * `--sink databricks` that cannot work stops before capturing anything: settings missing, or a real (not loopback)
+ * workspace with nowhere it could read the staged Parquet from.
+ */
+function checkDatabricksRun(io: CliIO): void {
+  const env = resolveDatabricksEnv(io.env);
+  const missing = missingDatabricksSettings(env);
+  const host = env.TELEMETRY_DATABRICKS_HOST?.trim() ?? '';
+  const loopback = /^https?:\/\/(127\.0\.0\.1|localhost|\[::1\])[:/]?/.test(host);
+  if (missing.length === 0 && !loopback && !io.env.TELEMETRY_BUCKET?.trim())
+    missing.push({
+      variable: 'TELEMETRY_BUCKET',
+      problem: `not set: the workspace at ${host} cannot read Parquet staged in the local data folder`,
+      example: 'chargeminder-telemetry-123456789012',
+      fix: 'export TELEMETRY_BUCKET=<an S3 bucket the workspace reads through an external location>',
+      doc: 'docs/databricks.md#2-let-the-warehouse-read-the-staged-files',
+    });
+  if (missing.length)
+    throw new ConfigError(
+      `--sink databricks cannot work yet (nothing was done):\n${missing.map((m) => `  ${formatSetting(m)}`).join('\n')}`,
+    );
+}
+
 export const runCommand: Command = async (args, io) => {
   const { values } = parseArgs({
     args,
@@ -131,6 +158,7 @@ export const runCommand: Command = async (args, io) => {
   for (const f of sources.unlisted)
     io.stderr.write(`telemetry run: ${f} is inside a DynamoDB export but not in its manifest: not read\n`);
 
+  if (values.sink === 'databricks') checkDatabricksRun(io);
   const release = await lockDataDir(layout.dataDir, 'run', { wait: values.wait, signal: io.signal });
   try {
     const failOnQuarantine = values['fail-on-quarantine'] || values.strict;

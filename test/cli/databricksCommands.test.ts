@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { cli, tempDir } from '../support/cli.js';
 import { DatabricksFake } from '../support/databricksFake.js';
@@ -176,6 +177,32 @@ describe('telemetry doctor databricks', () => {
 });
 
 describe('telemetry run --sink databricks (through the fake)', () => {
+  it('stops before doing any work when it cannot work: settings missing, or a real workspace without a bucket', async () => {
+    // Prepare
+    const data = `${tmp.path}/dbx-refused`;
+    const args = ['run', '--sink', 'databricks', '--events', '20', '--data-dir', data];
+    const noFile = { DATABRICKS_CONFIG_FILE: `${tmp.path}/no-databrickscfg` };
+    const workspace = {
+      ...noFile,
+      DATABRICKS_HOST: 'https://dbc-1234abcd-5678.cloud.databricks.com',
+      DATABRICKS_WAREHOUSE_ID: 'wh-1',
+      DATABRICKS_TOKEN: 'dapi-never-sent',
+    };
+    // Act
+    const unset = await cli(args, noFile);
+    const noBucket = await cli(args, workspace);
+    // Assess
+    expect(unset.code).toBe(2);
+    expect(unset.stderr).toContain('--sink databricks cannot work yet (nothing was done)');
+    expect(unset.stderr).toMatch(/DATABRICKS_HOST: not set: export DATABRICKS_HOST=https:\/\/dbc-/);
+    expect(noBucket.code).toBe(2);
+    expect(noBucket.stderr).toMatch(
+      /TELEMETRY_BUCKET: not set: the workspace at https:\/\/dbc-1234abcd-5678\.cloud\.databricks\.com cannot read Parquet staged in the local data folder/,
+    );
+    expect(noBucket.stderr).not.toContain('dapi-never-sent');
+    expect(existsSync(`${data}/raw`)).toBe(false);
+  });
+
   it('stages Parquet and loads it; a second run changes nothing', async () => {
     fake = await new DatabricksFake().start();
     const data = `${tmp.path}/dbx-run`;
