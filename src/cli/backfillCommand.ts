@@ -9,6 +9,7 @@ import { type ProcessSummary, reconciles } from '../process/ProcessSummary.js';
 import { processPending } from '../process/processPending.js';
 import { type CliIO, type Command, UsageError, wholeNumberOption } from './CliIO.js';
 import { captureExports, formatExportLine } from './captureExports.js';
+import { countRecaptured } from './countRecaptured.js';
 import { lockDataDir } from './dataDirLock.js';
 import { type LocalLayout, localLayout } from './localLayout.js';
 import { formatProcessSummary } from './processCommand.js';
@@ -48,14 +49,20 @@ function report(
   layout: LocalLayout,
   flags: { json: boolean; failOnQuarantine: boolean },
   read: { ok: boolean; line: string; fields: Record<string, unknown> },
-  processed: ProcessSummary,
+  { processed, recaptured }: { processed: ProcessSummary; recaptured: number },
 ): number {
   const quarantine = join(layout.dataDir, layout.quarantinePrefix);
-  const summary = { ...read.fields, process: processed, quarantine, reconciled: reconciles(processed) };
+  const summary = {
+    ...read.fields,
+    process: processed,
+    recaptured,
+    quarantine,
+    reconciled: reconciles(processed),
+  };
   io.stdout.write(
     flags.json
       ? `${JSON.stringify(summary, null, 2)}\n`
-      : `${read.line}\n  processed ${formatProcessSummary(processed)}\n${quarantinedAny(processed) ? `  quarantined records are in ${quarantine}\n` : ''}`,
+      : `${read.line}\n  processed ${formatProcessSummary(processed, recaptured)}\n${quarantinedAny(processed) ? `  quarantined records are in ${quarantine}\n` : ''}`,
   );
   const failed = flags.failOnQuarantine && quarantinedAny(processed);
   return read.ok && summary.reconciled && !failed ? 0 : 1;
@@ -67,11 +74,12 @@ async function processCaptured(
   store: FsObjectStore,
   records: number,
   io: CliIO,
-): Promise<ProcessSummary> {
+): Promise<{ processed: ProcessSummary; recaptured: number }> {
+  const recaptured = await countRecaptured(store, layout);
   const sink = await DuckDbSink.open(layout.warehouse);
   const progress = progressReporter(io.stderr, { label: 'loading', unit: 'records' });
   try {
-    return await processPending(
+    const processed = await processPending(
       { store, sink },
       {
         ...layout,
@@ -79,6 +87,7 @@ async function processCaptured(
         onProgress: (s) => progress.update(s.records, records || undefined),
       },
     );
+    return { processed, recaptured };
   } finally {
     progress.done();
     await sink.close();
@@ -96,15 +105,9 @@ async function backfillExport(
   const store = new FsObjectStore(layout.dataDir);
   const [captured] = await captureExports([exp], store, { rawPrefix: layout.rawPrefix, chunkSize: 5000 }, io);
   if (!captured) throw new Error('no export read');
-  const processed = await processCaptured(layout, store, captured.records, io);
+  const loaded = await processCaptured(layout, store, captured.records, io);
   const line = `telemetry backfill: ${exp.dir} -> ${layout.warehouse}\n  read      ${formatExportLine(captured)}`;
-  return report(
-    io,
-    layout,
-    flags,
-    { ok: captured.reconciled, line, fields: { export: captured } },
-    processed,
-  );
+  return report(io, layout, flags, { ok: captured.reconciled, line, fields: { export: captured } }, loaded);
 }
 
 export const backfillCommand: Command = async (args, io) => {
@@ -180,10 +183,10 @@ async function backfillScan(
       onPage: (p) => progress.update(p.items, total),
     });
     progress.done();
-    const processed = await processCaptured(layout, store, scan.items, io);
+    const loaded = await processCaptured(layout, store, scan.items, io);
     const line = `telemetry backfill: ${table} -> ${layout.warehouse}\n  scanned   ${scan.items} items in ${scan.pages} page(s), ${scan.segmentsDone}/${segments} segments done${scan.resumed ? ' (resumed)' : ''}, ${scan.consumedRcu} RCU, snapshot ${isoTime(scan.snapshotMs)}`;
     const fields = { table, scan: { ...scan, snapshotTime: isoTime(scan.snapshotMs) } };
-    return report(io, layout, flags, { ok: scan.complete, line, fields }, processed);
+    return report(io, layout, flags, { ok: scan.complete, line, fields }, loaded);
   } finally {
     ddb.destroy();
   }

@@ -15,10 +15,11 @@ import { type ProcessSummary, reconciles } from '../process/ProcessSummary.js';
 import { acquireLease, LEASE_TTL_MS, type LeaseOutcome, leaseKey } from '../process/processLease.js';
 import { processPending } from '../process/processPending.js';
 import { type Command, UsageError, wholeNumberOption } from './CliIO.js';
+import { alreadyLoaded, countRecaptured } from './countRecaptured.js';
 import { lockDataDir } from './dataDirLock.js';
 import { localLayout, TABLE_NAME } from './localLayout.js';
 import { progressReporter } from './progress.js';
-import { alreadyLoaded, quarantinedAny } from './runSummary.js';
+import { quarantinedAny } from './runSummary.js';
 
 const HELP = `Usage: telemetry process [--data-dir DIR] [--bucket B [--endpoint URL]] [--sink duckdb|databricks] [--json]
 
@@ -50,8 +51,11 @@ function isLoopback(url: string): boolean {
   }
 }
 
-/** One line per outcome, for the CLI and the `telemetry dev` loop. */
-export function formatProcessSummary(s: ProcessSummary): string {
+/**
+ * One line per outcome, for the CLI and the `telemetry dev` loop; `recaptured`: how many of the objects found
+ * already loaded were the same input read again (see countRecaptured), when known.
+ */
+export function formatProcessSummary(s: ProcessSummary, recaptured?: number): string {
   const parts = [
     `${s.records} records from ${s.objects} object(s)`,
     `${s.inserted} inserted`,
@@ -62,7 +66,7 @@ export function formatProcessSummary(s: ProcessSummary): string {
     `${s.quarantined} quarantined`,
   ];
   if (s.staged) parts.push(`${s.staged} staged`);
-  if (s.objectsRecovered) parts.push(alreadyLoaded(s.objectsRecovered));
+  if (s.objectsRecovered) parts.push(alreadyLoaded(s.objectsRecovered, recaptured));
   if (s.objectsQuarantined) parts.push(`${s.objectsQuarantined} unreadable object(s) quarantined`);
   if (s.columnsAdded.length) parts.push(`${s.columnsAdded.length} column(s) added`);
   if (s.stoppedEarly) parts.push('stopped early');
@@ -125,6 +129,7 @@ export const processCommand: Command = async (args, io) => {
   let sink: TableSink;
   let summary: ProcessSummary;
   let lease: LeaseOutcome | undefined;
+  let recaptured: number | undefined;
   try {
     // On a bucket, the process Lambda may be running: take the same single-writer lease it takes.
     if (store instanceof S3ObjectStore) {
@@ -150,6 +155,8 @@ export const processCommand: Command = async (args, io) => {
       throw new UsageError(`unknown sink '${values.sink}' (expected ${Object.keys(SINKS).join(' or ')})`);
     sink = opened;
 
+    // Counting costs a request per pending object: only in the data folder.
+    if (store instanceof FsObjectStore) recaptured = await countRecaptured(store, prefixes);
     const progress = progressReporter(io.stderr, { label: 'processing', unit: 'records' });
     try {
       summary = await processPending(
@@ -179,7 +186,7 @@ export const processCommand: Command = async (args, io) => {
     io.stdout.write(`${JSON.stringify({ source, target, quarantine, ...summary }, null, 2)}\n`);
   else
     io.stdout.write(
-      `telemetry process: ${source} -> ${target}\n  ${formatProcessSummary(summary)}\n${quarantinedAny(summary) ? `  quarantined records are in ${quarantine}\n` : ''}`,
+      `telemetry process: ${source} -> ${target}\n  ${formatProcessSummary(summary, recaptured)}\n${quarantinedAny(summary) ? `  quarantined records are in ${quarantine}\n` : ''}`,
     );
   const failOnQuarantine = values['fail-on-quarantine'] && quarantinedAny(summary);
   return reconciles(summary) && !failOnQuarantine ? 0 : 1;

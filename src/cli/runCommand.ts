@@ -14,6 +14,7 @@ import { processPending } from '../process/processPending.js';
 import { generateSampleItems } from '../sample/generateSample.js';
 import { type CliIO, type Command, UsageError, wholeNumberOption } from './CliIO.js';
 import { captureExports } from './captureExports.js';
+import { countRecaptured } from './countRecaptured.js';
 import { lockDataDir } from './dataDirLock.js';
 import { faultInjector } from './faults.js';
 import { type LocalLayout, localLayout, TABLE_NAME } from './localLayout.js';
@@ -203,6 +204,7 @@ async function runLocked(
   const damaged = captured.damaged + sum((e) => e.damaged);
   const processing = progressReporter(io.stderr, { label: 'processing', unit: 'records' });
 
+  const recaptured = await countRecaptured(store, layout);
   const sink = await openSink(values.sink, io, store, layout.warehouse, layout.stagedPrefix);
   let processed: ProcessSummary;
   try {
@@ -234,6 +236,7 @@ async function runLocked(
     },
     capture: { objects: captureObjects, bytes: captureBytes },
     process: processed,
+    recaptured,
     quarantine: join(layout.dataDir, layout.quarantinePrefix),
     reconciled: reconciles(processed),
     seconds,

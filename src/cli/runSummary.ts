@@ -1,6 +1,7 @@
 import type { ExportCaptureSummary } from '../backfill/captureExport.js';
 import type { ProcessSummary } from '../process/ProcessSummary.js';
 import { formatExportLine } from './captureExports.js';
+import { alreadyLoaded } from './countRecaptured.js';
 
 export interface RunSummary {
   readonly dataDir: string;
@@ -14,6 +15,8 @@ export interface RunSummary {
   };
   readonly capture: { readonly objects: number; readonly bytes: number };
   readonly process: ProcessSummary;
+  /** Of `process.objectsRecovered`: the same input captured again (the rest: left by an interrupted run). */
+  readonly recaptured: number;
   /** Where quarantined records and unreadable objects are (one entry each, with its reason). */
   readonly quarantine: string;
   readonly reconciled: boolean;
@@ -25,14 +28,6 @@ function reasons(counts: Record<string, number>): string {
   return Object.entries(counts)
     .map(([r, n]) => `\n      ${String(n).padStart(7)}  ${r}`)
     .join('');
-}
-
-/**
- * Objects the sink's ledger already holds: a re-capture of the same input (an export or scan page read again) or
- * a run interrupted between its load and the archive. Either way nothing is loaded twice.
- */
-export function alreadyLoaded(objects: number): string {
-  return `${objects} object(s) already loaded: archived, not loaded again`;
 }
 
 /** An instant as the CLI prints it everywhere: ISO 8601 in UTC with Z, whole seconds unless there are ms. */
@@ -57,7 +52,7 @@ export function formatRunSummary(s: RunSummary): string {
     `telemetry run: ${s.input.sample ? 'sample events' : what.join(' + ')} -> ${s.table}`,
     `  input       ${s.input.records} records -> ${s.capture.objects} raw object(s), ${(s.capture.bytes / 1024).toFixed(1)} KiB gzip`,
     ...s.input.exports.map((e) => `              ${formatExportLine(e)}`),
-    `  processed   ${p.records} records from ${p.objects} object(s)${p.objectsRecovered ? ` (+${alreadyLoaded(p.objectsRecovered)})` : ''}`,
+    `  processed   ${p.records} records from ${p.objects} object(s)${p.objectsRecovered ? ` (+${alreadyLoaded(p.objectsRecovered, s.recaptured)})` : ''}`,
     `  inserted    ${p.inserted}`,
     `  updated     ${p.updated}`,
     `  unchanged   ${p.unchanged}`,

@@ -99,7 +99,7 @@ describe('telemetry backfill --export <folder>', () => {
     expect(second.stdout).toContain(
       `${items.length}/${items.length} items from 3 data file(s), matches the manifest`,
     );
-    expect(second.stdout).toMatch(/\d+ object\(s\) already loaded: archived, not loaded again/);
+    expect(second.stdout).toMatch(/\d+ object\(s\) already loaded: the same input read again, not loaded twice/);
     expect(second.stdout).not.toContain('recovered');
     expect(afterSecond).toEqual(afterFirst);
   }, 180_000);
