@@ -8,8 +8,8 @@ import { StatementClient } from '../adapters/databricks/StatementClient.js';
 import { databricksEnv } from '../config/databricksConfig.js';
 import { resolveDatabricksEnv } from '../config/databricksProfile.js';
 import {
+  bucketSetting,
   DATABRICKS_SETUP_DOC,
-  type DatabricksSetting,
   formatSetting,
   missingDatabricksSettings,
 } from '../config/databricksSettings.js';
@@ -40,14 +40,6 @@ service principal); failed runs go to TELEMETRY_DATABRICKS_NOTIFY_EMAILS (comma-
 TELEMETRY_DATABRICKS_NOTIFY_DESTINATION_ID (a workspace notification destination).
 See docs/databricks.md.
 `;
-
-const BUCKET_SETTING: DatabricksSetting = {
-  variable: 'TELEMETRY_BUCKET',
-  problem: 'not set',
-  example: 'chargeminder-telemetry-123456789012',
-  fix: 'export TELEMETRY_BUCKET=chargeminder-telemetry-123456789012 (or pass --staged-url s3://BUCKET/staged/)',
-  doc: 'docs/databricks.md#2-let-the-warehouse-read-the-staged-files',
-};
 
 /** Where the job reads staged batches; undefined when neither --staged-url nor TELEMETRY_BUCKET says. */
 function stagedUrlFrom(io: CliIO, given: string | undefined): string | undefined {
@@ -95,7 +87,7 @@ export const deployCommand: Command = async (args, io) => {
   const stagedUrl = stagedUrlFrom(io, values['staged-url']);
   const missing = [
     ...missingDatabricksSettings(resolved, { credentials: !dryRun }),
-    ...(stagedUrl ? [] : [BUCKET_SETTING]),
+    ...(stagedUrl ? [] : [bucketSetting('not set (or pass --staged-url s3://BUCKET/staged/)')]),
   ];
   if (missing.length && !dryRun)
     throw new ConfigError(

@@ -6,7 +6,7 @@ import { type InputRecord, readInputRecords } from '../adapters/fs/readInputReco
 import { captureInputs } from '../capture/captureInputs.js';
 import { openSink as openRegisteredSink } from '../compose/openSink.js';
 import { resolveDatabricksEnv } from '../config/databricksProfile.js';
-import { formatSetting, missingDatabricksSettings } from '../config/databricksSettings.js';
+import { bucketSetting, formatSetting, missingDatabricksSettings } from '../config/databricksSettings.js';
 import { ConfigError } from '../core/errors.js';
 import type { TableSink } from '../ports/TableSink.js';
 import { type ProcessSummary, reconciles } from '../process/ProcessSummary.js';
@@ -114,13 +114,9 @@ function checkDatabricksRun(io: CliIO): void {
   const host = env.TELEMETRY_DATABRICKS_HOST?.trim() ?? '';
   const loopback = /^https?:\/\/(127\.0\.0\.1|localhost|\[::1\])[:/]?/.test(host);
   if (missing.length === 0 && !loopback && !io.env.TELEMETRY_BUCKET?.trim())
-    missing.push({
-      variable: 'TELEMETRY_BUCKET',
-      problem: `not set: the workspace at ${host} cannot read Parquet staged in the local data folder`,
-      example: 'chargeminder-telemetry-123456789012',
-      fix: 'export TELEMETRY_BUCKET=<an S3 bucket the workspace reads through an external location>',
-      doc: 'docs/databricks.md#2-let-the-warehouse-read-the-staged-files',
-    });
+    missing.push(
+      bucketSetting(`not set: the workspace at ${host} cannot read Parquet staged in the local data folder`),
+    );
   if (missing.length)
     throw new ConfigError(
       `--sink databricks cannot work yet (nothing was done):\n${missing.map((m) => `  ${formatSetting(m)}`).join('\n')}`,

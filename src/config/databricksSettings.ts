@@ -79,3 +79,14 @@ export function missingDatabricksSettings(
 export function formatSetting(s: DatabricksSetting): string {
   return `${s.variable}: ${s.problem}: ${s.fix} (see ${s.doc})`;
 }
+
+/** TELEMETRY_BUCKET, where staged Parquet goes so the workspace can read it (`why`: the problem, e.g. not set). */
+export function bucketSetting(why = 'not set'): DatabricksSetting {
+  return {
+    variable: 'TELEMETRY_BUCKET',
+    problem: why,
+    example: 'chargeminder-telemetry-123456789012',
+    fix: 'export TELEMETRY_BUCKET=<an S3 bucket the workspace reads through an external location>',
+    doc: 'docs/databricks.md#2-let-the-warehouse-read-the-staged-files',
+  };
+}
