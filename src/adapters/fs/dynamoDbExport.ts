@@ -1,4 +1,4 @@
-import { readFile, stat } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { errorMessage } from '../../core/errors.js';
@@ -29,8 +29,8 @@ export interface DynamoDbExportFile {
   readonly itemCount: number;
 }
 
-export const SUMMARY_MANIFEST = 'manifest-summary.json';
-export const FILES_MANIFEST = 'manifest-files.json';
+const SUMMARY_MANIFEST = 'manifest-summary.json';
+const FILES_MANIFEST = 'manifest-files.json';
 
 /** The folder of an export when `path` is one of its manifests, else undefined. */
 export function exportDirOfManifest(path: string): string | undefined {
@@ -136,14 +136,5 @@ export async function* readExportRecords(exp: DynamoDbExport): AsyncGenerator<Ex
   for (const [fileIndex, f] of exp.files.entries()) {
     for await (const r of readInputRecords(f.path, { ndjson: true }))
       yield { file: f.key, position: r.position, parsed: r.parsed, fileIndex };
-  }
-}
-
-/** Whether `path` is a folder holding an export's summary manifest. */
-export async function isExportDir(path: string): Promise<boolean> {
-  try {
-    return (await stat(join(path, SUMMARY_MANIFEST))).isFile();
-  } catch {
-    return false;
   }
 }
