@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DuckDbSink } from '../adapters/duckdb/DuckDbSink.js';
-import { readDynamoDbExport } from '../adapters/fs/dynamoDbExport.js';
+import { downloadDynamoDbExport } from '../adapters/fs/downloadDynamoDbExport.js';
+import { type DynamoDbExport, readDynamoDbExport } from '../adapters/fs/dynamoDbExport.js';
 import { FsObjectStore } from '../adapters/fs/FsObjectStore.js';
 import { scanTable } from '../backfill/scanTable.js';
 import { DEV_TABLE, LOCAL_CREDENTIALS, LOCAL_REGION } from '../config/localAws.js';
@@ -12,12 +13,13 @@ import { captureExports, formatExportLine } from './captureExports.js';
 import { countRecaptured } from './countRecaptured.js';
 import { lockDataDir } from './dataDirLock.js';
 import { type LocalLayout, localLayout } from './localLayout.js';
+import { openS3Store } from './openS3Store.js';
 import { formatProcessSummary } from './processCommand.js';
 import { progressReporter } from './progress.js';
 import { isoTime, quarantinedAny } from './runSummary.js';
 
 const HELP = `Usage: telemetry backfill [--table T] [--endpoint URL] [--segments N] [--max-rcu R] [--data-dir DIR] [--json]
-       telemetry backfill --export DIR [--data-dir DIR] [--json]
+       telemetry backfill --export DIR|s3://BUCKET/PREFIX/AWSDynamoDB/<export-id>/ [--data-dir DIR] [--json]
 
 Loads the items the DynamoDB table already holds (history the 24-hour stream no longer carries): a parallel Scan
 (or an existing DynamoDB export, --export) writes raw objects, then the normal process + load stages run.
@@ -27,10 +29,11 @@ checkpoint (DIR/backfill/scan/<table>/). A finished backfill re-run reads nothin
 fresh snapshot. An export re-run changes nothing (its items keep their export-time order keys).
 
 Options:
-  --export DIR      ingest a DynamoDB export to S3 (ExportTableToPointInTime, DYNAMODB_JSON) copied to a local
-                    folder: AWSDynamoDB/<export-id>/ (or its manifest-summary.json), e.g. copied with
-                    aws s3 sync s3://BUCKET/PREFIX/AWSDynamoDB/<export-id>/ DIR (no DynamoDB access needed).
-                    The manifests name the data files (streamed); counts are checked against their itemCount
+  --export DIR|URL  ingest a DynamoDB export to S3 (ExportTableToPointInTime, DYNAMODB_JSON), no DynamoDB access
+                    needed: s3://BUCKET/PREFIX/AWSDynamoDB/<export-id>/ (copied to DIR/backfill/export/<export-id>/
+                    first, streamed, resumable; S3 endpoint: TELEMETRY_S3_ENDPOINT, else AWS) or a local copy of that
+                    folder (or its manifest-summary.json). The manifests name the data files (streamed line by
+                    line); counts are checked against their itemCount
   --table T         DynamoDB table (default ${DEV_TABLE})
   --endpoint URL    DynamoDB endpoint (e.g. DynamoDB Local from \`telemetry dev\`); default: AWS, region and
                     credentials from the AWS SDK's default chain
@@ -94,6 +97,21 @@ async function processCaptured(
   }
 }
 
+/** An export in a bucket, copied (streamed, resumable) to DIR/backfill/export/<export-id>/ first. */
+async function copyExport(url: string, layout: LocalLayout, io: CliIO): Promise<DynamoDbExport> {
+  const m = /^s3:\/\/([^/]+)\/((?:[^/]+\/)*AWSDynamoDB\/([^/]+)\/)?$/.exec(
+    url.endsWith('/') ? url : `${url}/`,
+  );
+  if (!m?.[1] || !m[2] || !m[3])
+    throw new UsageError(`--export must look like s3://BUCKET/PREFIX/AWSDynamoDB/<export-id>/, got '${url}'`);
+  const s3 = await openS3Store(m[1], io.env.TELEMETRY_S3_ENDPOINT?.trim() || undefined, io.env);
+  try {
+    return await downloadDynamoDbExport(s3, m[2], join(layout.dataDir, 'backfill', 'export', m[3]));
+  } finally {
+    s3.client.destroy();
+  }
+}
+
 /** `backfill --export`: an export folder -> raw objects (export order keys) -> process + load. */
 async function backfillExport(
   path: string,
@@ -101,7 +119,7 @@ async function backfillExport(
   flags: { json: boolean; failOnQuarantine: boolean },
   io: CliIO,
 ): Promise<number> {
-  const exp = await readDynamoDbExport(path);
+  const exp = path.startsWith('s3://') ? await copyExport(path, layout, io) : await readDynamoDbExport(path);
   const store = new FsObjectStore(layout.dataDir);
   const [captured] = await captureExports([exp], store, { rawPrefix: layout.rawPrefix, chunkSize: 5000 }, io);
   if (!captured) throw new Error('no export read');

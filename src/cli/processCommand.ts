@@ -5,7 +5,6 @@ import { FsObjectStore } from '../adapters/fs/FsObjectStore.js';
 import { S3ObjectStore } from '../adapters/s3/S3ObjectStore.js';
 import { openSink, SINKS } from '../compose/openSink.js';
 import { resolveDatabricksEnv } from '../config/databricksProfile.js';
-import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../config/localAws.js';
 import { parseEnv } from '../config/parseEnv.js';
 import { storageEnv } from '../config/storageConfig.js';
 import { PipelineError } from '../core/errors.js';
@@ -18,6 +17,7 @@ import { type Command, UsageError, wholeNumberOption } from './CliIO.js';
 import { alreadyLoaded, countRecaptured } from './countRecaptured.js';
 import { lockDataDir } from './dataDirLock.js';
 import { localLayout, TABLE_NAME } from './localLayout.js';
+import { openS3Store } from './openS3Store.js';
 import { progressReporter } from './progress.js';
 import { quarantinedAny } from './runSummary.js';
 
@@ -42,14 +42,6 @@ Options:
   --wait            wait for another run using the same data folder to finish (default: stop with its PID)
   --fail-on-quarantine  exit 1 when any record or object was quarantined (the summary says where they are)
 `;
-
-function isLoopback(url: string): boolean {
-  try {
-    return ['127.0.0.1', 'localhost', '[::1]'].includes(new URL(url).hostname);
-  } catch {
-    throw new UsageError(`--endpoint must be a URL, got '${url}'`);
-  }
-}
 
 /**
  * One line per outcome, for the CLI and the `telemetry dev` loop; `recaptured`: how many of the objects found
@@ -109,16 +101,7 @@ export const processCommand: Command = async (args, io) => {
       quarantinePrefix: cloud.TELEMETRY_QUARANTINE_PREFIX,
       stagedPrefix: cloud.TELEMETRY_STAGED_PREFIX,
     };
-    const local = endpoint !== undefined && isLoopback(endpoint) && !io.env.AWS_ACCESS_KEY_ID;
-    const { S3Client } = await import('@aws-sdk/client-s3');
-    // The AWS CLI's order: AWS_REGION, AWS_DEFAULT_REGION, then the profile's region (the SDK's own chain).
-    const region = io.env.AWS_REGION ?? io.env.AWS_DEFAULT_REGION ?? (local ? LOCAL_REGION : undefined);
-    const client = new S3Client({
-      ...(region ? { region } : {}),
-      ...(endpoint ? { endpoint, forcePathStyle: true } : {}),
-      ...(local ? { credentials: LOCAL_CREDENTIALS } : {}),
-    });
-    store = new S3ObjectStore({ bucket: values.bucket, client });
+    store = await openS3Store(values.bucket, endpoint, io.env);
   } else {
     prefixes = { ...layout, rawPrefix: values['raw-prefix'] ?? layout.rawPrefix };
     store = new FsObjectStore(layout.dataDir);

@@ -1,7 +1,11 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { S3Client } from '@aws-sdk/client-s3';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { afterAll, describe, expect, it } from 'vitest';
+import { S3ObjectStore } from '../../src/adapters/s3/S3ObjectStore.js';
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../src/dev/localAws.js';
+import { startS3Server } from '../../src/dev/startS3Server.js';
 import { cli, tableContent, tempDir } from '../support/cli.js';
 import { tableItems, writeDynamoDbExport } from '../support/dynamoDbExport.js';
 
@@ -99,10 +103,50 @@ describe('telemetry backfill --export <folder>', () => {
     expect(second.stdout).toContain(
       `${items.length}/${items.length} items from 3 data file(s), matches the manifest`,
     );
-    expect(second.stdout).toMatch(/\d+ object\(s\) already loaded: the same input read again, not loaded twice/);
+    expect(second.stdout).toMatch(
+      /\d+ object\(s\) already loaded: the same input read again, not loaded twice/,
+    );
     expect(second.stdout).not.toContain('recovered');
     expect(afterSecond).toEqual(afterFirst);
   }, 180_000);
+
+  it('reads an export straight from a bucket (s3://.../AWSDynamoDB/<export-id>/), copied first, streamed', async () => {
+    // Prepare: the export uploaded to an S3-compatible server as DynamoDB writes it
+    const serverDir = join(tmp.path, 's3-server');
+    const server = await startS3Server({ directory: serverDir, buckets: ['exports-bucket'] });
+    const client = new S3Client({
+      endpoint: server.endpoint,
+      forcePathStyle: true,
+      region: LOCAL_REGION,
+      credentials: LOCAL_CREDENTIALS,
+    });
+    const s3 = new S3ObjectStore({ bucket: 'exports-bucket', client });
+    const prefix = `exports/AWSDynamoDB/${written.exportId}/`;
+    for (const rel of readdirSync(written.dir, { recursive: true }).map(String).sort()) {
+      const file = join(written.dir, rel);
+      if (statSync(file).isFile()) await s3.put(`${prefix}${rel}`, readFileSync(file));
+    }
+    const dir = join(tmp.path, 'from-s3');
+    try {
+      // Act
+      const r = await cli(
+        ['backfill', '--export', `s3://exports-bucket/${prefix}`, '--data-dir', dir, '--json'],
+        {
+          TELEMETRY_S3_ENDPOINT: server.endpoint,
+        },
+      );
+      // Assess
+      expect(r.code, r.stderr).toBe(0);
+      expect(JSON.parse(r.stdout)).toMatchObject({
+        export: { exportId: written.exportId, items: items.length, reconciled: true },
+        process: { inserted: items.length, quarantined: 0 },
+      });
+      expect(readdirSync(join(dir, 'backfill', 'export', written.exportId, 'data'))).toHaveLength(3);
+    } finally {
+      client.destroy();
+      await server.stop();
+    }
+  }, 120_000);
 
   it('says what is wrong with a folder that is no export', async () => {
     // Act
