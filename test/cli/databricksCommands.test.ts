@@ -53,7 +53,9 @@ describe('telemetry deploy databricks', () => {
       'DATABRICKS_HOST: not set: export DATABRICKS_HOST=https://dbc-1234abcd-5678.cloud.databricks.com',
     );
     expect(r.stdout).toContain('docs/databricks.md#4-point-the-command-line-at-the-workspace');
-    expect(r.stdout).toMatch(/TELEMETRY_BUCKET: not set \(or pass --staged-url \S+\): export TELEMETRY_BUCKET=/);
+    expect(r.stdout).toMatch(
+      /TELEMETRY_BUCKET: not set \(or pass --staged-url \S+\): export TELEMETRY_BUCKET=/,
+    );
     expect(r.stdout).not.toContain('DATABRICKS_CLIENT_ID');
     const plan = JSON.parse(json.stdout);
     expect(plan).toMatchObject({ dryRun: true, host: '<DATABRICKS_HOST>' });
