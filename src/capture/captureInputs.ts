@@ -11,12 +11,16 @@ export interface InputItem {
   readonly parsed: ParsedInput;
 }
 
-export interface CaptureInputsOptions {
+export interface CaptureInputsOptions<T extends InputItem = InputItem> {
   readonly rawPrefix: string;
   /** Records per raw object (the last one may hold fewer). */
   readonly chunkSize: number;
   /** When this input was taken: file input is a snapshot at this instant (src/core/model/orderKey.ts). */
   readonly snapshotTime: number;
+  /** The n-th record's order key when the source has its own (a DynamoDB export); default: a file snapshot key. */
+  readonly orderKey?: (record: T, n: number) => string;
+  /** The raw objects' source label (default `local-file`). */
+  readonly source?: string;
   /** Called after each raw object is written (the CLI's crash tests kill it here). */
   readonly onObject?: () => void;
   /** Called after each record (progress). */
@@ -40,18 +44,21 @@ export interface CaptureInputsResult {
  * @example
  * const r = await captureInputs(readAll(files), store, { rawPrefix: 'raw/telemetry/', chunkSize: 5000, snapshotTime: Date.now() });
  */
-export async function captureInputs(
-  input: AsyncIterable<InputItem> | Iterable<InputItem>,
+export async function captureInputs<T extends InputItem>(
+  input: AsyncIterable<T> | Iterable<T>,
   store: ObjectStore,
-  options: CaptureInputsOptions,
+  options: CaptureInputsOptions<T>,
 ): Promise<CaptureInputsResult> {
+  const orderKey =
+    options.orderKey ?? ((_: T, n: number) => snapshotOrderKey('file', options.snapshotTime, n));
+  const source = options.source ?? 'local-file';
   let records = 0;
   let objects = 0;
   let bytes = 0;
   let damaged = 0;
   let chunk: RawRecord[] = [];
   const flush = async (): Promise<void> => {
-    const result = await captureBatch(chunk, store, { rawPrefix: options.rawPrefix, source: 'local-file' });
+    const result = await captureBatch(chunk, store, { rawPrefix: options.rawPrefix, source });
     chunk = [];
     if (!result) return;
     objects += 1;
@@ -65,7 +72,7 @@ export async function captureInputs(
       fromInputRecord(record.parsed, {
         file: record.file,
         position: record.position,
-        sequenceNumber: snapshotOrderKey('file', options.snapshotTime, records),
+        sequenceNumber: orderKey(record, records),
         now: options.snapshotTime,
       }),
     );

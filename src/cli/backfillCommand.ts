@@ -1,24 +1,39 @@
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DuckDbSink } from '../adapters/duckdb/DuckDbSink.js';
+import { downloadDynamoDbExport } from '../adapters/fs/downloadDynamoDbExport.js';
+import { type DynamoDbExport, readDynamoDbExport } from '../adapters/fs/dynamoDbExport.js';
 import { FsObjectStore } from '../adapters/fs/FsObjectStore.js';
 import { scanTable } from '../backfill/scanTable.js';
 import { DEV_TABLE, LOCAL_CREDENTIALS, LOCAL_REGION } from '../config/localAws.js';
-import { reconciles } from '../process/ProcessSummary.js';
+import { type ProcessSummary, reconciles } from '../process/ProcessSummary.js';
 import { processPending } from '../process/processPending.js';
-import { type Command, UsageError, wholeNumberOption } from './CliIO.js';
-import { localLayout } from './localLayout.js';
+import { type CliIO, type Command, UsageError, wholeNumberOption } from './CliIO.js';
+import { captureExports, formatExportLine } from './captureExports.js';
+import { countRecaptured } from './countRecaptured.js';
+import { lockDataDir } from './dataDirLock.js';
+import { type LocalLayout, localLayout } from './localLayout.js';
+import { openS3Store } from './openS3Store.js';
 import { formatProcessSummary } from './processCommand.js';
 import { progressReporter } from './progress.js';
+import { isoTime, quarantinedAny } from './runSummary.js';
 
 const HELP = `Usage: telemetry backfill [--table T] [--endpoint URL] [--segments N] [--max-rcu R] [--data-dir DIR] [--json]
+       telemetry backfill --export DIR|s3://BUCKET/PREFIX/AWSDynamoDB/<export-id>/ [--data-dir DIR] [--json]
 
 Loads the items the DynamoDB table already holds (history the 24-hour stream no longer carries): a parallel Scan
-writes raw objects, then the normal process + load stages run. Backfilled versions never replace a version that came
-through the stream, nor resurrect an event the stream deleted (docs/operations.md, "Backfill"). Interrupted? Run the
-same command again: each segment resumes from its checkpoint (DIR/backfill/scan/<table>/). A finished backfill
-re-run reads nothing; delete that folder to take a fresh snapshot.
+(or an existing DynamoDB export, --export) writes raw objects, then the normal process + load stages run.
+Backfilled versions never replace a version that came through the stream, nor resurrect an event the stream
+deleted (docs/operations.md, "Backfill"). Interrupted? Run the same command again: each segment resumes from its
+checkpoint (DIR/backfill/scan/<table>/). A finished backfill re-run reads nothing; delete that folder to take a
+fresh snapshot. An export re-run changes nothing (its items keep their export-time order keys).
 
 Options:
+  --export DIR|URL  ingest a DynamoDB export to S3 (ExportTableToPointInTime, DYNAMODB_JSON), no DynamoDB access
+                    needed: s3://BUCKET/PREFIX/AWSDynamoDB/<export-id>/ (copied to DIR/backfill/export/<export-id>/
+                    first, streamed, resumable; S3 endpoint: TELEMETRY_S3_ENDPOINT, else AWS) or a local copy of that
+                    folder (or its manifest-summary.json). The manifests name the data files (streamed line by
+                    line); counts are checked against their itemCount
   --table T         DynamoDB table (default ${DEV_TABLE})
   --endpoint URL    DynamoDB endpoint (e.g. DynamoDB Local from \`telemetry dev\`); default: AWS, region and
                     credentials from the AWS SDK's default chain
@@ -27,19 +42,106 @@ Options:
   --page-items N    items per Scan page and raw object (default 500)
   --data-dir DIR    data folder (default $TELEMETRY_DATA_DIR, else ./data)
   --json            print the summary as JSON
+  --wait            wait for another run using the same data folder to finish (default: stop with its PID)
+  --fail-on-quarantine  exit 1 when any item was quarantined (the summary says where: DIR/quarantine/telemetry/)
 `;
+
+/** The end of a backfill: the summary (human or JSON) and the exit code. */
+function report(
+  io: CliIO,
+  layout: LocalLayout,
+  flags: { json: boolean; failOnQuarantine: boolean },
+  read: { ok: boolean; line: string; fields: Record<string, unknown> },
+  { processed, recaptured }: { processed: ProcessSummary; recaptured: number },
+): number {
+  const quarantine = join(layout.dataDir, layout.quarantinePrefix);
+  const summary = {
+    ...read.fields,
+    process: processed,
+    recaptured,
+    quarantine,
+    reconciled: reconciles(processed),
+  };
+  io.stdout.write(
+    flags.json
+      ? `${JSON.stringify(summary, null, 2)}\n`
+      : `${read.line}\n  processed ${formatProcessSummary(processed, recaptured)}\n${quarantinedAny(processed) ? `  quarantined records are in ${quarantine}\n` : ''}`,
+  );
+  const failed = flags.failOnQuarantine && quarantinedAny(processed);
+  return read.ok && summary.reconciled && !failed ? 0 : 1;
+}
+
+/** process + load of what the backfill captured (`records`: the progress total), on the local warehouse. */
+async function processCaptured(
+  layout: LocalLayout,
+  store: FsObjectStore,
+  records: number,
+  io: CliIO,
+): Promise<{ processed: ProcessSummary; recaptured: number }> {
+  const recaptured = await countRecaptured(store, layout);
+  const sink = await DuckDbSink.open(layout.warehouse);
+  const progress = progressReporter(io.stderr, { label: 'loading', unit: 'records' });
+  try {
+    const processed = await processPending(
+      { store, sink },
+      {
+        ...layout,
+        shouldStop: () => io.signal?.aborted === true,
+        onProgress: (s) => progress.update(s.records, records || undefined),
+      },
+    );
+    return { processed, recaptured };
+  } finally {
+    progress.done();
+    await sink.close();
+  }
+}
+
+/** An export in a bucket, copied (streamed, resumable) to DIR/backfill/export/<export-id>/ first. */
+async function copyExport(url: string, layout: LocalLayout, io: CliIO): Promise<DynamoDbExport> {
+  const m = /^s3:\/\/([^/]+)\/((?:[^/]+\/)*AWSDynamoDB\/([^/]+)\/)?$/.exec(
+    url.endsWith('/') ? url : `${url}/`,
+  );
+  if (!m?.[1] || !m[2] || !m[3])
+    throw new UsageError(`--export must look like s3://BUCKET/PREFIX/AWSDynamoDB/<export-id>/, got '${url}'`);
+  const s3 = await openS3Store(m[1], io.env.TELEMETRY_S3_ENDPOINT?.trim() || undefined, io.env);
+  try {
+    return await downloadDynamoDbExport(s3, m[2], join(layout.dataDir, 'backfill', 'export', m[3]));
+  } finally {
+    s3.client.destroy();
+  }
+}
+
+/** `backfill --export`: an export folder -> raw objects (export order keys) -> process + load. */
+async function backfillExport(
+  path: string,
+  layout: LocalLayout,
+  flags: { json: boolean; failOnQuarantine: boolean },
+  io: CliIO,
+): Promise<number> {
+  const exp = path.startsWith('s3://') ? await copyExport(path, layout, io) : await readDynamoDbExport(path);
+  const store = new FsObjectStore(layout.dataDir);
+  const [captured] = await captureExports([exp], store, { rawPrefix: layout.rawPrefix, chunkSize: 5000 }, io);
+  if (!captured) throw new Error('no export read');
+  const loaded = await processCaptured(layout, store, captured.records, io);
+  const line = `telemetry backfill: ${exp.dir} -> ${layout.warehouse}\n  read      ${formatExportLine(captured)}`;
+  return report(io, layout, flags, { ok: captured.reconciled, line, fields: { export: captured } }, loaded);
+}
 
 export const backfillCommand: Command = async (args, io) => {
   const { values } = parseArgs({
     args,
     options: {
-      table: { type: 'string', default: DEV_TABLE },
+      export: { type: 'string' },
+      table: { type: 'string' },
       endpoint: { type: 'string' },
       segments: { type: 'string', default: '4' },
       'max-rcu': { type: 'string' },
       'page-items': { type: 'string', default: '500' },
       'data-dir': { type: 'string' },
       json: { type: 'boolean', default: false },
+      wait: { type: 'boolean', default: false },
+      'fail-on-quarantine': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -52,51 +154,58 @@ export const backfillCommand: Command = async (args, io) => {
   const pageItems = wholeNumberOption('page-items', values['page-items'], 1);
   const maxRcu =
     values['max-rcu'] === undefined ? undefined : wholeNumberOption('max-rcu', values['max-rcu'], 1);
-  if (!/^[A-Za-z0-9_.-]{3,255}$/.test(values.table))
-    throw new UsageError(`not a DynamoDB table name: '${values.table}'`);
+  const table = values.table ?? DEV_TABLE;
+  if (!/^[A-Za-z0-9_.-]{3,255}$/.test(table)) throw new UsageError(`not a DynamoDB table name: '${table}'`);
+  if (values.export !== undefined && (values.endpoint !== undefined || values.table !== undefined))
+    throw new UsageError('--export reads an export folder: --table and --endpoint are for a Scan');
   const layout = localLayout(values['data-dir'], io);
+  const release = await lockDataDir(layout.dataDir, 'backfill', { wait: values.wait, signal: io.signal });
+  try {
+    const flags = { json: values.json, failOnQuarantine: values['fail-on-quarantine'] };
+    if (values.export !== undefined) return await backfillExport(values.export, layout, flags, io);
+    return await backfillScan(table, values.endpoint, { segments, pageItems, maxRcu }, layout, flags, io);
+  } finally {
+    release();
+  }
+};
+
+async function backfillScan(
+  table: string,
+  endpoint: string | undefined,
+  options: { segments: number; pageItems: number; maxRcu: number | undefined },
+  layout: LocalLayout,
+  flags: { json: boolean; failOnQuarantine: boolean },
+  io: CliIO,
+): Promise<number> {
+  const { segments, pageItems, maxRcu } = options;
   const store = new FsObjectStore(layout.dataDir);
   const { DescribeTableCommand, DynamoDBClient } = await import('@aws-sdk/client-dynamodb');
-  const local =
-    values.endpoint !== undefined && /^https?:\/\/(127\.0\.0\.1|localhost)[:/]/.test(values.endpoint);
+  const local = endpoint !== undefined && /^https?:\/\/(127\.0\.0\.1|localhost)[:/]/.test(endpoint);
   const ddb = new DynamoDBClient({
-    ...(values.endpoint ? { endpoint: values.endpoint } : {}),
+    ...(endpoint ? { endpoint } : {}),
     ...(local ? { region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS } : {}),
   });
   const progress = progressReporter(io.stderr, { label: 'scanning', unit: 'items' });
   try {
     // DynamoDB's item count is refreshed about every six hours: good enough for an ETA, never for a check.
-    const described = await ddb.send(new DescribeTableCommand({ TableName: values.table }));
+    const described = await ddb.send(new DescribeTableCommand({ TableName: table }));
     const total = described.Table?.ItemCount || undefined;
     const scan = await scanTable(ddb, store, {
-      table: values.table,
+      table,
       segments,
       pageItems,
       ...(maxRcu ? { maxRcu } : {}),
       rawPrefix: layout.rawPrefix,
-      checkpointPrefix: `backfill/scan/${values.table}/`,
+      checkpointPrefix: `backfill/scan/${table}/`,
       shouldStop: () => io.signal?.aborted === true,
       onPage: (p) => progress.update(p.items, total),
     });
-    const sink = await DuckDbSink.open(layout.warehouse);
-    let processed: Awaited<ReturnType<typeof processPending>>;
-    try {
-      processed = await processPending(
-        { store, sink },
-        { ...layout, shouldStop: () => io.signal?.aborted === true },
-      );
-    } finally {
-      await sink.close();
-    }
     progress.done();
-    const summary = { table: values.table, scan, process: processed, reconciled: reconciles(processed) };
-    io.stdout.write(
-      values.json
-        ? `${JSON.stringify(summary, null, 2)}\n`
-        : `telemetry backfill: ${values.table} -> ${layout.warehouse}\n  scanned   ${scan.items} items in ${scan.pages} page(s), ${scan.segmentsDone}/${segments} segments done${scan.resumed ? ' (resumed)' : ''}, ${scan.consumedRcu} RCU\n  processed ${formatProcessSummary(processed)}\n`,
-    );
-    return scan.complete && summary.reconciled ? 0 : 1;
+    const loaded = await processCaptured(layout, store, scan.items, io);
+    const line = `telemetry backfill: ${table} -> ${layout.warehouse}\n  scanned   ${scan.items} items in ${scan.pages} page(s), ${scan.segmentsDone}/${segments} segments done${scan.resumed ? ' (resumed)' : ''}, ${scan.consumedRcu} RCU, snapshot ${isoTime(scan.snapshotMs)}`;
+    const fields = { table, scan: { ...scan, snapshotTime: isoTime(scan.snapshotMs) } };
+    return report(io, layout, flags, { ok: scan.complete, line, fields }, loaded);
   } finally {
     ddb.destroy();
   }
-};
+}

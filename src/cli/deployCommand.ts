@@ -6,16 +6,24 @@ import { DEFAULT_SQL_FILE_PATH, deployPlan } from '../adapters/databricks/deploy
 import { StatementClient } from '../adapters/databricks/StatementClient.js';
 import { databricksEnv } from '../config/databricksConfig.js';
 import { resolveDatabricksEnv } from '../config/databricksProfile.js';
+import {
+  DATABRICKS_SETUP_DOC,
+  formatSetting,
+  missingDatabricksSettings,
+} from '../config/databricksSettings.js';
 import { parseEnv } from '../config/parseEnv.js';
+import { ConfigError } from '../core/errors.js';
 import { type Command, UsageError } from './CliIO.js';
 
-const HELP = `Usage: telemetry deploy databricks [--dry-run] [--sql-path /Workspace/...] [--profile NAME]
+const HELP = `Usage: telemetry deploy databricks [--dry-run] [--sql-path /Workspace/...] [--profile NAME] [--json]
 
 Creates or updates, idempotently: the schema and Delta table (${'`'}TELEMETRY_TABLE${'`'}), the load ledger and tombstone
 tables, the load job's SQL file in the workspace, and the job (${'`'}TELEMETRY_DATABRICKS_JOB_NAME${'`'}, found by name).
 Each job run loads one staged batch, named by its job parameters; the trigger Lambda starts one per staged manifest.
 
-  --dry-run        print what would be created; contacts nothing, needs no credentials
+  --dry-run        print what would be created; contacts nothing, needs no credentials; what is not configured
+                   yet shows as a placeholder (<DATABRICKS_HOST>) and is listed with an example and the doc section
+  --json           print the plan (--dry-run) or what was deployed as JSON
   --sql-path       workspace path of the job's SQL file (default ${DEFAULT_SQL_FILE_PATH})
   --profile NAME   ~/.databrickscfg profile (default DATABRICKS_CONFIG_PROFILE, else DEFAULT)
 
@@ -27,6 +35,9 @@ TELEMETRY_DATABRICKS_NOTIFY_DESTINATION_ID (a workspace notification destination
 See docs/databricks.md.
 `;
 
+/** The value of a setting that is not there yet, as the dry run prints it. */
+const placeholder = (variable: string) => `<${variable}>`;
+
 /** `telemetry deploy databricks`: the schema, table and `telemetry-load` job, created or updated by name. */
 export const deployCommand: Command = async (args, io) => {
   const { values, positionals } = parseArgs({
@@ -36,6 +47,7 @@ export const deployCommand: Command = async (args, io) => {
       'dry-run': { type: 'boolean', default: false },
       'sql-path': { type: 'string', default: DEFAULT_SQL_FILE_PATH },
       profile: { type: 'string' },
+      json: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -46,8 +58,27 @@ export const deployCommand: Command = async (args, io) => {
   if (positionals[0] !== 'databricks' || positionals.length !== 1) {
     throw new UsageError("expected 'telemetry deploy databricks'");
   }
-  const env = resolveDatabricksEnv(io.env, values.profile);
-  const config = parseEnv(databricksEnv, env, 'databricks');
+  const dryRun = values['dry-run'];
+  const resolved = resolveDatabricksEnv(io.env, values.profile);
+  const missing = [...missingDatabricksSettings(resolved, { credentials: !dryRun })];
+  if (missing.length && !dryRun)
+    throw new ConfigError(
+      `not configured yet:\n${missing.map((m) => `  ${formatSetting(m)}`).join('\n')}\n` +
+        `('telemetry deploy databricks --dry-run' shows the plan without them; ${DATABRICKS_SETUP_DOC})`,
+    );
+  // A dry run needs nothing: what is missing (or wrong) becomes a placeholder in the plan.
+  const env: NodeJS.ProcessEnv = { ...resolved };
+  for (const m of missing) {
+    env[`TELEMETRY_${m.variable}`] = undefined;
+    env[m.variable] = undefined;
+  }
+  const config = parseEnv(
+    databricksEnv.partial({ TELEMETRY_DATABRICKS_HOST: true, TELEMETRY_DATABRICKS_WAREHOUSE_ID: true }),
+    env,
+    'databricks',
+  );
+  const host = config.TELEMETRY_DATABRICKS_HOST ?? placeholder('DATABRICKS_HOST');
+  const warehouseId = config.TELEMETRY_DATABRICKS_WAREHOUSE_ID ?? placeholder('DATABRICKS_WAREHOUSE_ID');
   const sqlPath = values['sql-path'];
   if (!sqlPath.startsWith('/')) throw new UsageError('--sql-path must be an absolute workspace path');
   // A job without run_as runs as whoever deployed it: default to the deploying service principal.
@@ -59,7 +90,7 @@ export const deployCommand: Command = async (args, io) => {
   const destination = config.TELEMETRY_DATABRICKS_NOTIFY_DESTINATION_ID;
   const plan = deployPlan({
     table: config.TELEMETRY_TABLE,
-    warehouseId: config.TELEMETRY_DATABRICKS_WAREHOUSE_ID,
+    warehouseId,
     jobName: config.TELEMETRY_DATABRICKS_JOB_NAME,
     sqlFilePath: sqlPath,
     ...(runAs ? { runAs } : {}),
@@ -77,28 +108,52 @@ export const deployCommand: Command = async (args, io) => {
   for (const w of warnings) io.stderr.write(`${w}\n`);
   const out = (s: string) => io.stdout.write(s);
 
-  if (values['dry-run']) {
-    out(`Dry run: nothing is contacted. Against ${config.TELEMETRY_DATABRICKS_HOST} this would:\n\n`);
-    out(`1. run on warehouse ${config.TELEMETRY_DATABRICKS_WAREHOUSE_ID} (all idempotent):\n`);
-    for (const s of plan.statements) out(`${s.sql.replace(/^/gm, '     ')};\n`);
+  if (dryRun) {
+    if (values.json) {
+      const plan_ = {
+        dryRun: true,
+        host,
+        warehouseId,
+        notConfigured: missing,
+        statements: plan.statements.map((st) => st.sql),
+        sqlFile: plan.sqlFile,
+        job: plan.jobSettings,
+      };
+      out(`${JSON.stringify(plan_, null, 2)}\n`);
+      return 0;
+    }
+    out(`Dry run: nothing is contacted. Against ${host} this would:\n\n`);
+    out(`1. run on warehouse ${warehouseId} (all idempotent):\n`);
+    for (const st of plan.statements) out(`${st.sql.replace(/^/gm, '     ')};\n`);
     out(`\n2. write the workspace file ${plan.sqlFile.path} (${plan.sqlFile.content.length} characters):\n`);
     out(`${plan.sqlFile.content.replace(/^/gm, '     ')}\n`);
     out(
       `3. create the job '${config.TELEMETRY_DATABRICKS_JOB_NAME}', or reset it if a job with that name exists:\n`,
     );
     out(`${JSON.stringify(plan.jobSettings, null, 2).replace(/^/gm, '     ')}\n`);
+    if (missing.length) {
+      out('\nNot configured yet (shown as <PLACEHOLDER> above; needed for a real deploy):\n');
+      for (const m of missing) out(`  ${formatSetting(m)}\n`);
+    }
     return 0;
   }
 
   const credentials = await resolveCredentials(env);
-  const http = new DatabricksHttp({ host: config.TELEMETRY_DATABRICKS_HOST, credentials });
-  const sql = new StatementClient(http, { warehouseId: config.TELEMETRY_DATABRICKS_WAREHOUSE_ID });
-  for (const s of plan.statements) await sql.execute(s, io.signal);
-  out(`schema and tables ready: ${config.TELEMETRY_TABLE} (+ load ledger, tombstones)\n`);
+  const http = new DatabricksHttp({ host, credentials });
+  const sql = new StatementClient(http, { warehouseId });
+  const say = (line: string) => (values.json ? undefined : out(`${line}\n`));
+  for (const st of plan.statements) await sql.execute(st, io.signal);
+  say(`schema and tables ready: ${config.TELEMETRY_TABLE} (+ load ledger, tombstones)`);
   const jobs = new DatabricksJobs(http);
   await jobs.putWorkspaceFile(plan.sqlFile.path, plan.sqlFile.content);
-  out(`wrote ${plan.sqlFile.path}\n`);
+  say(`wrote ${plan.sqlFile.path}`);
   const { jobId, action } = await jobs.deploy(plan.jobSettings);
-  out(`${action} job '${config.TELEMETRY_DATABRICKS_JOB_NAME}' (job_id ${jobId})\n`);
+  say(`${action} job '${config.TELEMETRY_DATABRICKS_JOB_NAME}' (job_id ${jobId})`);
+  if (values.json) {
+    const job = { name: config.TELEMETRY_DATABRICKS_JOB_NAME, jobId, action };
+    out(
+      `${JSON.stringify({ host, table: config.TELEMETRY_TABLE, sqlFile: plan.sqlFile.path, job }, null, 2)}\n`,
+    );
+  }
   return 0;
 };

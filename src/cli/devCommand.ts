@@ -8,9 +8,10 @@ import { lockDataDir } from './dataDirLock.js';
 import { faultInjector } from './faults.js';
 import { type LocalLayout, localLayout, TABLE_NAME } from './localLayout.js';
 import { formatProcessSummary } from './processCommand.js';
+import { isoTime } from './runSummary.js';
 
 const HELP = `Usage: telemetry dev [--data-dir DIR] [--process-every S] [--batch-size N] [--batching-window S]
-       telemetry dev put [--count N] [--seed N] [--data-dir DIR]
+       telemetry dev put [--count N] [--seed N] [--data-dir DIR] [--json]
 
 A local AWS on 127.0.0.1: DynamoDB Local (table chargeminder-car-telemetry, stream NEW_AND_OLD_IMAGES) and an S3
 server (bucket chargeminder-telemetry), a stream poller that behaves like Lambda's event source mapping and
@@ -28,6 +29,8 @@ Options:
   --batching-window S  seconds to gather records before invoking capture (default 1)
   --count N            (put) sample items to write (default 50)
   --seed N             (put) sample seed (default: the current time, so every call adds new events)
+  --json               (put) print {table, endpoint, inserted, updated, deleted, streamRecords, at} as JSON
+Every line 'telemetry dev' prints starts with the time, ISO 8601 in UTC (2025-11-25T20:00:00Z).
 `;
 
 function number(name: string, value: string, min: number): number {
@@ -44,6 +47,7 @@ async function put(args: string[], io: CliIO): Promise<number> {
       'data-dir': { type: 'string' },
       count: { type: 'string', default: '50' },
       seed: { type: 'string' },
+      json: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -67,9 +71,20 @@ async function put(args: string[], io: CliIO): Promise<number> {
   const ddb = localDynamoDb(endpoints.dynamodb);
   try {
     const r = await putSampleItems(ddb, endpoints.table, { count, seed });
+    const { inserted, updated, deleted, streamRecords } = r;
+    const summary = {
+      table: endpoints.table,
+      endpoint: endpoints.dynamodb,
+      inserted,
+      updated,
+      deleted,
+      streamRecords,
+    };
     io.stdout.write(
-      `telemetry dev put: ${r.inserted} items written, ${r.updated} re-delivered with new content, ${r.deleted} deleted ` +
-        `(${r.streamRecords} stream records) in ${endpoints.table} at ${endpoints.dynamodb}\n`,
+      values.json
+        ? `${JSON.stringify({ ...summary, at: isoTime(Date.now()) }, null, 2)}\n`
+        : `telemetry dev put: ${inserted} items written, ${updated} re-delivered with new content, ${deleted} deleted ` +
+            `(${streamRecords} stream records) in ${endpoints.table} at ${endpoints.dynamodb}\n`,
     );
     return 0;
   } finally {
@@ -114,7 +129,8 @@ async function devLocked(
   layout: LocalLayout,
   signal: AbortSignal,
 ): Promise<number> {
-  const say = (line: string) => io.stdout.write(`${new Date().toISOString().slice(11, 19)}  ${line}\n`);
+  const say = (line: string) =>
+    io.stdout.write(`${isoTime(Math.floor(Date.now() / 1000) * 1000)}  ${line}\n`);
   say('telemetry dev: starting DynamoDB Local (Java) and the S3 server on 127.0.0.1 ...');
   await runDevStack({
     dataDir: layout.dataDir,

@@ -4,6 +4,7 @@ import { resolveCredentials } from '../adapters/databricks/databricksCredentials
 import { parseTableName } from '../adapters/databricks/databricksSql.js';
 import { databricksEnv } from '../config/databricksConfig.js';
 import { resolveDatabricksEnv } from '../config/databricksProfile.js';
+import { missingDatabricksSettings } from '../config/databricksSettings.js';
 import { parseEnv } from '../config/parseEnv.js';
 import { type Command, UsageError } from './CliIO.js';
 
@@ -13,11 +14,24 @@ Checks a real workspace and says what is wrong in plain words: host reachable, c
 SQL warehouse present and running, SQL runs, catalog/schema visible, table exists, load job deployed.
 Host, warehouse and credentials as the Databricks CLI reads them: DATABRICKS_* variables, then the
 ~/.databrickscfg profile (--profile, DATABRICKS_CONFIG_PROFILE, else DEFAULT). Read-only. Exit code 0 when nothing failed (warnings allowed), 1 otherwise. See docs/databricks.md.
+With settings missing it contacts nothing and lists every one: the variable, an example value, the doc section.
 
   --json   print {"ready": bool, "checks": [{name, status, detail, fix?}]} instead (for monitoring)
 `;
 
 const MARK = { ok: 'ok  ', warn: 'warn', fail: 'FAIL' } as const;
+
+/** The workspace checks, once every setting is there. */
+async function checkOnline(env: NodeJS.ProcessEnv) {
+  const config = parseEnv(databricksEnv, env, 'databricks');
+  return checkWorkspace({
+    host: config.TELEMETRY_DATABRICKS_HOST.replace(/\/+$/, ''),
+    warehouseId: config.TELEMETRY_DATABRICKS_WAREHOUSE_ID,
+    target: parseTableName(config.TELEMETRY_TABLE),
+    jobName: config.TELEMETRY_DATABRICKS_JOB_NAME,
+    credentials: () => resolveCredentials(env),
+  });
+}
 
 /** `telemetry doctor databricks`. */
 export const doctorCommand: Command = async (args, io) => {
@@ -38,15 +52,17 @@ export const doctorCommand: Command = async (args, io) => {
     throw new UsageError("expected 'telemetry doctor databricks'");
   }
   const env = resolveDatabricksEnv(io.env, values.profile);
-  const config = parseEnv(databricksEnv, env, 'databricks');
-  const checks = await checkWorkspace({
-    host: config.TELEMETRY_DATABRICKS_HOST.replace(/\/+$/, ''),
-    warehouseId: config.TELEMETRY_DATABRICKS_WAREHOUSE_ID,
-    target: parseTableName(config.TELEMETRY_TABLE),
-    jobName: config.TELEMETRY_DATABRICKS_JOB_NAME,
-    credentials: () => resolveCredentials(env),
-  });
+  const missing = missingDatabricksSettings(env);
+  const checks = missing.length
+    ? missing.map((m) => ({
+        name: `setting ${m.variable}`,
+        status: 'fail' as const,
+        detail: m.problem,
+        fix: `${m.fix} (see ${m.doc})`,
+      }))
+    : await checkOnline(env);
   const failed = checks.filter((c) => c.status === 'fail').length;
+  if (missing.length && !values.json) io.stdout.write('Not configured yet (nothing was contacted):\n');
   if (values.json) {
     io.stdout.write(`${JSON.stringify({ ready: failed === 0, checks }, null, 2)}\n`);
     return failed === 0 ? 0 : 1;

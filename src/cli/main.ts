@@ -1,5 +1,6 @@
 import { ConfigError, errorMessage } from '../core/errors.js';
 import { type CliIO, type Command, processIO, UsageError } from './CliIO.js';
+import { describeError } from './errorCause.js';
 import { packageVersion } from './version.js';
 
 /** Sub-commands, loaded on demand so `telemetry query` does not pay for the AWS SDK. */
@@ -21,7 +22,8 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     load: async () => (await import('./sampleCommand.js')).sampleCommand,
   },
   status: {
-    summary: 'where the local pipeline stands (pending, quarantined, loaded, fresh); exit 1 if it needs attention',
+    summary:
+      'where the local pipeline stands (pending, quarantined, loaded, fresh); exit 1 if it needs attention',
     load: async () => (await import('./statusCommand.js')).statusCommand,
   },
   quarantine: {
@@ -91,7 +93,7 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
       io.stderr.write(`telemetry ${name}: ${error.message}\n`);
       return 2;
     }
-    io.stderr.write(`telemetry ${name}: ${errorMessage(error)}\n`);
+    io.stderr.write(`telemetry ${name}: ${describeError(error)}\n`);
     if (io.env.TELEMETRY_DEBUG) io.stderr.write(`${(error as Error)?.stack ?? ''}\n`);
     return 1;
   }

@@ -1,4 +1,5 @@
 import { hostname } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { FsObjectStore } from '../adapters/fs/FsObjectStore.js';
 import { S3ObjectStore } from '../adapters/s3/S3ObjectStore.js';
@@ -13,9 +14,12 @@ import { type ProcessSummary, reconciles } from '../process/ProcessSummary.js';
 import { acquireLease, LEASE_TTL_MS, type LeaseOutcome, leaseKey } from '../process/processLease.js';
 import { processPending } from '../process/processPending.js';
 import { type Command, UsageError, wholeNumberOption } from './CliIO.js';
-import { cliS3Client } from './cliS3Client.js';
+import { alreadyLoaded, countRecaptured } from './countRecaptured.js';
 import { lockDataDir } from './dataDirLock.js';
 import { localLayout, TABLE_NAME } from './localLayout.js';
+import { openS3Store } from './openS3Store.js';
+import { progressReporter } from './progress.js';
+import { quarantinedAny } from './runSummary.js';
 
 const HELP = `Usage: telemetry process [--data-dir DIR] [--bucket B [--endpoint URL]] [--sink duckdb|databricks] [--json]
 
@@ -36,10 +40,14 @@ Options:
   --batch-events N  events per load transaction (default 20000; bounds memory)
   --json            print the summary as JSON
   --wait            wait for another run using the same data folder to finish (default: stop with its PID)
+  --fail-on-quarantine  exit 1 when any record or object was quarantined (the summary says where they are)
 `;
 
-/** One line per outcome, for the CLI and the `telemetry dev` loop. */
-export function formatProcessSummary(s: ProcessSummary): string {
+/**
+ * One line per outcome, for the CLI and the `telemetry dev` loop; `recaptured`: how many of the objects found
+ * already loaded were the same input read again (see countRecaptured), when known.
+ */
+export function formatProcessSummary(s: ProcessSummary, recaptured?: number): string {
   const parts = [
     `${s.records} records from ${s.objects} object(s)`,
     `${s.inserted} inserted`,
@@ -50,7 +58,7 @@ export function formatProcessSummary(s: ProcessSummary): string {
     `${s.quarantined} quarantined`,
   ];
   if (s.staged) parts.push(`${s.staged} staged`);
-  if (s.objectsRecovered) parts.push(`${s.objectsRecovered} object(s) recovered`);
+  if (s.objectsRecovered) parts.push(alreadyLoaded(s.objectsRecovered, recaptured));
   if (s.objectsQuarantined) parts.push(`${s.objectsQuarantined} unreadable object(s) quarantined`);
   if (s.columnsAdded.length) parts.push(`${s.columnsAdded.length} column(s) added`);
   if (s.stoppedEarly) parts.push('stopped early');
@@ -69,6 +77,7 @@ export const processCommand: Command = async (args, io) => {
       'batch-events': { type: 'string', default: '20000' },
       json: { type: 'boolean', default: false },
       wait: { type: 'boolean', default: false },
+      'fail-on-quarantine': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -92,8 +101,7 @@ export const processCommand: Command = async (args, io) => {
       quarantinePrefix: cloud.TELEMETRY_QUARANTINE_PREFIX,
       stagedPrefix: cloud.TELEMETRY_STAGED_PREFIX,
     };
-    const client = await cliS3Client(endpoint, io.env);
-    store = new S3ObjectStore({ bucket: values.bucket, client });
+    store = await openS3Store(values.bucket, endpoint, io.env);
   } else {
     prefixes = { ...layout, rawPrefix: values['raw-prefix'] ?? layout.rawPrefix };
     store = new FsObjectStore(layout.dataDir);
@@ -104,6 +112,7 @@ export const processCommand: Command = async (args, io) => {
   let sink: TableSink;
   let summary: ProcessSummary;
   let lease: LeaseOutcome | undefined;
+  let recaptured: number | undefined;
   try {
     // On a bucket, the process Lambda may be running: take the same single-writer lease it takes.
     if (store instanceof S3ObjectStore) {
@@ -129,12 +138,21 @@ export const processCommand: Command = async (args, io) => {
       throw new UsageError(`unknown sink '${values.sink}' (expected ${Object.keys(SINKS).join(' or ')})`);
     sink = opened;
 
+    // Counting costs a request per pending object: only in the data folder.
+    if (store instanceof FsObjectStore) recaptured = await countRecaptured(store, prefixes);
+    const progress = progressReporter(io.stderr, { label: 'processing', unit: 'records' });
     try {
       summary = await processPending(
         { store, sink },
-        { ...prefixes, maxEventsPerBatch: batchEvents, shouldStop: () => io.signal?.aborted === true },
+        {
+          ...prefixes,
+          maxEventsPerBatch: batchEvents,
+          shouldStop: () => io.signal?.aborted === true,
+          onProgress: (s) => progress.update(s.records),
+        },
       );
     } finally {
+      progress.done();
       await sink.close();
     }
   } finally {
@@ -143,7 +161,16 @@ export const processCommand: Command = async (args, io) => {
   }
   const target = values.sink === 'duckdb' ? `${layout.warehouse} :: ${TABLE_NAME}` : 'databricks';
   const source = store.describe(prefixes.rawPrefix);
-  if (values.json) io.stdout.write(`${JSON.stringify({ source, target, ...summary }, null, 2)}\n`);
-  else io.stdout.write(`telemetry process: ${source} -> ${target}\n  ${formatProcessSummary(summary)}\n`);
-  return reconciles(summary) ? 0 : 1;
+  const quarantine =
+    store instanceof FsObjectStore
+      ? join(layout.dataDir, prefixes.quarantinePrefix)
+      : store.describe(prefixes.quarantinePrefix);
+  if (values.json)
+    io.stdout.write(`${JSON.stringify({ source, target, quarantine, ...summary }, null, 2)}\n`);
+  else
+    io.stdout.write(
+      `telemetry process: ${source} -> ${target}\n  ${formatProcessSummary(summary, recaptured)}\n${quarantinedAny(summary) ? `  quarantined records are in ${quarantine}\n` : ''}`,
+    );
+  const failOnQuarantine = values['fail-on-quarantine'] && quarantinedAny(summary);
+  return reconciles(summary) && !failOnQuarantine ? 0 : 1;
 };

@@ -10,6 +10,17 @@ export interface ProgressOptions {
   readonly logEveryMs?: number;
   /** Injected in tests; Date.now by default. */
   readonly now?: () => number;
+  /**
+   * Calls `tick` every `ms` until the returned stop function is called (injected in tests; default an unref'd
+   * setInterval). It keeps the line coming while no count arrives (a long load, a rate-limited scan).
+   */
+  readonly every?: (ms: number, tick: () => void) => () => void;
+}
+
+function interval(ms: number, tick: () => void): () => void {
+  const timer = setInterval(tick, ms);
+  timer.unref();
+  return () => clearInterval(timer);
 }
 
 export interface Progress {
@@ -49,7 +60,8 @@ export function progressText(
 
 /**
  * A progress reporter for long commands. On a TTY: one line redrawn in place (a bar with total and ETA when the
- * total is known). Off a TTY: a plain line every few seconds with counts and rate.
+ * total is known). Off a TTY: a plain line every few seconds with counts, rate and (with a total) ETA, also while
+ * no count arrives, so a CI log of a long run or backfill shows it is alive (and a falling rate shows a stall).
  *
  * @example
  * const progress = progressReporter(io.stderr, { label: 'processing', unit: 'records' });
@@ -66,16 +78,23 @@ export function progressReporter(stream: ProgressStream, options: ProgressOption
   let latest: { done: number; total: number | undefined } | undefined;
   const text = (d: number, t: number | undefined) =>
     progressText(options.label, unit, d, t, now() - started, tty);
+  const show = () => {
+    const t = now();
+    if (!latest || t - last < every) return;
+    last = t;
+    shown = true;
+    stream.write(tty ? `\r\x1b[K${text(latest.done, latest.total)}` : `${text(latest.done, latest.total)}\n`);
+  };
+  let stop: (() => void) | undefined;
   return {
     update(done, total) {
       latest = { done, total };
-      const t = now();
-      if (t - last < every) return;
-      last = t;
-      shown = true;
-      stream.write(tty ? `\r\x1b[K${text(done, total)}` : `${text(done, total)}\n`);
+      stop ??= (options.every ?? interval)(every, show);
+      show();
     },
     done() {
+      stop?.();
+      stop = () => undefined;
       if (!shown) return;
       if (tty) stream.write('\r\x1b[K');
       else if (latest) stream.write(`${text(latest.done, latest.total)} (done)\n`);

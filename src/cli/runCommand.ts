@@ -1,19 +1,25 @@
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { expandInputSources, type InputSources } from '../adapters/fs/expandInputSources.js';
 import { FsObjectStore } from '../adapters/fs/FsObjectStore.js';
-import { expandInputs, type InputRecord, readInputRecords } from '../adapters/fs/readInputRecords.js';
+import { type InputRecord, readInputRecords } from '../adapters/fs/readInputRecords.js';
 import { captureInputs } from '../capture/captureInputs.js';
 import { openSink as openRegisteredSink } from '../compose/openSink.js';
 import { resolveDatabricksEnv } from '../config/databricksProfile.js';
+import { bucketSetting, formatSetting, missingDatabricksSettings } from '../config/databricksSettings.js';
+import { ConfigError } from '../core/errors.js';
 import type { TableSink } from '../ports/TableSink.js';
 import { type ProcessSummary, reconciles } from '../process/ProcessSummary.js';
 import { processPending } from '../process/processPending.js';
 import { generateSampleItems } from '../sample/generateSample.js';
 import { type CliIO, type Command, UsageError, wholeNumberOption } from './CliIO.js';
+import { captureExports } from './captureExports.js';
+import { countRecaptured } from './countRecaptured.js';
 import { lockDataDir } from './dataDirLock.js';
 import { faultInjector } from './faults.js';
 import { type LocalLayout, localLayout, TABLE_NAME } from './localLayout.js';
 import { progressReporter } from './progress.js';
-import { formatRunSummary, type RunSummary } from './runSummary.js';
+import { formatRunSummary, quarantinedAny, type RunSummary } from './runSummary.js';
 
 const HELP = `Usage: telemetry run [--input PATH]... [--data-dir DIR] [--sink duckdb|databricks] [--json]
 
@@ -23,16 +29,22 @@ archive (raw objects move to DIR/archive/ once loaded). Re-running the same inpu
 
 Options:
   --input PATH     file or folder (.json, .ndjson, .jsonl, .ndjson.gz), repeatable; '-' reads NDJSON from standard
-                   input, a named pipe is read once; without it: generated sample events
+                   input, a named pipe is read once; without it: generated sample events. A DynamoDB export folder
+                   (AWSDynamoDB/<export-id>/, or its manifest-summary.json) is read through its manifests: its
+                   data/*.json.gz parts are streamed and the item counts checked against the manifest
   --data-dir DIR   data folder (default $TELEMETRY_DATA_DIR, else ./data)
   --sink NAME      duckdb (default) or databricks: stages Parquet (to s3://$TELEMETRY_BUCKET/staged/ when set) and
-                   loads it through the SQL Statement API; see docs/databricks.md
+                   loads it through the SQL Statement API; see docs/databricks.md. A real workspace cannot read the
+                   local data folder: without TELEMETRY_BUCKET (or with settings missing) the run stops before
+                   doing anything and lists what to set
   --events N       sample size when no --input is given (default 3000)
   --batch-events N events per load transaction (default 20000; bounds memory)
   --json           print the summary as JSON
   --wait           wait for another run using the same data folder to finish (default: stop with its PID)
-  --strict         exit 1 when any record or damaged input file was quarantined (default: only when nothing could
-                   be read; a damaged file's records before the damage load, the rest is quarantined with its offset)
+  --fail-on-quarantine  exit 1 when any record or damaged input file was quarantined (default: only when nothing
+                   could be read; a damaged file's records before the damage load, the rest is quarantined with its
+                   offset). The summary says where quarantined records are (DIR/quarantine/telemetry/)
+  --strict         the older name of --fail-on-quarantine
 `;
 
 /** Records per raw object: like one capture Lambda invocation. */
@@ -92,6 +104,25 @@ async function openSink(
   throw new UsageError(`unknown sink '${name}' (expected duckdb or databricks)`);
 }
 
+/**
+ * `--sink databricks` that cannot work stops before capturing anything: settings missing, or a real (not loopback)
+ * workspace with nowhere it could read the staged Parquet from.
+ */
+function checkDatabricksRun(io: CliIO): void {
+  const env = resolveDatabricksEnv(io.env);
+  const missing = missingDatabricksSettings(env);
+  const host = env.TELEMETRY_DATABRICKS_HOST?.trim() ?? '';
+  const loopback = /^https?:\/\/(127\.0\.0\.1|localhost|\[::1\])[:/]?/.test(host);
+  if (missing.length === 0 && !loopback && !io.env.TELEMETRY_BUCKET?.trim())
+    missing.push(
+      bucketSetting(`not set: the workspace at ${host} cannot read Parquet staged in the local data folder`),
+    );
+  if (missing.length)
+    throw new ConfigError(
+      `--sink databricks cannot work yet (nothing was done):\n${missing.map((m) => `  ${formatSetting(m)}`).join('\n')}`,
+    );
+}
+
 export const runCommand: Command = async (args, io) => {
   const { values } = parseArgs({
     args,
@@ -103,6 +134,7 @@ export const runCommand: Command = async (args, io) => {
       'batch-events': { type: 'string', default: '20000' },
       json: { type: 'boolean', default: false },
       wait: { type: 'boolean', default: false },
+      'fail-on-quarantine': { type: 'boolean', default: false },
       strict: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -115,23 +147,29 @@ export const runCommand: Command = async (args, io) => {
   const events = wholeNumberOption('events', values.events, 0);
   const batchEvents = wholeNumberOption('batch-events', values['batch-events'], 1);
   const layout = localLayout(values['data-dir'], io);
-  const files = values.input ? await expandInputs(values.input) : [];
-  if (values.input && files.length === 0)
-    throw new UsageError('no input files (.json, .ndjson, .jsonl, .ndjson.gz) found');
+  const sources: InputSources = values.input
+    ? await expandInputSources(values.input)
+    : { files: [], exports: [], unlisted: [] };
+  if (values.input && sources.files.length === 0 && sources.exports.length === 0)
+    throw new UsageError('no input files (.json, .ndjson, .jsonl, .ndjson.gz) or DynamoDB export found');
+  for (const f of sources.unlisted)
+    io.stderr.write(`telemetry run: ${f} is inside a DynamoDB export but not in its manifest: not read\n`);
 
+  if (values.sink === 'databricks') checkDatabricksRun(io);
   const release = await lockDataDir(layout.dataDir, 'run', { wait: values.wait, signal: io.signal });
   try {
-    return await runLocked(values, io, layout, files, events, batchEvents);
+    const failOnQuarantine = values['fail-on-quarantine'] || values.strict;
+    return await runLocked({ ...values, failOnQuarantine }, io, layout, sources, events, batchEvents);
   } finally {
     release();
   }
 };
 
 async function runLocked(
-  values: { input?: string[] | undefined; sink: string; json: boolean; strict: boolean },
+  values: { input?: string[] | undefined; sink: string; json: boolean; failOnQuarantine: boolean },
   io: CliIO,
   layout: LocalLayout,
-  files: string[],
+  sources: InputSources,
   events: number,
   batchEvents: number,
 ): Promise<number> {
@@ -139,7 +177,7 @@ async function runLocked(
   const fault = faultInjector(io.env);
   const capturing = progressReporter(io.stderr, { label: 'capturing', unit: 'records' });
   const started = Date.now();
-  const input = values.input ? allInputs(files) : sampleInput(events);
+  const input = values.input ? allInputs(sources.files) : sampleInput(events);
   const captured = await captureInputs(input, store, {
     rawPrefix: layout.rawPrefix,
     chunkSize: Math.min(CAPTURE_CHUNK, batchEvents),
@@ -148,13 +186,21 @@ async function runLocked(
     onRecord: (n) => capturing.update(n, values.input ? undefined : events),
     shouldStop: () => io.signal?.aborted === true,
   });
-  const inputRecords = captured.records;
-  const captureObjects = captured.objects;
-  const captureBytes = captured.bytes;
-  const damaged = captured.damaged;
   capturing.done();
+  const exports = await captureExports(
+    sources.exports,
+    store,
+    { rawPrefix: layout.rawPrefix, chunkSize: Math.min(CAPTURE_CHUNK, batchEvents) },
+    io,
+  );
+  const sum = (f: (e: (typeof exports)[number]) => number) => exports.reduce((n, e) => n + f(e), 0);
+  const inputRecords = captured.records + sum((e) => e.records);
+  const captureObjects = captured.objects + sum((e) => e.objects);
+  const captureBytes = captured.bytes + sum((e) => e.bytes);
+  const damaged = captured.damaged + sum((e) => e.damaged);
   const processing = progressReporter(io.stderr, { label: 'processing', unit: 'records' });
 
+  const recaptured = await countRecaptured(store, layout);
   const sink = await openSink(values.sink, io, store, layout.warehouse, layout.stagedPrefix);
   let processed: ProcessSummary;
   try {
@@ -178,15 +224,23 @@ async function runLocked(
   const summary: RunSummary = {
     dataDir: layout.dataDir,
     table: values.sink === 'duckdb' ? `${layout.warehouse} :: ${TABLE_NAME}` : 'databricks',
-    input: { files: values.input ? files.length : 0, records: inputRecords, sample: !values.input },
+    input: {
+      files: sources.files.length,
+      records: inputRecords,
+      sample: !values.input,
+      exports,
+    },
     capture: { objects: captureObjects, bytes: captureBytes },
     process: processed,
+    recaptured,
+    quarantine: join(layout.dataDir, layout.quarantinePrefix),
     reconciled: reconciles(processed),
     seconds,
     eventsPerSecond: seconds > 0 ? Math.round(processed.records / seconds) : processed.records,
   };
   io.stdout.write(values.json ? `${JSON.stringify(summary, null, 2)}\n` : formatRunSummary(summary));
   const nothingRead = damaged > 0 && damaged === inputRecords;
-  const strictFailure = values.strict && (processed.quarantined > 0 || processed.objectsQuarantined > 0);
-  return summary.reconciled && !nothingRead && !strictFailure ? 0 : 1;
+  const strictFailure = values.failOnQuarantine && quarantinedAny(processed);
+  const exportsRead = exports.every((e) => e.reconciled);
+  return summary.reconciled && exportsRead && !nothingRead && !strictFailure ? 0 : 1;
 }

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError } from '../core/errors.js';
+import { DATABRICKS_SETUP_DOC } from './databricksSettings.js';
 
 /** ~/.databrickscfg keys we read, and the variable each one stands for (as the Databricks CLI and SDKs map them). */
 const PROFILE_KEYS: Record<string, string> = {
@@ -52,7 +53,7 @@ export function resolveDatabricksEnv(env: NodeJS.ProcessEnv, profile?: string): 
   if (named && !section) {
     throw new ConfigError(
       `Databricks profile '${named}' not found in ${file}: add a [${named}] section with host = https://dbc-1234.cloud.databricks.com ` +
-        'and token = ... (or client_id/client_secret), or unset DATABRICKS_CONFIG_PROFILE (docs/databricks.md#configuration)',
+        `and token = ... (or client_id/client_secret), or unset DATABRICKS_CONFIG_PROFILE (${DATABRICKS_SETUP_DOC})`,
     );
   }
   for (const [key, variable] of Object.entries(PROFILE_KEYS)) {

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { cli, tempDir } from '../support/cli.js';
 import { DatabricksFake } from '../support/databricksFake.js';
@@ -35,6 +36,34 @@ describe('telemetry deploy databricks', () => {
     expect(r.stdout).toContain('"max_concurrent_runs": 1');
     expect(r.stdout).toContain('"name": "manifest_path"');
     expect(r.stdout).not.toContain('quartz_cron_expression');
+  });
+
+  it('--dry-run needs no settings: placeholders in the plan, and a list of what to set (variable, example, doc)', async () => {
+    // Prepare: nothing configured, no ~/.databrickscfg
+    const env = { DATABRICKS_CONFIG_FILE: `${tmp.path}/no-databrickscfg` };
+    // Act
+    const r = await cli(['deploy', 'databricks', '--dry-run'], env);
+    const json = await cli(['deploy', 'databricks', '--dry-run', '--json'], env);
+    const real = await cli(['deploy', 'databricks'], env);
+    // Assess
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('Against <DATABRICKS_HOST> this would');
+    expect(r.stdout).toContain('run on warehouse <DATABRICKS_WAREHOUSE_ID>');
+    expect(r.stdout).toContain(
+      'DATABRICKS_HOST: not set: export DATABRICKS_HOST=https://dbc-1234abcd-5678.cloud.databricks.com',
+    );
+    expect(r.stdout).toContain('docs/databricks.md#4-point-the-command-line-at-the-workspace');
+    expect(r.stdout).not.toContain('DATABRICKS_CLIENT_ID');
+    const plan = JSON.parse(json.stdout);
+    expect(plan).toMatchObject({ dryRun: true, host: '<DATABRICKS_HOST>' });
+    expect(plan.notConfigured.map((m: { variable: string }) => m.variable)).toEqual([
+      'DATABRICKS_HOST',
+      'DATABRICKS_WAREHOUSE_ID',
+    ]);
+    expect(plan.statements.length).toBeGreaterThan(0);
+    expect(real.code).toBe(2);
+    expect(real.stderr).toContain('not configured yet');
+    expect(real.stderr).toMatch(/DATABRICKS_CLIENT_ID: no credentials .*docs\/databricks\.md#1-/);
   });
 
   it('the job runs as a service principal and tells someone about failed runs', async () => {
@@ -116,6 +145,24 @@ describe('telemetry doctor databricks', () => {
     expect(stopped.stdout).toMatch(/warn {2}table: .* does not exist yet/);
   });
 
+  it('offline, lists every missing setting with the variable, an example value and the doc section', async () => {
+    // Prepare
+    const env = { DATABRICKS_CONFIG_FILE: `${tmp.path}/no-databrickscfg`, DATABRICKS_HOST: 'dbc-no-scheme' };
+    // Act
+    const r = await cli(['doctor', 'databricks'], env);
+    const json = await cli(['doctor', 'databricks', '--json'], env);
+    // Assess
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('Not configured yet (nothing was contacted)');
+    expect(r.stdout).toMatch(/FAIL {2}setting DATABRICKS_HOST: not a URL: 'dbc-no-scheme'/);
+    expect(r.stdout).toMatch(/FAIL {2}setting DATABRICKS_WAREHOUSE_ID: not set/);
+    expect(r.stdout).toContain('fix: export DATABRICKS_WAREHOUSE_ID=1234567890abcdef');
+    expect(r.stdout).toMatch(/FAIL {2}setting DATABRICKS_CLIENT_ID: no credentials/);
+    expect(r.stdout).toContain('docs/databricks.md#4-point-the-command-line-at-the-workspace');
+    expect(r.stdout).toContain('3 check(s) failed');
+    expect(JSON.parse(json.stdout)).toMatchObject({ ready: false, checks: [{ status: 'fail' }, {}, {}] });
+  });
+
   it('reports an unreachable host', async () => {
     const r = await cli(['doctor', 'databricks'], {
       TELEMETRY_DATABRICKS_HOST: 'http://127.0.0.1:9',
@@ -127,4 +174,32 @@ describe('telemetry doctor databricks', () => {
   });
 });
 
-// `telemetry run --sink databricks` loads on the local Spark + Delta engine: test/cli/runDatabricks.spark.test.ts.
+describe('telemetry run --sink databricks', () => {
+  it('stops before doing any work when it cannot work: settings missing, or a real workspace without a bucket', async () => {
+    // Prepare
+    const data = `${tmp.path}/dbx-refused`;
+    const args = ['run', '--sink', 'databricks', '--events', '20', '--data-dir', data];
+    const noFile = { DATABRICKS_CONFIG_FILE: `${tmp.path}/no-databrickscfg` };
+    const workspace = {
+      ...noFile,
+      DATABRICKS_HOST: 'https://dbc-1234abcd-5678.cloud.databricks.com',
+      DATABRICKS_WAREHOUSE_ID: 'wh-1',
+      DATABRICKS_TOKEN: 'dapi-never-sent',
+    };
+    // Act
+    const unset = await cli(args, noFile);
+    const noBucket = await cli(args, workspace);
+    // Assess
+    expect(unset.code).toBe(2);
+    expect(unset.stderr).toContain('--sink databricks cannot work yet (nothing was done)');
+    expect(unset.stderr).toMatch(/DATABRICKS_HOST: not set: export DATABRICKS_HOST=https:\/\/dbc-/);
+    expect(noBucket.code).toBe(2);
+    expect(noBucket.stderr).toMatch(
+      /TELEMETRY_BUCKET: not set: the workspace at https:\/\/dbc-1234abcd-5678\.cloud\.databricks\.com cannot read Parquet staged in the local data folder/,
+    );
+    expect(noBucket.stderr).not.toContain('dapi-never-sent');
+    expect(existsSync(`${data}/raw`)).toBe(false);
+  });
+});
+
+// Loading with `telemetry run --sink databricks` runs on the local Spark + Delta engine: test/cli/runDatabricks.spark.test.ts.

@@ -63,8 +63,24 @@ describe('telemetry dev', () => {
           /(\d+) items written, (\d+) re-delivered with new content, (\d+) deleted \((\d+) stream records\)/,
         ) ?? [];
       expect(Number(records)).toBe(Number(inserted) + Number(updated) + Number(deleted));
+      const json = await cli([
+        'dev',
+        'put',
+        '--count',
+        '5',
+        '--seed',
+        '6',
+        '--data-dir',
+        data.path,
+        '--json',
+      ]);
+      expect(json.code).toBe(0);
+      const more = JSON.parse(json.stdout);
+      expect(more).toMatchObject({ table: 'chargeminder-car-telemetry', inserted: 5 });
+      expect(more.at).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{3})?Z$/);
 
-      await dev.waitFor((s) => processedRecords(s) >= Number(records));
+      await dev.waitFor((s) => processedRecords(s) >= Number(records) + more.streamRecords);
+      expect(dev.output()).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z {2}ready:/m);
     } finally {
       dev.stop();
     }

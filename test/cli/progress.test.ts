@@ -56,4 +56,42 @@ describe('progressReporter', () => {
     // Assess
     expect(out.text()).toBe('');
   });
+
+  it('off a TTY keeps writing a line every few seconds while no count arrives, and stops when done', () => {
+    // Prepare: a fake clock and a fake interval timer
+    const out = stream(false);
+    let clock = 0;
+    let tick: (() => void) | undefined;
+    let stopped = false;
+    const p = progressReporter(out.s, {
+      label: 'loading',
+      unit: 'records',
+      now: () => clock,
+      every: (ms, fn) => {
+        expect(ms).toBe(5000);
+        tick = fn;
+        return () => {
+          stopped = true;
+        };
+      },
+    });
+    // Act
+    clock = 1000;
+    p.update(100, 400);
+    clock = 5000;
+    tick?.();
+    clock = 10_000;
+    tick?.();
+    p.done();
+    // Assess
+    expect(out.text()).toBe(
+      [
+        'loading: 100/400 records (25%), 20 records/s, ETA 15s',
+        'loading: 100/400 records (25%), 10 records/s, ETA 30s',
+        'loading: 100/400 records (25%), 10 records/s, ETA 30s (done)',
+        '',
+      ].join('\n'),
+    );
+    expect(stopped).toBe(true);
+  });
 });

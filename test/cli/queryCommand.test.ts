@@ -21,4 +21,25 @@ describe('telemetry query', () => {
     expect(csv.stdout).toBe('missing,present\nNULL,x\n');
     expect(JSON.parse(json.stdout)).toEqual([{ missing: null, present: 'x' }]);
   });
+
+  it('--json is --format json; timestamps print as ISO 8601 with Z in every format', async () => {
+    // Act
+    const sql =
+      "SELECT TIMESTAMP '2025-11-25 20:00:07.5' AS at, TIMESTAMPTZ '2025-11-25 20:00:07+00' AS tz, max(recorded_at) AS newest FROM telemetry.car_telemetry_flattened";
+    const json = await cli(['query', '--data-dir', data, '--json', sql]);
+    const asFormat = await cli(['query', '--data-dir', data, '--format', 'json', sql]);
+    const csv = await cli(['query', '--data-dir', data, '--format', 'csv', sql]);
+    const table = await cli(['query', '--data-dir', data, sql]);
+    const both = await cli(['query', '--data-dir', data, '--json', '--format', 'csv', sql]);
+    // Assess
+    expect(json.code, json.stderr).toBe(0);
+    expect(json.stdout).toBe(asFormat.stdout);
+    const [row] = JSON.parse(json.stdout);
+    expect(row).toMatchObject({ at: '2025-11-25T20:00:07.5Z', tz: '2025-11-25T20:00:07Z' });
+    expect(row.newest).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/);
+    expect(csv.stdout.split('\n')[1]).toMatch(/^2025-11-25T20:00:07\.5Z,2025-11-25T20:00:07Z,\d{4}-\S+Z$/);
+    expect(table.stdout).toContain('2025-11-25T20:00:07.5Z');
+    expect(both.code).toBe(2);
+    expect(both.stderr).toContain('--json and --format csv disagree');
+  });
 });

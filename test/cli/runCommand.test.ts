@@ -113,9 +113,24 @@ describe('telemetry run', () => {
       '[1,2]',
     ]);
     const r = await cli(['run', '--input', input, '--data-dir', data]);
+    const failing = await cli([
+      'run',
+      '--input',
+      input,
+      '--data-dir',
+      data,
+      '--fail-on-quarantine',
+      '--json',
+    ]);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/quarantined 4/);
+    expect(r.stdout).toContain(`in ${join(data, 'quarantine', 'telemetry')}/`);
     expect(r.stdout).toMatch(/reconciled {2}yes/);
+    expect(failing.code).toBe(1);
+    expect(JSON.parse(failing.stdout)).toMatchObject({
+      quarantine: `${join(data, 'quarantine', 'telemetry')}/`,
+      process: { quarantined: 4 },
+    });
     const q = await cli([
       'query',
       '--data-dir',
@@ -171,6 +186,26 @@ describe('telemetry run survives kill -9 at any step', () => {
     const rerun = await cliProcess(args);
     expect(rerun.code, rerun.stderr).toBe(0);
     expect(await tableContent(join(data, 'warehouse.duckdb'))).toEqual(expected);
+  });
+});
+
+describe('telemetry run after an interrupted run', () => {
+  it('says "recovered from an interrupted run" only for objects such a run left loaded but not archived', async () => {
+    // Prepare: killed after its first load, before archiving
+    const input = sampleFile('recover.ndjson', 120);
+    const data = join(tmp.path, 'recover');
+    const args = ['run', '--input', input, '--data-dir', data, '--batch-events', '50'];
+    const killed = await cliProcess(args, { TELEMETRY_FAULT: 'after-load:1' });
+    // Act
+    const rerun = await cli(args);
+    const plain = await cli(args);
+    // Assess
+    expect(killed.signal).toBe('SIGKILL');
+    expect(rerun.code, rerun.stderr).toBe(0);
+    expect(rerun.stdout).toMatch(
+      /\+\d+ object\(s\) recovered from an interrupted run \(loaded, now archived\)/,
+    );
+    expect(plain.stdout).not.toMatch(/recovered|already loaded/);
   });
 });
 

@@ -72,10 +72,15 @@ function parse(text: string): InputRecord['parsed'] {
 
 /**
  * Streams the records of one input file. NDJSON (optionally gzip) is read line by line, so memory stays bounded;
- * a `.json` file holds one event or an array of events (read whole: such files are small by nature).
+ * a `.json` file holds one event or an array of events (read whole: such files are small by nature) unless the
+ * caller knows it is NDJSON (`ndjson: true`, e.g. a DynamoDB export's `data/*.json.gz` part).
  */
-export async function* readInputRecords(file: string): AsyncGenerator<InputRecord> {
+export async function* readInputRecords(
+  file: string,
+  options: { readonly ndjson?: boolean } = {},
+): AsyncGenerator<InputRecord> {
   const ndjson =
+    options.ndjson === true ||
     file === STDIN ||
     /\.(ndjson|jsonl)(\.gz)?$/.test(file) ||
     (file.endsWith('.gz') && !file.endsWith('.json.gz'));
