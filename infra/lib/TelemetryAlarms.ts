@@ -168,6 +168,17 @@ export class TelemetryAlarms extends Construct {
         metric: props.trigger.metric('AsyncEventsDropped', { statistic: Stats.SUM, period: five }),
         threshold: 0,
       });
+    if (props.trigger !== undefined)
+      add({
+        id: 'load-run-failures',
+        description:
+          "A Databricks load run failed (FAILED, TIMEDOUT or INTERNAL_ERROR among the job's last 10 runs): its " +
+          'batch is staged but not in the table. Read the trigger log line "load runs failed", fix the cause, ' +
+          'repair the run in Databricks.',
+        // A gauge each trigger invocation publishes: Maximum, so repeated checks of the same runs count once.
+        metric: pipelineMetric('trigger', 'LoadRunFailures', { statistic: Stats.MAXIMUM, period: five }),
+        threshold: 0,
+      });
     const bucketDims = { BucketName: props.failedRecords.bucketName };
     add({
       id: 'failed-records-arrived',

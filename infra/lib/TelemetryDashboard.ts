@@ -74,6 +74,19 @@ export class TelemetryDashboard extends Construct {
       ]),
       graph('Capture output', [sum('capture', 'ObjectsWritten'), sum('capture', 'BytesWritten')]),
     );
+    if (props.functions.trigger !== undefined) {
+      this.dashboard.addWidgets(
+        graph(
+          'Databricks load runs: started, not started, failed among the last 10',
+          [
+            sum('trigger', 'LoadRunsStarted'),
+            sum('trigger', 'LoadRunStartFailures'),
+            max('trigger', 'LoadRunFailures'),
+          ],
+          24,
+        ),
+      );
+    }
     this.dashboard.addWidgets(
       perFunction('Lambda errors', (fn) => fn.metricErrors({ statistic: Stats.SUM })),
       perFunction('Lambda throttles', (fn) => fn.metricThrottles({ statistic: Stats.SUM })),

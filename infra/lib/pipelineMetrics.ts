@@ -5,6 +5,7 @@ import {
   SERVICE_NAMES as HANDLER_SERVICES,
   METRICS_NAMESPACE,
   PROCESS_METRICS,
+  TRIGGER_METRICS,
 } from '../../src/config/metrics.js';
 
 /**
@@ -18,6 +19,8 @@ export { METRICS_NAMESPACE };
 export const PIPELINE_METRICS = {
   capture: Object.values(CAPTURE_METRICS),
   process: Object.values(PROCESS_METRICS),
+  /** Job mode only. */
+  trigger: Object.values(TRIGGER_METRICS),
 } as const;
 
 export type PipelineService = keyof typeof PIPELINE_METRICS;
@@ -26,8 +29,13 @@ export type PipelineService = keyof typeof PIPELINE_METRICS;
 export const SERVICE_NAMES: Readonly<Record<PipelineService, string>> = {
   capture: HANDLER_SERVICES.capture,
   process: HANDLER_SERVICES.process,
+  trigger: HANDLER_SERVICES.trigger,
 };
-type MetricsOf = { capture: typeof CAPTURE_METRICS; process: typeof PROCESS_METRICS };
+type MetricsOf = {
+  capture: typeof CAPTURE_METRICS;
+  process: typeof PROCESS_METRICS;
+  trigger: typeof TRIGGER_METRICS;
+};
 export type PipelineMetricName<S extends PipelineService> = MetricsOf[S][keyof MetricsOf[S]] & string;
 
 /** One pipeline metric, dimensioned by `service` (the Powertools default dimension). */

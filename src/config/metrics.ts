@@ -36,4 +36,6 @@ export const PROCESS_METRICS = {
 export const TRIGGER_METRICS = {
   runsStarted: 'LoadRunsStarted',
   runStartFailures: 'LoadRunStartFailures',
+  /** Failed runs (FAILED, TIMEDOUT, INTERNAL_ERROR) among the load job's last 10 finished runs: a gauge. */
+  runFailures: 'LoadRunFailures',
 } as const;

@@ -34,6 +34,7 @@ describe('alarms and dashboard', () => {
         'capture-throttles',
         'failed-records-arrived',
         'failed-records-not-empty',
+        'load-run-failures',
         'process-errors',
         'process-lag',
         'process-throttles',
@@ -85,6 +86,16 @@ describe('alarms and dashboard', () => {
       Statistic: 'Sum',
       Period: 3600,
       Threshold: 10,
+    });
+    // Job mode: a Databricks job that fails every run is seen on the AWS side (the trigger's gauge).
+    expect(alarms.get('chargeminder-telemetry-load-run-failures')).toMatchObject({
+      Namespace: METRICS_NAMESPACE,
+      MetricName: 'LoadRunFailures',
+      Dimensions: [{ Name: 'service', Value: 'telemetry-trigger' }],
+      Statistic: 'Maximum',
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+      TreatMissingData: 'notBreaching',
     });
     expect(alarms.get('chargeminder-telemetry-failed-records-arrived')).toMatchObject({
       Namespace: 'AWS/S3',

@@ -21,6 +21,8 @@ import { runSqlFile, type SqlWarehouse, splitSqlFile } from './sqlFileTask.js';
  *   RUNNING -> TERMINATED on later polls). With `sqlWarehouse`, a job whose task is a SQL file really runs it there
  *   (test/support/sqlFileTask.ts), one run at a time in the order started (queueing, `max_concurrent_runs: 1`), and
  *   runs/get reports its real state: TERMINATED SUCCESS or FAILED with the statement's error as `state_message`.
+ *   runs/list (`job_id`, `completed_only`/`active_only` not both, `limit` 1..25, most recently ended first, paged
+ *   by `page_token`); `endRun` ends a run with any outcome (FAILED, TIMEDOUT, INTERNAL_ERROR, ...).
  * - Warehouses get, SCIM Me, workspace mkdirs/import/get-status.
  * - Fault injection: the next N requests to a path answer 429 (with Retry-After) or 503.
  */
@@ -63,8 +65,14 @@ interface Run {
   polls: number;
   idempotency_token?: string;
   job_parameters?: unknown;
-  /** Set when the run really executes (sqlWarehouse): its life cycle and outcome. */
-  real?: { life: 'PENDING' | 'RUNNING' | 'TERMINATED'; result?: 'SUCCESS' | 'FAILED'; message: string };
+  /** Set when the run really executes (sqlWarehouse), or by {@link DatabricksFake.endRun}: life cycle and outcome. */
+  real?: {
+    life: 'PENDING' | 'RUNNING' | 'TERMINATED' | 'INTERNAL_ERROR';
+    result?: 'SUCCESS' | 'FAILED' | 'TIMEDOUT' | 'CANCELED';
+    message: string;
+    /** Epoch ms when the run ended. */
+    endTime?: number;
+  };
 }
 
 export interface Fault {
@@ -98,6 +106,21 @@ export class DatabricksFake {
   #duck?: { instance: DuckDBInstance; connection: DuckDBConnection };
   #queue: Promise<unknown> = Promise.resolve();
   #runQueue: Promise<unknown> = Promise.resolve();
+
+  /** Ends a run the way Databricks reports it: `INTERNAL_ERROR` is a life cycle state, the rest result states. */
+  endRun(
+    runId: number,
+    outcome: 'SUCCESS' | 'FAILED' | 'TIMEDOUT' | 'CANCELED' | 'INTERNAL_ERROR',
+    message = '',
+    endTime = Date.now(),
+  ): void {
+    const run = this.runs.get(runId);
+    if (!run) throw new Error(`no run ${runId}`);
+    run.real =
+      outcome === 'INTERNAL_ERROR'
+        ? { life: 'INTERNAL_ERROR', result: 'FAILED', message, endTime }
+        : { life: 'TERMINATED', result: outcome, message, endTime };
+  }
 
   constructor(readonly options: DatabricksFakeOptions = {}) {
     this.warehouseState = options.warehouseState ?? 'RUNNING';
@@ -234,7 +257,7 @@ export class DatabricksFake {
         return send(res, 200, this.#statementJson(st));
       }
     }
-    m = /^\/api\/2\.[12]\/jobs\/(create|reset|get|list|run-now|runs\/get|delete)$/.exec(path);
+    m = /^\/api\/2\.[12]\/jobs\/(create|reset|get|list|run-now|runs\/get|runs\/list|delete)$/.exec(path);
     if (m) return this.#jobs(m[1] ?? '', method, b, q, res);
     if (path === '/api/2.0/workspace/mkdirs' && method === 'POST') return send(res, 200, {});
     if (path === '/api/2.0/workspace/import' && method === 'POST') {
@@ -467,6 +490,7 @@ export class DatabricksFake {
         real.message = error instanceof Error ? error.message : String(error);
       }
       real.life = 'TERMINATED';
+      real.endTime = Date.now();
     });
     this.#runQueue = next;
   }
@@ -561,7 +585,51 @@ export class DatabricksFake {
         },
       });
     }
+    if (op === 'runs/list' && method === 'GET') return this.#listRuns(q, res);
     send(res, 405, { error_code: 'BAD_REQUEST', message: `${method} not allowed` });
+  }
+
+  /** Jobs 2.2 `runs/list`: runs in descending order by end time (start time while running). */
+  #listRuns(q: URLSearchParams, res: ServerResponse) {
+    const invalid = (message: string) => send(res, 400, { error_code: 'INVALID_PARAMETER_VALUE', message });
+    const activeOnly = q.get('active_only') === 'true';
+    const completedOnly = q.get('completed_only') === 'true';
+    if (activeOnly && completedOnly) return invalid('active_only and completed_only cannot both be true');
+    const limit = Number(q.get('limit') ?? 20) || 25; // 0 means the maximum
+    if (!Number.isInteger(limit) || limit < 1 || limit > 25) return invalid('limit must be between 1 and 25');
+    const jobId = q.get('job_id');
+    const ended = (r: Run) => r.real?.endTime !== undefined;
+    const runs = [...this.runs.values()]
+      .filter((r) => jobId === null || r.job_id === Number(jobId))
+      .filter((r) => (completedOnly ? ended(r) : activeOnly ? !ended(r) : true))
+      .sort(
+        (a, b) => (b.real?.endTime ?? Number.MAX_SAFE_INTEGER) - (a.real?.endTime ?? Number.MAX_SAFE_INTEGER),
+      );
+    const offset = Number(q.get('page_token') ?? 0);
+    const page = runs.slice(offset, offset + limit);
+    const more = offset + limit < runs.length;
+    return send(res, 200, {
+      ...(page.length > 0
+        ? {
+            runs: page.map((r) => {
+              const life = r.real?.life ?? 'PENDING';
+              const done = life === 'TERMINATED' || life === 'INTERNAL_ERROR';
+              return {
+                run_id: r.run_id,
+                job_id: r.job_id,
+                ...(r.real?.endTime !== undefined ? { end_time: r.real.endTime } : {}),
+                state: {
+                  life_cycle_state: life,
+                  ...(done && r.real?.result ? { result_state: r.real.result } : {}),
+                  state_message: r.real?.message ?? '',
+                },
+              };
+            }),
+          }
+        : {}),
+      has_more: more,
+      ...(more ? { next_page_token: String(offset + limit) } : {}),
+    });
   }
 }
 

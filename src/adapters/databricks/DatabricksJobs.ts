@@ -13,6 +13,27 @@ export interface RunState {
   readonly message?: string;
 }
 
+/** A finished run as `jobs/runs/list` reports it. */
+export interface CompletedRun extends RunState {
+  /** Epoch ms; 0 when not reported. */
+  readonly endTime: number;
+}
+
+interface RunInfo {
+  run_id: number;
+  end_time?: number;
+  state?: { life_cycle_state?: string; result_state?: string; state_message?: string };
+}
+
+function runState(run: RunInfo): RunState {
+  return {
+    runId: run.run_id,
+    lifeCycleState: run.state?.life_cycle_state ?? 'UNKNOWN',
+    ...(run.state?.result_state ? { resultState: run.state.result_state } : {}),
+    ...(run.state?.state_message ? { message: run.state.state_message } : {}),
+  };
+}
+
 /**
  * Jobs API 2.2: find a job by name, create or reset it idempotently, start runs with an idempotency token, read run
  * state; plus the workspace file the SQL task runs.
@@ -73,15 +94,18 @@ export class DatabricksJobs {
   }
 
   async getRun(runId: number): Promise<RunState> {
-    const out = await this.http.request<{
-      state?: { life_cycle_state?: string; result_state?: string; state_message?: string };
-    }>('GET', '/api/2.2/jobs/runs/get', undefined, { query: { run_id: runId } });
-    return {
-      runId,
-      lifeCycleState: out.state?.life_cycle_state ?? 'UNKNOWN',
-      ...(out.state?.result_state ? { resultState: out.state.result_state } : {}),
-      ...(out.state?.state_message ? { message: out.state.state_message } : {}),
-    };
+    const out = await this.http.request<Omit<RunInfo, 'run_id'>>('GET', '/api/2.2/jobs/runs/get', undefined, {
+      query: { run_id: runId },
+    });
+    return runState({ ...out, run_id: runId });
+  }
+
+  /** The job's last `limit` (1..25) finished runs, most recently ended first (one page of `jobs/runs/list`). */
+  async listCompletedRuns(jobId: number, limit: number): Promise<CompletedRun[]> {
+    const out = await this.http.request<{ runs?: RunInfo[] }>('GET', '/api/2.2/jobs/runs/list', undefined, {
+      query: { job_id: jobId, completed_only: 'true', limit },
+    });
+    return (out.runs ?? []).map((r) => ({ ...runState(r), endTime: r.end_time ?? 0 }));
   }
 
   /** Writes a workspace file (not a notebook), creating its folder; overwrites. */

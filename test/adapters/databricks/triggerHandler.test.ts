@@ -1,8 +1,12 @@
 import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { S3Event } from 'aws-lambda';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { DatabricksHttp } from '../../../src/adapters/databricks/DatabricksHttp.js';
+import { DatabricksJobs } from '../../../src/adapters/databricks/DatabricksJobs.js';
 import {
   makeTriggerHandler,
+  RECENT_RUNS,
   triggerHandlerFromEnv,
 } from '../../../src/adapters/databricks/triggerHandler.js';
 import { idempotencyToken } from '../../../src/adapters/databricks/triggerLoadRuns.js';
@@ -116,5 +120,82 @@ describe('trigger Lambda', () => {
     await expect(handler(s3Event([{ key: manifest('b1'), etag: '"e"' }]))).rejects.toThrow(
       /no Databricks job named 'telemetry-load': run 'telemetry deploy databricks' first/,
     );
+  });
+
+  it('a load job that fails is visible in AWS: LoadRunFailures counts the failed recent runs and the log names them', async () => {
+    // Prepare: the handler on the fake's Jobs API with metrics and log lines recorded.
+    fake = await new DatabricksFake().start();
+    const f = fake;
+    f.jobs.set(7, { job_id: 7, created_time: 0, settings: { name: 'telemetry-load' } });
+    const jobs = new DatabricksJobs(
+      new DatabricksHttp({
+        host: f.host,
+        credentials: { kind: 'pat', token: f.token },
+        maxAttempts: 2,
+        sleep: async () => undefined, // retries without waiting
+      }),
+    );
+    const metrics = new Metrics({ namespace: 'Test', serviceName: 'trigger' });
+    const published: Record<string, number>[] = [];
+    let added: Record<string, number> = {};
+    vi.spyOn(metrics, 'addMetric').mockImplementation((name, _unit, value) => {
+      added[name] = value;
+      return metrics;
+    });
+    vi.spyOn(metrics, 'publishStoredMetrics').mockImplementation(() => {
+      published.push(added);
+      added = {};
+      return metrics;
+    });
+    const logger = new Logger({ serviceName: 'test', logLevel: 'SILENT' });
+    const errors: unknown[][] = [];
+    vi.spyOn(logger, 'error').mockImplementation((...args: unknown[]) => {
+      errors.push(args);
+    });
+    const handler = makeTriggerHandler({
+      logger,
+      metrics,
+      trigger: async () => ({ start: (token, parameters) => jobs.runNow(7, token, parameters) }),
+      recentRuns: () => jobs.listCompletedRuns(7, RECENT_RUNS),
+    });
+    const runFor = (id: string) =>
+      [...f.runs.values()].find((r) => (r.job_parameters as { batch_id?: string }).batch_id === id)?.run_id ??
+      0;
+
+    // Act: four batches; their runs end SUCCESS, FAILED, TIMEDOUT, INTERNAL_ERROR; then the next manifest arrives.
+    await handler(s3Event(['b1', 'b2', 'b3', 'b4'].map((id) => ({ key: manifest(id), etag: `"${id}"` }))));
+    f.endRun(runFor('b1'), 'SUCCESS', '', 1_000);
+    f.endRun(runFor('b2'), 'FAILED', '[DELTA_SCHEMA_CHANGED] boom', 2_000);
+    f.endRun(runFor('b3'), 'TIMEDOUT', 'timed out', 3_000);
+    f.endRun(runFor('b4'), 'INTERNAL_ERROR', 'cluster lost', 4_000);
+    await handler(s3Event([{ key: manifest('b5'), etag: '"b5"' }]));
+    await handler(s3Event([{ key: manifest('b5'), etag: '"b5"' }])); // the same event again: same gauge
+
+    // Assess: no run had ended at the first check; then 3 of 4 failed, and a repeat check counts them once.
+    expect(published.map((p) => p.LoadRunFailures)).toEqual([0, 3, 3]);
+    expect(fake.calls(/runs\/list$/)).toHaveLength(3);
+    expect(errors[0]).toEqual([
+      'load runs failed',
+      {
+        failed: 3,
+        of: 4,
+        runs: [
+          { runId: runFor('b4'), state: 'INTERNAL_ERROR', message: 'cluster lost' },
+          { runId: runFor('b3'), state: 'TIMEDOUT', message: 'timed out' },
+          { runId: runFor('b2'), state: 'FAILED', message: '[DELTA_SCHEMA_CHANGED] boom' },
+        ],
+      },
+    ]);
+
+    // Act: the failed runs are repaired (they end SUCCESS later); the Jobs API then has an outage.
+    for (const id of ['b2', 'b3', 'b4']) f.endRun(runFor(id), 'SUCCESS', '', 5_000);
+    await handler(s3Event([{ key: manifest('b6'), etag: '"b6"' }]));
+    f.faults.push({ path: /runs\/list$/, status: 503, count: 2 });
+    const during = await handler(s3Event([{ key: manifest('b7'), etag: '"b7"' }]));
+
+    // Assess: the gauge falls back to 0; a failed check is no failed invocation and publishes no guess.
+    expect(published.at(-2)?.LoadRunFailures).toBe(0);
+    expect(during.started).toHaveLength(1);
+    expect(published.at(-1)).not.toHaveProperty('LoadRunFailures');
   });
 });
