@@ -123,7 +123,7 @@ describe('the three Lambda bundles, built as CDK deploys them, run on Node 24 wi
     const stackEnv = Object.fromEntries(
       Object.entries(variables).filter((e): e is [string, string] => typeof e[1] === 'string'),
     );
-    const { stdout } = await run(node, [invoker], {
+    const { stdout, stderr } = await run(node, [invoker], {
       cwd: loadDir,
       env: {
         ...stackEnv,
@@ -147,8 +147,8 @@ describe('the three Lambda bundles, built as CDK deploys them, run on Node 24 wi
       result: unknown;
     };
     expect(Number(version.split('.')[0]), `${name} ran on Node ${version}`).toBeGreaterThanOrEqual(24);
-    // Powertools writes one JSON object per log line.
-    const logs = stdout
+    // Powertools writes one JSON object per log line (warnings and errors to stderr).
+    const logs = `${stdout}\n${stderr}`
       .split('\n')
       .filter((l) => l.startsWith('{'))
       .map((l) => JSON.parse(l) as Record<string, unknown>);
@@ -190,21 +190,37 @@ describe('the three Lambda bundles, built as CDK deploys them, run on Node 24 wi
     expect(lines.every((l) => l.function_request_id === 'req-1' && l.cold_start === true)).toBe(true);
     expect(await keys('telemetry/')).toEqual([]);
     expect(await keys('archive/telemetry/')).toHaveLength(1);
-    expect((await keys('staged/')).filter((k) => k.endsWith('_manifest.json'))).toHaveLength(1);
+    expect(
+      (await keys('staged/')).filter((k) => /^staged\/batch-[^/]+\/manifest\.json$/.test(k)),
+    ).toHaveLength(1);
   });
 
-  it('trigger: the staged manifest starts the load job once', { timeout: 60_000 }, async () => {
-    // Prepare: the manifest the process run wrote, with its ETag, as S3 notifies it.
+  it('trigger: the staged manifest starts the load job once; its log lines carry the request id, and it reports failed load runs', {
+    timeout: 60_000,
+  }, async () => {
+    // Prepare: the manifest the process run wrote, with its ETag, as S3 notifies it; an earlier run that failed.
     let manifest: { key: string; size: number } | undefined;
-    for await (const o of store.list('staged/')) if (o.key.endsWith('_manifest.json')) manifest = o;
+    for await (const o of store.list('staged/'))
+      if (/^staged\/batch-[^/]+\/manifest\.json$/.test(o.key)) manifest = o;
+    fake.runs.set(1, { run_id: 1, job_id: 7, polls: 0 });
+    fake.endRun(1, 'FAILED', 'table not found');
     if (!manifest) throw new Error('no staged manifest');
     const etag = `"${(await fetch(`${s3.endpoint}/${BUCKET}/${manifest.key}`, { method: 'HEAD' })).headers.get('etag')?.replaceAll('"', '')}"`;
 
     // Act
-    const { result } = await invoke('trigger', objectCreatedEvent(BUCKET, manifest.key, etag, manifest.size));
+    const { result, logs } = await invoke(
+      'trigger',
+      objectCreatedEvent(BUCKET, manifest.key, etag, manifest.size),
+    );
 
-    // Assess
+    // Assess: one new run; every log line names the invocation; the EMF document carries the failed-runs gauge.
     expect(result).toMatchObject({ started: [{ key: manifest.key }], failed: [] });
-    expect(fake.runs.size).toBe(1);
+    expect(fake.runs.size).toBe(2);
+    const lines = logs.filter((l) => 'level' in l);
+    expect(lines.map((l) => l.message)).toEqual(['load runs', 'load runs failed']);
+    expect(lines.every((l) => l.function_request_id === 'req-1' && l.cold_start === true)).toBe(true);
+    expect(logs).toContainEqual(
+      expect.objectContaining({ service: 'telemetry-trigger', LoadRunsStarted: 1, LoadRunFailures: 1 }),
+    );
   });
 });
