@@ -15,7 +15,10 @@ import { sleep } from './sleep.js';
 /** The function the poller invokes: the capture Lambda's handler. */
 export type StreamFunction = (event: DynamoDBStreamEvent) => Promise<unknown>;
 
-/** What Lambda sends to an on-failure destination when it gives up on a batch. */
+/**
+ * What Lambda sends to an on-failure destination when it gives up on a batch, as an S3 destination stores it: with
+ * the whole invocation event as `payload` (SNS and SQS destinations get the same record without it).
+ */
 export interface OnFailureRecord {
   readonly requestContext: {
     readonly condition: 'RetryAttemptsExhausted';
@@ -33,6 +36,8 @@ export interface OnFailureRecord {
     readonly batchSize: number;
     readonly streamArn: string;
   };
+  /** The event of the last attempt: the records given up on. */
+  readonly payload: DynamoDBStreamEvent;
 }
 
 /** The settings of a Lambda event source mapping for a DynamoDB stream (same names, same meaning). */
@@ -53,7 +58,7 @@ export interface EventSourceMappingOptions {
   readonly startingPosition?: 'TRIM_HORIZON' | 'LATEST';
   /** Where each shard got to; survives restarts when file-backed (default: in memory). */
   readonly checkpoint?: ShardCheckpoint;
-  /** DestinationConfig.OnFailure: receives the batch info of records given up on. */
+  /** DestinationConfig.OnFailure: receives the record of a batch given up on (see {@link s3OnFailureDestination}). */
   readonly onFailure?: (record: OnFailureRecord) => Promise<void>;
   /** Pause after an empty read (Lambda polls each shard about four times a second; default 250 ms). */
   readonly idlePollMs?: number;
@@ -353,6 +358,7 @@ export class StreamPoller extends EventEmitter<PollerEvents> {
         batchSize: unit.records.length,
         streamArn: o.streamArn,
       },
+      payload: { Records: unit.records },
     };
     this.emit('failure', record);
     await o.onFailure?.(record);

@@ -9,6 +9,7 @@ import type { ProcessSummary } from '../process/ProcessSummary.js';
 import { processPending } from '../process/processPending.js';
 import { FileShardCheckpoint } from './ShardCheckpoint.js';
 import { StreamPoller } from './StreamPoller.js';
+import { s3OnFailureDestination } from './s3OnFailureDestination.js';
 import { sleep } from './sleep.js';
 import { startLocalAws } from './startLocalAws.js';
 
@@ -24,7 +25,10 @@ export interface DevStackOptions {
   /** Called once everything is up, with what a client needs to reach it. */
   readonly onReady?: (info: DevEndpoints) => void;
   readonly signal: AbortSignal;
-  /** Crash injection for tests (`TELEMETRY_FAULT`): called after each raw object capture wrote. */
+  /**
+   * Fault injection for tests (`TELEMETRY_FAULT`): called with `before-capture-object` before each capture
+   * invocation (a throw is a failed invocation: retried, then given up on) and `after-capture-object` after it wrote.
+   */
   readonly fault?: (step: string) => void;
 }
 
@@ -34,6 +38,8 @@ export interface DevEndpoints {
   readonly s3: string;
   readonly table: string;
   readonly bucket: string;
+  /** Where capture's given-up batches land, as in the stack (`telemetry replay failed-records --failed-bucket`). */
+  readonly failedBucket: string;
   readonly streamArn: string;
   /** The `telemetry dev` process and its two servers. */
   readonly pid: number;
@@ -71,6 +77,7 @@ export async function runDevStack(options: DevStackOptions): Promise<void> {
     s3: aws.s3.endpoint,
     table: aws.table,
     bucket: aws.bucket,
+    failedBucket: aws.failedBucket,
     streamArn: aws.streamArn,
     pid: process.pid,
     dynamoDbPid: aws.dynamoDb.pid,
@@ -80,7 +87,10 @@ export async function runDevStack(options: DevStackOptions): Promise<void> {
     await mkdir(devDir, { recursive: true });
     await writeFile(endpointsFile(options.dataDir), `${JSON.stringify(info, null, 2)}\n`);
     log(`DynamoDB Local  ${info.dynamodb}  table ${info.table} (stream NEW_AND_OLD_IMAGES)`);
-    log(`S3 server       ${info.s3}  bucket ${info.bucket} (raw objects under ${prefixes.rawPrefix})`);
+    log(
+      `S3 server       ${info.s3}  bucket ${info.bucket} (raw objects under ${prefixes.rawPrefix}), ` +
+        `failed records in ${info.failedBucket}`,
+    );
     log(
       `stream poller   batch size ${options.batchSize}, batching window ${options.batchingWindowMs} ms -> capture handler`,
     );
@@ -88,6 +98,7 @@ export async function runDevStack(options: DevStackOptions): Promise<void> {
     options.onReady?.(info);
 
     const store = aws.store();
+    const failedRecords = s3OnFailureDestination(aws.store({ bucket: aws.failedBucket }), aws.streamArn);
     const capture = makeCaptureHandler({
       store,
       rawPrefix: prefixes.rawPrefix,
@@ -95,6 +106,7 @@ export async function runDevStack(options: DevStackOptions): Promise<void> {
     });
     let captured = 0;
     const invoke = async (event: Parameters<typeof capture>[0]) => {
+      options.fault?.('before-capture-object');
       const result = await capture(event);
       options.fault?.('after-capture-object'); // written, not yet checkpointed: the worst moment to die
       return result;
@@ -105,10 +117,12 @@ export async function runDevStack(options: DevStackOptions): Promise<void> {
       maximumBatchingWindowMs: options.batchingWindowMs,
       checkpoint: new FileShardCheckpoint(join(devDir, 'stream-checkpoint.json')),
       onFailure: async (record) => {
-        const b = record.DDBStreamBatchInfo;
-        const key = `failed/capture/${b.shardId}/${b.startSequenceNumber}-${b.endSequenceNumber}.json`;
-        await store.put(key, Buffer.from(JSON.stringify(record, null, 2)));
-        log(`capture gave up on ${b.batchSize} record(s): on-failure record ${store.describe(key)}`);
+        const key = await failedRecords(record);
+        log(
+          `capture gave up on ${record.DDBStreamBatchInfo.batchSize} record(s): s3://${aws.failedBucket}/${key}; ` +
+            `bring them back with: telemetry replay failed-records --bucket ${aws.bucket} ` +
+            `--failed-bucket ${aws.failedBucket} --endpoint ${aws.s3Endpoint}`,
+        );
       },
     });
     poller.on('delivered', (d) => {
@@ -117,10 +131,15 @@ export async function runDevStack(options: DevStackOptions): Promise<void> {
     });
     poller.on('retry', (r) => log(`capture retry ${r.attempt} (${r.records} record(s)): ${r.error}`));
 
+    // Runs when capture wrote something or raw objects are pending (a replay or backfill into the bucket).
+    const pending = async (): Promise<boolean> => {
+      for await (const _ of store.list(prefixes.rawPrefix)) return true;
+      return false;
+    };
     const processLoop = async (): Promise<void> => {
       let seen = -1;
       while (!signal.aborted) {
-        if (captured !== seen) {
+        if (captured !== seen || (await pending().catch(() => false))) {
           seen = captured;
           try {
             const sink = await SINKS.duckdb({ warehouse: options.warehouse });

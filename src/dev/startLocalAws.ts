@@ -34,13 +34,15 @@ export interface LocalAws {
   readonly s3: RunningS3Server;
   readonly table: string;
   readonly bucket: string;
+  /** The capture mapping's on-failure destination (`<bucket>-failed-records`), as the stack has one. */
+  readonly failedBucket: string;
   readonly streamArn: string;
   readonly ddb: DynamoDBClient;
   readonly streams: DynamoDBStreamsClient;
   /** The endpoint stores use (the server's, or the one `s3Endpoint` returned). */
   readonly s3Endpoint: string;
-  /** A store on the bucket through `s3Endpoint`. */
-  store(options?: { maxAttempts?: number }): S3ObjectStore;
+  /** A store on the bucket (or the failed-records bucket) through `s3Endpoint`. */
+  store(options?: { maxAttempts?: number; bucket?: string }): S3ObjectStore;
   stop(): Promise<void>;
 }
 
@@ -55,9 +57,10 @@ export interface LocalAws {
 export async function startLocalAws(options: LocalAwsOptions): Promise<LocalAws> {
   const table = options.table ?? DEV_TABLE;
   const bucket = options.bucket ?? DEV_BUCKET;
+  const failedBucket = `${bucket}-failed-records`;
   const [d, s] = await Promise.allSettled([
     startDynamoDbLocal(options.inMemory ? {} : { dbPath: join(options.directory, 'dynamodb') }),
-    startS3Server({ directory: join(options.directory, 's3'), buckets: [bucket] }),
+    startS3Server({ directory: join(options.directory, 's3'), buckets: [bucket, failedBucket] }),
   ]);
   if (d.status === 'rejected' || s.status === 'rejected') {
     // One started and the other did not: stop the one that did, report the failure.
@@ -85,7 +88,8 @@ export async function startLocalAws(options: LocalAwsOptions): Promise<LocalAws>
     });
     clients.push(admin);
     await ensureBucket(admin, bucket);
-    const store = (o: { maxAttempts?: number } = {}) => {
+    await ensureBucket(admin, failedBucket);
+    const store = (o: { maxAttempts?: number; bucket?: string } = {}) => {
       const client = new S3Client({
         endpoint: s3Endpoint,
         forcePathStyle: true,
@@ -94,9 +98,9 @@ export async function startLocalAws(options: LocalAwsOptions): Promise<LocalAws>
         maxAttempts: o.maxAttempts ?? options.s3MaxAttempts ?? 3,
       });
       clients.push(client);
-      return new S3ObjectStore({ bucket, client });
+      return new S3ObjectStore({ bucket: o.bucket ?? bucket, client });
     };
-    return { dynamoDb, s3, table, bucket, streamArn, ddb, streams, s3Endpoint, store, stop };
+    return { dynamoDb, s3, table, bucket, failedBucket, streamArn, ddb, streams, s3Endpoint, store, stop };
   } catch (error) {
     await stop();
     throw error;

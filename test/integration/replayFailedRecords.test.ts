@@ -1,18 +1,19 @@
-import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { DeleteItemCommand, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { marshall } from '@aws-sdk/util-dynamodb';
-import type { DynamoDBStreamEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DuckDbSink } from '../../src/adapters/duckdb/DuckDbSink.js';
 import { S3ObjectStore } from '../../src/adapters/s3/S3ObjectStore.js';
-import { ensureBucket, LOCAL_CREDENTIALS, LOCAL_REGION } from '../../src/dev/localAws.js';
+import { ensureBucket, LOCAL_CREDENTIALS, LOCAL_REGION, localDynamoDb } from '../../src/dev/localAws.js';
+import { type DevEndpoints, runDevStack } from '../../src/dev/runDevStack.js';
 import { MemoryShardCheckpoint } from '../../src/dev/ShardCheckpoint.js';
-import type { OnFailureRecord } from '../../src/dev/StreamPoller.js';
+import { s3OnFailureDestination } from '../../src/dev/s3OnFailureDestination.js';
 import { type LocalAws, startLocalAws } from '../../src/dev/startLocalAws.js';
+import type { ProcessSummary } from '../../src/process/ProcessSummary.js';
 import { cli } from '../support/cli.js';
 import { readFixture } from '../support/fixtures.js';
 import {
@@ -39,19 +40,9 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/**
- * What Lambda writes to an S3 on-failure destination: the invocation record plus the whole event as `payload`,
- * under `aws/lambda/<ESM-UUID>/<shardId>/YYYY/MM/DD/YYYY-MM-DDTHH.MM.SS-<uuid>` (services-dynamodb-errors). The
- * local poller hands over the record without the payload (as an SNS/SQS destination would get it): the test adds
- * the event of the attempt Lambda gave up on.
- */
-function s3DestinationObject(record: OnFailureRecord, event: DynamoDBStreamEvent) {
-  const at = new Date(record.timestamp);
-  const day = at.toISOString().slice(0, 10).replaceAll('-', '/');
-  const stamp = at.toISOString().slice(0, 19).replaceAll(':', '.');
-  const key = `aws/lambda/${randomUUID()}/${record.DDBStreamBatchInfo.shardId}/${day}/${stamp}-${randomUUID()}`;
-  return { key, body: Buffer.from(JSON.stringify({ ...record, payload: event })) };
-}
+/** Lambda's S3 on-failure key: `aws/lambda/<ESM-UUID>/<shardId>/YYYY/MM/DD/YYYY-MM-DDTHH.MM.SS-<uuid>`. */
+const ON_FAILURE_KEY =
+  /^aws\/lambda\/[0-9a-f-]{36}\/[^/]+\/\d{4}\/\d\d\/\d\d\/\d{4}-\d\d-\d\dT\d\d\.\d\d\.\d\d-[0-9a-f-]{36}$/;
 
 describe('telemetry replay failed-records on the local AWS (DynamoDB Local streams + S3 server)', () => {
   it('a batch given up on during an S3 outage (INSERT, MODIFY, REMOVE) reaches the table exactly once', async () => {
@@ -91,27 +82,16 @@ describe('telemetry replay failed-records on the local AWS (DynamoDB Local strea
         new DeleteItemCommand({ TableName: s.table, Key: marshall({ event_id: 'removed-1' }) }),
       );
       const broken = captureFunction(new S3ObjectStore({ bucket: 'no-such-bucket', client: admin }));
-      let last: DynamoDBStreamEvent | undefined;
+      const destination = s3OnFailureDestination(failed, s.streamArn); // as the mapping's S3 destination writes
       const given: string[] = [];
-      await pollUntil(
-        aws,
-        s.streamArn,
-        3,
-        async (event) => {
-          last = structuredClone(event);
-          return broken(event);
+      await pollUntil(aws, s.streamArn, 3, broken, {
+        checkpoint,
+        maximumRetryAttempts: 0,
+        onFailure: async (record) => {
+          given.push(await destination(record));
         },
-        {
-          checkpoint,
-          maximumRetryAttempts: 0,
-          onFailure: async (record) => {
-            const o = s3DestinationObject(record, last as DynamoDBStreamEvent);
-            await failed.put(o.key, o.body);
-            given.push(o.key);
-          },
-        },
-      );
-      expect(given).toHaveLength(1);
+      });
+      expect(given).toEqual([expect.stringMatching(ON_FAILURE_KEY)]);
       await processAll(s.store, sink);
       const before = await tableState(sink);
       const expected = await expectedState(aws, s.table);
@@ -168,6 +148,137 @@ describe('telemetry replay failed-records on the local AWS (DynamoDB Local strea
       await sink.close();
       admin.destroy();
       s.close();
+    }
+  });
+});
+
+describe('telemetry replay failed-records on telemetry dev', () => {
+  it('batches dev gives up on during an S3 outage land in its failed-records bucket as Lambda writes them, and replay loads them exactly once', {
+    timeout: 120_000,
+  }, async () => {
+    // Prepare: `telemetry dev` in this process; its capture invocations can be failed (an outage).
+    const dataDir = mkdtempSync(join(tmpdir(), 'replay-dev-'));
+    const warehouse = join(dataDir, 'warehouse.duckdb');
+    const lines: string[] = [];
+    const processed: ProcessSummary[] = [];
+    let outage = false;
+    const controller = new AbortController();
+    let ready: (info: DevEndpoints) => void = () => undefined;
+    const endpoints = new Promise<DevEndpoints>((resolve) => {
+      ready = resolve;
+    });
+    const dev = runDevStack({
+      dataDir,
+      warehouse,
+      processEveryMs: 100,
+      batchSize: 10,
+      batchingWindowMs: 200,
+      log: (line) => lines.push(line),
+      onProcessed: (summary) => processed.push(summary),
+      onReady: (info) => ready(info),
+      signal: controller.signal,
+      fault: (step) => {
+        if (outage && step === 'before-capture-object') throw new Error('S3 outage: PutObject refused');
+      },
+    });
+    const info = await Promise.race([
+      endpoints,
+      dev.then(() => Promise.reject(new Error(`dev stopped: ${lines.join('\n')}`))),
+    ]);
+    const until = async (what: string, done: () => boolean | Promise<boolean>) => {
+      for (let i = 0; i < 1200; i++) {
+        if (await done()) return;
+        await sleep(50);
+      }
+      throw new Error(`no ${what}:\n${lines.join('\n')}`);
+    };
+    const ddb = localDynamoDb(info.dynamodb);
+    const client = new S3Client({
+      endpoint: info.s3,
+      forcePathStyle: true,
+      region: LOCAL_REGION,
+      credentials: LOCAL_CREDENTIALS,
+    });
+    const data = new S3ObjectStore({ bucket: info.bucket, client });
+    const failed = new S3ObjectStore({ bucket: info.failedBucket, client });
+    const item = readFixture('seed/dynamodb-item-example.json') as Record<string, unknown>;
+    const put = (id: string) =>
+      ddb.send(new PutItemCommand({ TableName: info.table, Item: marshall({ ...item, event_id: id }) }));
+    const loaded = () => processed.reduce((n, p) => n + p.records, 0);
+    try {
+      await put('kept-1');
+      await put('removed-1');
+      await until('first load', () => loaded() >= 2);
+
+      // Act 1: an outage while an INSERT, a MODIFY and a REMOVE arrive; dev retries, then gives up on them.
+      outage = true;
+      await put('inserted-1');
+      await ddb.send(
+        new UpdateItemCommand({
+          TableName: info.table,
+          Key: marshall({ event_id: 'kept-1' }),
+          UpdateExpression: 'SET car_timezone = :tz',
+          ExpressionAttributeValues: marshall({ ':tz': 'Europe/Helsinki' }),
+        }),
+      );
+      await ddb.send(
+        new DeleteItemCommand({ TableName: info.table, Key: marshall({ event_id: 'removed-1' }) }),
+      );
+      const givenUp = () =>
+        lines.reduce((n, l) => n + Number(/capture gave up on (\d+) record/.exec(l)?.[1] ?? 0), 0);
+      await until('given-up batches', () => givenUp() >= 3);
+      outage = false;
+      const expected = await expectedState({ ddb }, info.table);
+
+      // Assess: where and as Lambda's S3 destination writes them, with the records; dev says how to replay.
+      const given = await listKeys(failed, 'aws/lambda/');
+      expect(given.length).toBeGreaterThan(0);
+      for (const key of given) expect(key).toMatch(ON_FAILURE_KEY);
+      expect(lines.join('\n')).toContain(
+        `telemetry replay failed-records --bucket ${info.bucket} --failed-bucket ${info.failedBucket} --endpoint ${info.s3}`,
+      );
+      expect(await listKeys(data, CLOUD.rawPrefix)).toEqual([]);
+
+      // Act 2: the replay dev printed; dev's next process run loads what it wrote.
+      const args = [
+        'replay',
+        'failed-records',
+        '--bucket',
+        info.bucket,
+        '--failed-bucket',
+        info.failedBucket,
+      ];
+      const first = await cli([...args, '--endpoint', info.s3, '--json'], {});
+      const runsBefore = processed.length;
+      await until(
+        'load of the replayed objects',
+        async () => processed.length > runsBefore && (await listKeys(data, CLOUD.rawPrefix)).length === 0,
+      );
+      const again = await cli([...args, '--endpoint', info.s3, '--json'], {});
+
+      // Assess: all three events came back once; a second replay finds nothing.
+      expect(first.code, first.stderr).toBe(0);
+      expect(JSON.parse(first.stdout)).toMatchObject({
+        events: { INSERT: 1, MODIFY: 1, REMOVE: 1 },
+        problems: [],
+      });
+      expect(JSON.parse(again.stdout)).toMatchObject({ scanned: 0, replayed: [] });
+      controller.abort();
+      await dev;
+      const sink = await DuckDbSink.open(warehouse);
+      try {
+        const table = await tableState(sink);
+        expect(table).toEqual(expected);
+        expect(table.eventIds).toEqual(['inserted-1', 'kept-1']);
+      } finally {
+        await sink.close();
+      }
+    } finally {
+      controller.abort();
+      await dev.catch(() => undefined);
+      ddb.destroy();
+      client.destroy();
+      rmSync(dataDir, { recursive: true, force: true });
     }
   });
 });
