@@ -125,7 +125,7 @@ describe('TelemetryStack (imported table, job load mode)', () => {
           Match.objectLike({ Id: 'raw-pending', Prefix: 'telemetry/', Status: 'Enabled' }),
           Match.objectLike({ Id: 'archive', Prefix: 'archive/telemetry/', Status: 'Enabled' }),
           Match.objectLike({ Id: 'quarantine', Prefix: 'quarantine/telemetry/', ExpirationInDays: 180 }),
-          Match.objectLike({ Id: 'staged', Prefix: 'staged/batch_id=', ExpirationInDays: 14 }),
+          Match.objectLike({ Id: 'staged', Prefix: 'staged/batch-', ExpirationInDays: 14 }),
         ]),
       },
     });
@@ -298,7 +298,7 @@ describe('TelemetryStack (imported table, job load mode)', () => {
             S3Key: {
               Rules: [
                 { Name: 'prefix', Value: 'staged/' },
-                { Name: 'suffix', Value: '_manifest.json' },
+                { Name: 'suffix', Value: 'manifest.json' },
               ],
             },
           },
