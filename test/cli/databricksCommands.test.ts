@@ -6,6 +6,7 @@ import { DatabricksFake } from '../support/databricksFake.js';
 const tmp = tempDir();
 afterAll(() => tmp.cleanup());
 let fake: DatabricksFake | undefined;
+let fake2: DatabricksFake | undefined;
 afterEach(async () => {
   await fake?.stop();
   fake = undefined;
@@ -131,6 +132,21 @@ describe('telemetry doctor databricks', () => {
     expect(report.ready).toBe(true);
     expect(report.checks.length).toBeGreaterThan(3);
     expect(report.checks.every((c) => c.status !== 'fail')).toBe(true);
+  });
+
+  it('fails a warehouse whose runtime is older than the SQL the load sends needs', async () => {
+    fake = await new DatabricksFake({ runtimeVersion: '14.3' }).start();
+    const r = await cli(['doctor', 'databricks'], envFor(fake));
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(
+      /FAIL {2}runtime: Databricks Runtime 14\.3: the load uses MERGE WITH SCHEMA EVOLUTION \(15\.2 or newer\)/,
+    );
+    const ok = await cli(
+      ['doctor', 'databricks'],
+      envFor(await new DatabricksFake().start().then((f) => (fake2 = f))),
+    );
+    expect(ok.stdout).toMatch(/ok {4}runtime: Databricks Runtime 16\.4/);
+    await fake2?.stop();
   });
 
   it('names a rejected token and a stopped warehouse in plain words', async () => {

@@ -36,6 +36,8 @@ export interface DatabricksFakeOptions {
   readonly chunkRows?: number;
   /** The OAuth token endpoint answers 503 (an identity provider outage) this many times before it works. */
   readonly tokenOutages?: number;
+  /** `current_version().dbr_version` of the warehouse (default 16.4). */
+  readonly runtimeVersion?: string;
   /** Where SQL file tasks run (e.g. the local Spark engine); absent: runs only pretend. */
   readonly sqlWarehouse?: SqlWarehouse;
 }
@@ -430,7 +432,12 @@ export class DatabricksFake {
   ): Promise<{ columns: string[]; rows: (string | null)[][] }> {
     const next = this.#queue.then(async () => {
       const out = { columns: [] as string[], rows: [] as (string | null)[][] };
-      for (const part of translateDatabricksSql(sql, this.catalogs)) {
+      // current_version() (Databricks SQL): the warehouse's runtime, as configured.
+      const versioned = sql.replaceAll(
+        'current_version().dbr_version',
+        `'${this.options.runtimeVersion ?? '16.4'}'`,
+      );
+      for (const part of translateDatabricksSql(versioned, this.catalogs)) {
         const used = Object.fromEntries(Object.entries(values).filter(([k]) => part.includes(`$${k}`)));
         const reader = await this.connection.runAndReadAll(part, used);
         out.columns = reader.columnNames();
