@@ -74,6 +74,7 @@ describe('telemetry deploy databricks', () => {
       TELEMETRY_DATABRICKS_RUN_AS: '6b0c6bd2-1f6d-4c1e-9e55-1c2b3d4e5f60',
       TELEMETRY_DATABRICKS_NOTIFY_EMAILS: 'oncall@example.com, data@example.com',
       TELEMETRY_DATABRICKS_NOTIFY_DESTINATION_ID: 'dest-1',
+      TELEMETRY_DATABRICKS_TRIGGER_PRINCIPAL: '9f1e2d3c-0000-4000-8000-00000000aaaa',
     });
     // Act
     const r = await cli(['deploy', 'databricks'], env);
@@ -86,6 +87,11 @@ describe('telemetry deploy databricks', () => {
       webhook_notifications: { on_failure: [{ id: 'dest-1' }] },
     });
     expect(settings.schedule).toBeUndefined();
+    // The trigger Lambda's principal may start runs, nothing more.
+    const job = [...fake.jobs.values()][0]?.job_id as number;
+    expect(Object.fromEntries(fake.jobPermissions.get(job) ?? [])).toEqual({
+      '9f1e2d3c-0000-4000-8000-00000000aaaa': 'CAN_MANAGE_RUN',
+    });
   });
 
   it('creates the table and the job, and updates the same job on the next deploy', async () => {
