@@ -1,4 +1,5 @@
 import { Readable } from 'node:stream';
+import { STAGE_VOLUME_DOC } from '../../config/databricksSettings.js';
 import { ConfigError } from '../../core/errors.js';
 import { type ObjectInfo, ObjectNotFoundError, type ObjectStore } from '../../ports/ObjectStore.js';
 import { DatabricksError } from './DatabricksError.js';
@@ -52,7 +53,18 @@ export class DatabricksVolumeStore implements ObjectStore {
   }
 
   async put(key: string, body: Uint8Array): Promise<void> {
-    await this.http.requestBytes('PUT', this.#files(key), body, { query: { overwrite: 'true' } });
+    try {
+      await this.http.requestBytes('PUT', this.#files(key), body, { query: { overwrite: 'true' } });
+    } catch (error) {
+      const status = error instanceof DatabricksError ? error.details.status : undefined;
+      if (!(error instanceof DatabricksError) || (status !== 403 && status !== 404)) throw error;
+      // The first upload is where a missing volume or grant shows: say which, in the volume's terms.
+      throw new DatabricksError(
+        `cannot write to the volume ${this.root}: does it exist, and does the principal have WRITE VOLUME on it? ` +
+          `(see ${STAGE_VOLUME_DOC}): ${error.message}`,
+        error.details,
+      );
+    }
   }
 
   async get(key: string): Promise<Uint8Array> {

@@ -47,7 +47,7 @@ describe('DatabricksVolumeStore', () => {
     expect(puts.at(-1)?.path).toBe(`/api/2.0/fs/files${volume}/staged/b%201/rows-0.parquet`);
   });
 
-  it('retries a throttled upload and says why a refused one failed (not "missing")', async () => {
+  it('retries a throttled upload, and names the volume, the grant and the doc when an upload is refused', async () => {
     // Prepare
     const volume = freshVolume();
     const store = new DatabricksVolumeStore(http, volume);
@@ -58,7 +58,7 @@ describe('DatabricksVolumeStore', () => {
     // Assess
     expect(Buffer.from(await store.get('retry')).toString()).toBe('ok');
     await expect(refused.put('k', Buffer.from('x'))).rejects.toThrow(
-      /not found.*volume main\.telemetry\.no_such_volume/,
+      /cannot write to the volume \/Volumes\/main\/telemetry\/no_such_volume: does it exist, and does the principal have WRITE VOLUME on it\? \(see docs\/databricks\.md#from-a-laptop-stage-to-a-volume\): .*not found.*volume main\.telemetry\.no_such_volume/,
     );
     await expect(refused.put('k', Buffer.from('x'))).rejects.toBeInstanceOf(DatabricksError);
   });
