@@ -176,6 +176,22 @@ def column_info(i: int, field) -> dict:
     return {"name": field.name, "type_text": text.upper(), "type_name": TYPE_NAMES.get(base, base.upper()), "position": i}
 
 
+def _user_error(j) -> tuple[str, str] | None:
+    """(error class, message) of the first Spark error with a class in a Java cause chain whose top is a wrapper
+    (`SparkException: Exception thrown in awaitResult`, a failed task), e.g. a `raise_error` inside a join."""
+    seen = 0
+    while j is not None and seen < 20:
+        try:
+            cls = j.getCondition() if hasattr(j, "getCondition") else None
+        except Exception:  # noqa: BLE001
+            cls = None
+        message = str(j.getMessage() or "")
+        if cls and cls != "INTERNAL_ERROR" and "awaitResult" not in message:
+            return cls, message if message.startswith("[") else f"[{cls}] {message}"
+        j, seen = j.getCause(), seen + 1
+    return None
+
+
 def failure(e: BaseException) -> dict:
     """Databricks-like `{error_code, message}`: the Spark/Delta error class leads the message (`[CLASS] ...`)."""
     if isinstance(e, EngineError):
@@ -192,6 +208,9 @@ def failure(e: BaseException) -> dict:
     text = str(e).split("\n\nJVM stacktrace:")[0].strip()
     if hasattr(e, "java_exception"):  # an exception py4j did not convert
         text = str(e.java_exception.toString())
+    root = _user_error(getattr(e, "java_exception", None) or getattr(e, "_origin", None))
+    if root is not None:  # Databricks reports the error a statement raised, not the executor wrapper around it
+        cls, text = root
     text = text.replace("`spark_catalog`.", "`main`.")  # names as the product wrote them (translate.py maps main)
     if cls and not text.startswith("["):
         text = f"[{cls}] {text}"

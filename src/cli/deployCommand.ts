@@ -30,7 +30,8 @@ Each job run loads one staged batch, named by its job parameters; the trigger La
 Environment: DATABRICKS_HOST, DATABRICKS_WAREHOUSE_ID (or TELEMETRY_DATABRICKS_*), and credentials
 (DATABRICKS_CLIENT_ID + DATABRICKS_CLIENT_SECRET, or DATABRICKS_TOKEN, or TELEMETRY_DATABRICKS_SECRET_ARN).
 The job runs as TELEMETRY_DATABRICKS_RUN_AS (a service principal's application id; default: the deploying
-service principal); failed runs go to TELEMETRY_DATABRICKS_NOTIFY_EMAILS (comma-separated) and/or
+service principal); TELEMETRY_DATABRICKS_TRIGGER_PRINCIPAL (the trigger Lambda's service principal) is granted
+CAN_MANAGE_RUN on the job; failed runs go to TELEMETRY_DATABRICKS_NOTIFY_EMAILS (comma-separated) and/or
 TELEMETRY_DATABRICKS_NOTIFY_DESTINATION_ID (a workspace notification destination).
 See docs/databricks.md.
 `;
@@ -101,6 +102,10 @@ export const deployCommand: Command = async (args, io) => {
     warnings.push(
       'warning: the job will run as you (no TELEMETRY_DATABRICKS_RUN_AS): set it to a service principal',
     );
+  if (!config.TELEMETRY_DATABRICKS_TRIGGER_PRINCIPAL)
+    warnings.push(
+      "warning: job mode's trigger needs CAN_MANAGE_RUN on the job: set TELEMETRY_DATABRICKS_TRIGGER_PRINCIPAL (its application id) and deploy grants it",
+    );
   if (emails.length === 0 && !destination)
     warnings.push(
       'warning: nobody hears about failed load runs: set TELEMETRY_DATABRICKS_NOTIFY_EMAILS or _NOTIFY_DESTINATION_ID',
@@ -149,8 +154,18 @@ export const deployCommand: Command = async (args, io) => {
   say(`wrote ${plan.sqlFile.path}`);
   const { jobId, action } = await jobs.deploy(plan.jobSettings);
   say(`${action} job '${config.TELEMETRY_DATABRICKS_JOB_NAME}' (job_id ${jobId})`);
+  const trigger = config.TELEMETRY_DATABRICKS_TRIGGER_PRINCIPAL;
+  if (trigger) {
+    await jobs.grantRuns(jobId, trigger);
+    say(`the trigger's service principal ${trigger} may start runs (CAN_MANAGE_RUN)`);
+  }
   if (values.json) {
-    const job = { name: config.TELEMETRY_DATABRICKS_JOB_NAME, jobId, action };
+    const job = {
+      name: config.TELEMETRY_DATABRICKS_JOB_NAME,
+      jobId,
+      action,
+      ...(trigger ? { runsGrantedTo: trigger } : {}),
+    };
     out(
       `${JSON.stringify({ host, table: config.TELEMETRY_TABLE, sqlFile: plan.sqlFile.path, job }, null, 2)}\n`,
     );

@@ -14,6 +14,8 @@ export const databricksEnv = z.object({
   TELEMETRY_DATABRICKS_JOB_NAME: nonEmpty.default('telemetry-load'),
   /** Application id of the service principal the load job runs as (job mode); default: the deploying one. */
   TELEMETRY_DATABRICKS_RUN_AS: nonEmpty.optional(),
+  /** Application id of the trigger Lambda's service principal: `deploy` lets it start runs (CAN_MANAGE_RUN). */
+  TELEMETRY_DATABRICKS_TRIGGER_PRINCIPAL: nonEmpty.optional(),
   /** Comma-separated addresses that hear about every failed load run. */
   TELEMETRY_DATABRICKS_NOTIFY_EMAILS: nonEmpty.optional(),
   /** Id of a workspace notification destination (Slack, PagerDuty, webhook) told about failed load runs. */

@@ -6,6 +6,7 @@ import { DatabricksFake } from '../support/databricksFake.js';
 const tmp = tempDir();
 afterAll(() => tmp.cleanup());
 let fake: DatabricksFake | undefined;
+let fake2: DatabricksFake | undefined;
 afterEach(async () => {
   await fake?.stop();
   fake = undefined;
@@ -73,6 +74,7 @@ describe('telemetry deploy databricks', () => {
       TELEMETRY_DATABRICKS_RUN_AS: '6b0c6bd2-1f6d-4c1e-9e55-1c2b3d4e5f60',
       TELEMETRY_DATABRICKS_NOTIFY_EMAILS: 'oncall@example.com, data@example.com',
       TELEMETRY_DATABRICKS_NOTIFY_DESTINATION_ID: 'dest-1',
+      TELEMETRY_DATABRICKS_TRIGGER_PRINCIPAL: '9f1e2d3c-0000-4000-8000-00000000aaaa',
     });
     // Act
     const r = await cli(['deploy', 'databricks'], env);
@@ -85,6 +87,11 @@ describe('telemetry deploy databricks', () => {
       webhook_notifications: { on_failure: [{ id: 'dest-1' }] },
     });
     expect(settings.schedule).toBeUndefined();
+    // The trigger Lambda's principal may start runs, nothing more.
+    const job = [...fake.jobs.values()][0]?.job_id as number;
+    expect(Object.fromEntries(fake.jobPermissions.get(job) ?? [])).toEqual({
+      '9f1e2d3c-0000-4000-8000-00000000aaaa': 'CAN_MANAGE_RUN',
+    });
   });
 
   it('creates the table and the job, and updates the same job on the next deploy', async () => {
@@ -131,6 +138,21 @@ describe('telemetry doctor databricks', () => {
     expect(report.ready).toBe(true);
     expect(report.checks.length).toBeGreaterThan(3);
     expect(report.checks.every((c) => c.status !== 'fail')).toBe(true);
+  });
+
+  it('fails a warehouse whose runtime is older than the SQL the load sends needs', async () => {
+    fake = await new DatabricksFake({ runtimeVersion: '14.3' }).start();
+    const r = await cli(['doctor', 'databricks'], envFor(fake));
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(
+      /FAIL {2}runtime: Databricks Runtime 14\.3: the load uses MERGE WITH SCHEMA EVOLUTION \(15\.2 or newer\)/,
+    );
+    const ok = await cli(
+      ['doctor', 'databricks'],
+      envFor(await new DatabricksFake().start().then((f) => (fake2 = f))),
+    );
+    expect(ok.stdout).toMatch(/ok {4}runtime: Databricks Runtime 16\.4/);
+    await fake2?.stop();
   });
 
   it('names a rejected token and a stopped warehouse in plain words', async () => {

@@ -26,12 +26,9 @@ writeFileSync(
 describe('Databricks configuration as the Databricks CLI reads it', () => {
   it('deploy --dry-run takes host and warehouse from --profile, and prints no credential', async () => {
     // Act
-    const r = await cli(
-      ['deploy', 'databricks', '--dry-run', '--profile', 'staging', '--staged-url', 's3://b/staged/'],
-      {
-        DATABRICKS_CONFIG_FILE: CFG,
-      },
-    );
+    const r = await cli(['deploy', 'databricks', '--dry-run', '--profile', 'staging'], {
+      DATABRICKS_CONFIG_FILE: CFG,
+    });
     // Assess
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('Against https://dbc-staging.cloud.databricks.com');
@@ -41,7 +38,7 @@ describe('Databricks configuration as the Databricks CLI reads it', () => {
 
   it('DATABRICKS_HOST and DATABRICKS_WAREHOUSE_ID (environment) win over the DEFAULT profile', async () => {
     // Act
-    const r = await cli(['deploy', 'databricks', '--dry-run', '--staged-url', 's3://b/staged/'], {
+    const r = await cli(['deploy', 'databricks', '--dry-run'], {
       DATABRICKS_CONFIG_FILE: CFG,
       DATABRICKS_HOST: 'https://dbc-env.cloud.databricks.com',
       DATABRICKS_WAREHOUSE_ID: 'wh-env',

@@ -215,6 +215,8 @@ export function tableSinkContract(
       await sink.load(batch([row('a', 1, 60)]));
       const columns = await sink.readColumns();
       expect(columns).toEqual(expect.arrayContaining([...FIXED_COLUMNS, ...EXTRA]));
+      // Nothing the staging layout implies (a `batch_id=` folder read as a partition column) leaks into the table.
+      expect(columns.map((c) => c.name)).not.toContain('batch_id');
       const values = await harness.read(sink, ['Charge_IsCharging', 'vehicle_year', 'recorded_at']);
       expect(values.a).toMatchObject({ Charge_IsCharging: true, vehicle_year: 2024 });
       expect(

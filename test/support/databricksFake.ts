@@ -40,6 +40,8 @@ export interface DatabricksFakeOptions {
   readonly chunkRows?: number;
   /** The OAuth token endpoint answers 503 (an identity provider outage) this many times before it works. */
   readonly tokenOutages?: number;
+  /** `current_version().dbr_version` of the warehouse (default 16.4). */
+  readonly runtimeVersion?: string;
   /** Where SQL file tasks run (e.g. the local Spark engine); absent: runs only pretend. */
   readonly sqlWarehouse?: SqlWarehouse;
   /** Files API: the folder holding `/Volumes/...` (default: a temp folder made by `start`, removed by `stop`). */
@@ -95,6 +97,8 @@ export class DatabricksFake {
   readonly jobs = new Map<number, Job>();
   readonly runs = new Map<number, Run>();
   readonly workspaceFiles = new Map<string, string>();
+  /** Job permissions granted through the Permissions API: job id -> principal -> permission level. */
+  readonly jobPermissions = new Map<number, Map<string, string>>();
   readonly issuedTokens = new Set<string>();
   readonly faults: Fault[] = [];
   /** SQL texts matching these run slowly (RUNNING for `polls` GETs), or fail. */
@@ -255,6 +259,30 @@ export class DatabricksFake {
     }
     m = /^\/api\/2\.[12]\/jobs\/(create|reset|get|list|run-now|runs\/get|delete)$/.exec(path);
     if (m) return this.#jobs(m[1] ?? '', method, b, q, res);
+    m = /^\/api\/2\.0\/permissions\/jobs\/(\d+)$/.exec(path);
+    if (m && method === 'PATCH') {
+      // Permissions API: PATCH adds or updates the given entries and keeps the others.
+      const jobId = Number(m[1]);
+      if (!this.jobs.has(jobId))
+        return send(res, 404, {
+          error_code: 'RESOURCE_DOES_NOT_EXIST',
+          message: `Job ${jobId} does not exist.`,
+        });
+      const levels = new Set(['CAN_VIEW', 'CAN_MANAGE_RUN', 'IS_OWNER', 'CAN_MANAGE']);
+      const acl = (b.access_control_list ?? []) as Record<string, string>[];
+      const grants = this.jobPermissions.get(jobId) ?? new Map<string, string>();
+      for (const entry of acl) {
+        const who = entry.service_principal_name ?? entry.user_name ?? entry.group_name;
+        if (!who || !levels.has(entry.permission_level ?? ''))
+          return send(res, 400, {
+            error_code: 'INVALID_PARAMETER_VALUE',
+            message: 'bad access_control_list entry',
+          });
+        grants.set(who, entry.permission_level as string);
+      }
+      this.jobPermissions.set(jobId, grants);
+      return send(res, 200, { object_id: `/jobs/${jobId}`, object_type: 'job' });
+    }
     if (path === '/api/2.0/workspace/mkdirs' && method === 'POST') return send(res, 200, {});
     if (path === '/api/2.0/workspace/import' && method === 'POST') {
       const p = String(b.path ?? '');
@@ -480,7 +508,12 @@ export class DatabricksFake {
   ): Promise<{ columns: string[]; rows: (string | null)[][] }> {
     const next = this.#queue.then(async () => {
       const out = { columns: [] as string[], rows: [] as (string | null)[][] };
-      for (const part of translateDatabricksSql(sql, this.catalogs)) {
+      // current_version() (Databricks SQL): the warehouse's runtime, as configured.
+      const versioned = sql.replaceAll(
+        'current_version().dbr_version',
+        `'${this.options.runtimeVersion ?? '16.4'}'`,
+      );
+      for (const part of translateDatabricksSql(versioned, this.catalogs)) {
         const used = Object.fromEntries(Object.entries(values).filter(([k]) => part.includes(`$${k}`)));
         const reader = await this.connection.runAndReadAll(part, used);
         out.columns = reader.columnNames();

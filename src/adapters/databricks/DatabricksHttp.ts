@@ -103,7 +103,7 @@ export class DatabricksHttp {
 
   /** One JSON call with retries; `body` is sent as JSON, `query` as URL parameters. */
   async request<T = Record<string, unknown>>(
-    method: 'GET' | 'POST',
+    method: 'GET' | 'POST' | 'PATCH',
     path: string,
     body?: unknown,
     options: { query?: Record<string, string | number | undefined>; signal?: AbortSignal } = {},

@@ -58,6 +58,16 @@ export class DatabricksJobs {
     return { jobId: created.job_id, action: 'created' };
   }
 
+  /**
+   * Lets a service principal start runs of the job (`CAN_MANAGE_RUN`), keeping every other grant: Permissions API
+   * `PATCH /api/2.0/permissions/jobs/{job_id}` adds or updates the entries it is given.
+   */
+  async grantRuns(jobId: number, servicePrincipal: string): Promise<void> {
+    await this.http.request('PATCH', `/api/2.0/permissions/jobs/${jobId}`, {
+      access_control_list: [{ service_principal_name: servicePrincipal, permission_level: 'CAN_MANAGE_RUN' }],
+    });
+  }
+
   /** Starts a run with these job parameters; the same idempotency token (at most 64 characters) returns the same run. */
   async runNow(
     jobId: number,

@@ -26,12 +26,43 @@ export interface WorkspaceToCheck {
 
 /**
  * The checks behind `telemetry doctor databricks`, in order, stopping at the first one later checks depend on:
- * host reachable, credentials accepted, warehouse present and running, SQL runs, catalog/schema visible, table,
- * load job deployed. Read-only: nothing is created.
+ * host reachable, credentials accepted, warehouse present and running, SQL runs, the runtime is new enough for the
+ * load's SQL, catalog/schema visible, table, load job deployed. Read-only: nothing is created.
  *
  * @example
  * for (const c of await checkWorkspace({ host, warehouseId, target, jobName, credentials })) console.log(c);
  */
+/** The oldest Databricks Runtime with every construct the load sends (`MERGE WITH SCHEMA EVOLUTION`: 15.2). */
+export const MIN_RUNTIME: readonly [number, number] = [15, 2];
+
+/** The warehouse's runtime (`current_version().dbr_version`) against {@link MIN_RUNTIME}. */
+async function runtimeCheck(sql: StatementClient): Promise<Check> {
+  const name = 'runtime';
+  const need = MIN_RUNTIME.join('.');
+  try {
+    const version = String(
+      (await sql.execute({ sql: 'SELECT current_version().dbr_version', parameters: [] })).rows[0]?.[0] ?? '',
+    );
+    const [major = 0, minor = 0] = version.split('.').map((p) => Number.parseInt(p, 10));
+    const [wantMajor, wantMinor] = MIN_RUNTIME;
+    const enough = major > wantMajor || (major === wantMajor && minor >= wantMinor);
+    return enough
+      ? { name, status: 'ok', detail: `Databricks Runtime ${version} (the load needs ${need} or newer)` }
+      : {
+          name,
+          status: 'fail',
+          detail: `Databricks Runtime ${version || 'unknown'}: the load uses MERGE WITH SCHEMA EVOLUTION (${need} or newer)`,
+          fix: "set the SQL warehouse's channel to Current (Edit > Advanced options > Channel)",
+        };
+  } catch (error) {
+    return {
+      name,
+      status: 'warn',
+      detail: `could not read the runtime version (${errorMessage(error)}); the load needs ${need} or newer`,
+    };
+  }
+}
+
 export async function checkWorkspace(w: WorkspaceToCheck): Promise<Check[]> {
   const checks: Check[] = [];
   const add = (c: Check) => {
@@ -128,6 +159,7 @@ export async function checkWorkspace(w: WorkspaceToCheck): Promise<Check[]> {
   try {
     await sql.execute({ sql: 'SELECT 1 AS ok', parameters: [] });
     add({ name: 'SQL runs', status: 'ok', detail: 'SELECT 1 succeeded on the warehouse' });
+    add(await runtimeCheck(sql));
     const schemas = await sql.execute({
       sql: 'SELECT schema_name FROM system.information_schema.schemata WHERE catalog_name = :catalog AND schema_name = :schema',
       parameters: [
