@@ -419,6 +419,8 @@ def _local(path: str) -> str:
         return unquote(urlparse(path).path)
     if "://" in path:
         raise EngineError("UNSUPPORTED_DATA_SOURCE", f"only file:// paths are served by the local engine: {path}")
+    if path.startswith("/Volumes/"):  # Unity Catalog volumes: a local folder (README, "Volumes")
+        return os.path.join(os.environ.get("SPARK_ENGINE_VOLUMES_ROOT") or "/tmp/spark-engine-volumes", path[9:])
     return path
 
 

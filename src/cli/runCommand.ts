@@ -6,7 +6,13 @@ import { type InputRecord, readInputRecords } from '../adapters/fs/readInputReco
 import { captureInputs } from '../capture/captureInputs.js';
 import { openSink as openRegisteredSink } from '../compose/openSink.js';
 import { resolveDatabricksEnv } from '../config/databricksProfile.js';
-import { bucketSetting, formatSetting, missingDatabricksSettings } from '../config/databricksSettings.js';
+import {
+  bucketSetting,
+  formatSetting,
+  missingDatabricksSettings,
+  parseVolumePath,
+  volumeSetting,
+} from '../config/databricksSettings.js';
 import { ConfigError } from '../core/errors.js';
 import type { TableSink } from '../ports/TableSink.js';
 import { type ProcessSummary, reconciles } from '../process/ProcessSummary.js';
@@ -21,7 +27,7 @@ import { type LocalLayout, localLayout, TABLE_NAME } from './localLayout.js';
 import { progressReporter } from './progress.js';
 import { formatRunSummary, quarantinedAny, type RunSummary } from './runSummary.js';
 
-const HELP = `Usage: telemetry run [--input PATH]... [--data-dir DIR] [--sink duckdb|databricks] [--json]
+const HELP = `Usage: telemetry run [--input PATH]... [--data-dir DIR] [--sink duckdb|databricks [--stage-volume PATH]] [--json]
 
 Runs the whole pipeline locally: capture (input -> raw gzip NDJSON objects under DIR/raw/telemetry/YYYY/MM/DD/HH/),
 process (flatten, quarantine bad records), load (DuckDB file DIR/warehouse.duckdb, table ${TABLE_NAME}),
@@ -35,8 +41,11 @@ Options:
   --data-dir DIR   data folder (default $TELEMETRY_DATA_DIR, else ./data)
   --sink NAME      duckdb (default) or databricks: stages Parquet (to s3://$TELEMETRY_BUCKET/staged/ when set) and
                    loads it through the SQL Statement API; see docs/databricks.md. A real workspace cannot read the
-                   local data folder: without TELEMETRY_BUCKET (or with settings missing) the run stops before
-                   doing anything and lists what to set
+                   local data folder: without TELEMETRY_BUCKET or a volume (or with settings missing) the run stops
+                   before doing anything and lists what to set
+  --stage-volume PATH  with --sink databricks: stage to this Unity Catalog volume through the workspace's Files API
+                   instead (default $TELEMETRY_DATABRICKS_VOLUME), e.g. /Volumes/main/telemetry/staging: no bucket
+                   or AWS account needed; see docs/databricks.md#from-a-laptop-stage-to-a-volume
   --events N       sample size when no --input is given (default 3000)
   --batch-events N events per load transaction (default 20000; bounds memory)
   --json           print the summary as JSON
@@ -63,8 +72,10 @@ async function* allInputs(files: readonly string[]): AsyncGenerator<InputRecord>
 }
 
 /**
- * The Databricks sink stages Parquet where the warehouse can read it: the S3 bucket in TELEMETRY_BUCKET (and
- * TELEMETRY_S3_ENDPOINT) when set; otherwise the local data folder, which only a Databricks fake can read.
+ * The Databricks sink stages Parquet where the warehouse can read it: the Unity Catalog volume when one was chosen
+ * (`--stage-volume`, TELEMETRY_DATABRICKS_VOLUME; checked by {@link checkDatabricksRun}); else the S3 bucket in
+ * TELEMETRY_BUCKET (and TELEMETRY_S3_ENDPOINT) when set; otherwise the local data folder, which only a Databricks
+ * fake can read.
  */
 async function openSink(
   name: string,
@@ -72,7 +83,15 @@ async function openSink(
   store: FsObjectStore,
   warehouse: string,
   stagedPrefix: string,
+  stageVolume: string | undefined,
 ): Promise<TableSink> {
+  if (name === 'databricks' && stageVolume) {
+    return openRegisteredSink('databricks', {
+      stageVolume,
+      stagedPrefix: io.env.TELEMETRY_STAGED_PREFIX ?? stagedPrefix,
+      env: resolveDatabricksEnv(io.env),
+    }) as Promise<TableSink>;
+  }
   if (name === 'databricks') {
     const bucket = io.env.TELEMETRY_BUCKET;
     if (!bucket) {
@@ -105,22 +124,28 @@ async function openSink(
 }
 
 /**
- * `--sink databricks` that cannot work stops before capturing anything: settings missing, or a real (not loopback)
- * workspace with nowhere it could read the staged Parquet from.
+ * `--sink databricks` that cannot work stops before capturing anything: settings missing, a volume path that is not
+ * one, or a real (not loopback) workspace with nowhere it could read the staged Parquet from (no volume, no bucket).
+ * Answers the chosen volume path (normalised), if any.
  */
-function checkDatabricksRun(io: CliIO): void {
+function checkDatabricksRun(io: CliIO, volumeOption: string | undefined): string | undefined {
   const env = resolveDatabricksEnv(io.env);
   const missing = missingDatabricksSettings(env);
   const host = env.TELEMETRY_DATABRICKS_HOST?.trim() ?? '';
   const loopback = /^https?:\/\/(127\.0\.0\.1|localhost|\[::1\])[:/]?/.test(host);
-  if (missing.length === 0 && !loopback && !io.env.TELEMETRY_BUCKET?.trim())
+  const volumeValue = volumeOption ?? (io.env.TELEMETRY_DATABRICKS_VOLUME?.trim() || undefined);
+  const volume = volumeValue === undefined ? undefined : parseVolumePath(volumeValue);
+  if (volume && 'problem' in volume) missing.push(volumeSetting(volume.problem));
+  if (missing.length === 0 && !loopback && !volume && !io.env.TELEMETRY_BUCKET?.trim())
     missing.push(
       bucketSetting(`not set: the workspace at ${host} cannot read Parquet staged in the local data folder`),
+      volumeSetting('not set either (from a laptop, instead of a bucket: a volume the workspace reads)'),
     );
   if (missing.length)
     throw new ConfigError(
       `--sink databricks cannot work yet (nothing was done):\n${missing.map((m) => `  ${formatSetting(m)}`).join('\n')}`,
     );
+  return volume && 'path' in volume ? volume.path : undefined;
 }
 
 export const runCommand: Command = async (args, io) => {
@@ -130,6 +155,7 @@ export const runCommand: Command = async (args, io) => {
       input: { type: 'string', multiple: true },
       'data-dir': { type: 'string' },
       sink: { type: 'string', default: 'duckdb' },
+      'stage-volume': { type: 'string' },
       events: { type: 'string', default: '3000' },
       'batch-events': { type: 'string', default: '20000' },
       json: { type: 'boolean', default: false },
@@ -155,18 +181,34 @@ export const runCommand: Command = async (args, io) => {
   for (const f of sources.unlisted)
     io.stderr.write(`telemetry run: ${f} is inside a DynamoDB export but not in its manifest: not read\n`);
 
-  if (values.sink === 'databricks') checkDatabricksRun(io);
+  if (values['stage-volume'] !== undefined && values.sink !== 'databricks')
+    throw new UsageError('--stage-volume is for --sink databricks');
+  const stageVolume =
+    values.sink === 'databricks' ? checkDatabricksRun(io, values['stage-volume']) : undefined;
   const release = await lockDataDir(layout.dataDir, 'run', { wait: values.wait, signal: io.signal });
   try {
     const failOnQuarantine = values['fail-on-quarantine'] || values.strict;
-    return await runLocked({ ...values, failOnQuarantine }, io, layout, sources, events, batchEvents);
+    return await runLocked(
+      { ...values, failOnQuarantine, stageVolume },
+      io,
+      layout,
+      sources,
+      events,
+      batchEvents,
+    );
   } finally {
     release();
   }
 };
 
 async function runLocked(
-  values: { input?: string[] | undefined; sink: string; json: boolean; failOnQuarantine: boolean },
+  values: {
+    input?: string[] | undefined;
+    sink: string;
+    json: boolean;
+    failOnQuarantine: boolean;
+    stageVolume: string | undefined;
+  },
   io: CliIO,
   layout: LocalLayout,
   sources: InputSources,
@@ -201,7 +243,14 @@ async function runLocked(
   const processing = progressReporter(io.stderr, { label: 'processing', unit: 'records' });
 
   const recaptured = await countRecaptured(store, layout);
-  const sink = await openSink(values.sink, io, store, layout.warehouse, layout.stagedPrefix);
+  const sink = await openSink(
+    values.sink,
+    io,
+    store,
+    layout.warehouse,
+    layout.stagedPrefix,
+    values.stageVolume,
+  );
   let processed: ProcessSummary;
   try {
     processed = await processPending(

@@ -1,5 +1,6 @@
 import { DatabricksHttp } from '../adapters/databricks/DatabricksHttp.js';
 import { DatabricksSink } from '../adapters/databricks/DatabricksSink.js';
+import { DatabricksVolumeStore } from '../adapters/databricks/DatabricksVolumeStore.js';
 import { resolveCredentials, type SecretReader } from '../adapters/databricks/databricksCredentials.js';
 import { parseTableName } from '../adapters/databricks/databricksSql.js';
 import { StatementClient } from '../adapters/databricks/StatementClient.js';
@@ -10,7 +11,12 @@ import type { TableSink } from '../ports/TableSink.js';
 
 export interface DatabricksSinkFactoryOptions {
   /** Where staged Parquet batches and their manifests are written (S3 in the cloud, a folder locally). */
-  readonly store: ObjectStore;
+  readonly store?: ObjectStore;
+  /**
+   * Instead of `store`: a Unity Catalog volume path (`/Volumes/<catalog>/<schema>/<volume>`, validated) that batches
+   * are uploaded to through the workspace's Files API, with the sink's own credentials: no bucket needed.
+   */
+  readonly stageVolume?: string;
   /** Key prefix of staged batches, e.g. `staged/`. */
   readonly stagedPrefix: string;
   /** `TELEMETRY_DATABRICKS_*` settings (see src/config/databricksConfig.ts) and, locally, `DATABRICKS_*` credentials. */
@@ -38,8 +44,10 @@ export async function createDatabricksSink(options: DatabricksSinkFactoryOptions
     warehouseId: config.TELEMETRY_DATABRICKS_WAREHOUSE_ID,
     ...(deadline ? { deadlineMs: deadline * 1000 } : {}),
   });
+  const store = options.stageVolume ? new DatabricksVolumeStore(http, options.stageVolume) : options.store;
+  if (!store) throw new Error('the databricks sink needs a staging store or volume');
   return new DatabricksSink(sql, {
-    store: options.store,
+    store,
     stagedPrefix: options.stagedPrefix,
     target,
     mode: config.TELEMETRY_LOAD_MODE,

@@ -8,6 +8,8 @@ export interface SinkConfig {
   /** Databricks: where staged Parquet batches go, and their key prefix. */
   readonly store?: ObjectStore;
   readonly stagedPrefix?: string;
+  /** Databricks: stage to this Unity Catalog volume (`/Volumes/...`) through the Files API instead of `store`. */
+  readonly stageVolume?: string;
   /** Databricks: `TELEMETRY_DATABRICKS_*` settings and credentials. */
   readonly env?: NodeJS.ProcessEnv;
   readonly locate?: (key: string) => string;
@@ -25,11 +27,12 @@ export const SINKS = {
   },
   databricks: async (config: SinkConfig): Promise<TableSink> => {
     const { createDatabricksSink } = await import('./createDatabricksSink.js');
-    if (!config.store || config.stagedPrefix === undefined) {
-      throw new Error('the databricks sink needs a staging store and prefix');
+    if ((!config.store && !config.stageVolume) || config.stagedPrefix === undefined) {
+      throw new Error('the databricks sink needs a staging store (or volume) and prefix');
     }
     return createDatabricksSink({
-      store: config.store,
+      ...(config.store ? { store: config.store } : {}),
+      ...(config.stageVolume ? { stageVolume: config.stageVolume } : {}),
       stagedPrefix: config.stagedPrefix,
       env: config.env ?? {},
       ...(config.locate ? { locate: config.locate } : {}),

@@ -90,3 +90,31 @@ export function bucketSetting(why = 'not set'): DatabricksSetting {
     doc: 'docs/databricks.md#2-let-the-warehouse-read-the-staged-files',
   };
 }
+
+/** Where docs/databricks.md explains staging to a Unity Catalog volume from a laptop. */
+export const STAGE_VOLUME_DOC = 'docs/databricks.md#from-a-laptop-stage-to-a-volume';
+
+/** TELEMETRY_DATABRICKS_VOLUME (or `--stage-volume`): the volume staged Parquet goes to (`why`: the problem). */
+export function volumeSetting(why = 'not set'): DatabricksSetting {
+  return {
+    variable: 'TELEMETRY_DATABRICKS_VOLUME',
+    problem: why,
+    example: '/Volumes/main/telemetry/staging',
+    fix: 'export TELEMETRY_DATABRICKS_VOLUME=/Volumes/<catalog>/<schema>/<volume>[/<folder>] (or --stage-volume)',
+    doc: STAGE_VOLUME_DOC,
+  };
+}
+
+/**
+ * A Unity Catalog volume path as the Files API and `read_files` take it, `/Volumes/<catalog>/<schema>/<volume>`
+ * plus optional folders, without a trailing `/`; or the problem with it, in a user's words.
+ */
+export function parseVolumePath(value: string): { path: string } | { problem: string } {
+  const path = value.trim().replace(/\/+$/, '');
+  const parts = path.split('/').slice(1);
+  if (!path.startsWith('/Volumes/') || parts.length < 4)
+    return { problem: `not a volume path /Volumes/<catalog>/<schema>/<volume>: '${value}'` };
+  if (parts.some((p) => p === '' || p === '.' || p === '..'))
+    return { problem: `empty, '.' or '..' folder in '${value}'` };
+  return { path };
+}

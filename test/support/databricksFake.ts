@@ -1,6 +1,9 @@
 import { randomUUID } from 'node:crypto';
+import { mkdir, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type DuckDBConnection, DuckDBInstance, type DuckDBValue } from '@duckdb/node-api';
 import { runSqlFile, type SqlWarehouse, splitSqlFile } from './sqlFileTask.js';
@@ -24,6 +27,7 @@ import { runSqlFile, type SqlWarehouse, splitSqlFile } from './sqlFileTask.js';
  *   runs/list (`job_id`, `completed_only`/`active_only` not both, `limit` 1..25, most recently ended first, paged
  *   by `page_token`); `endRun` ends a run with any outcome (FAILED, TIMEDOUT, INTERNAL_ERROR, ...).
  * - Warehouses get, SCIM Me, workspace mkdirs/import/get-status.
+ * - Files API 2.0 on Unity Catalog volumes (see {@link serveFilesApi}): files kept in `volumesRoot`.
  * - Fault injection: the next N requests to a path answer 429 (with Retry-After) or 503.
  */
 export interface DatabricksFakeOptions {
@@ -42,6 +46,10 @@ export interface DatabricksFakeOptions {
   readonly runtimeVersion?: string;
   /** Where SQL file tasks run (e.g. the local Spark engine); absent: runs only pretend. */
   readonly sqlWarehouse?: SqlWarehouse;
+  /** Files API: the folder holding `/Volumes/...` (default: a temp folder made by `start`, removed by `stop`). */
+  readonly volumesRoot?: string;
+  /** Files API: entries per directory listing page (the API's default and maximum is 1000). */
+  readonly directoryPageSize?: number;
 }
 
 interface Statement {
@@ -150,7 +158,15 @@ export class DatabricksFake {
     return this.#duck.connection;
   }
 
+  #volumesRoot?: string;
+  /** The folder the Files API keeps `/Volumes/<catalog>/<schema>/<volume>/...` in (as `<catalog>/<schema>/...`). */
+  get volumesRoot(): string {
+    if (!this.#volumesRoot) throw new Error('fake not started');
+    return this.#volumesRoot;
+  }
+
   async start(): Promise<this> {
+    this.#volumesRoot = this.options.volumesRoot ?? (await mkdtemp(join(tmpdir(), 'dbx-volumes-')));
     const instance = await DuckDBInstance.create(':memory:');
     const connection = await instance.connect();
     await connection.run("SET TimeZone = 'UTC'");
@@ -173,6 +189,8 @@ export class DatabricksFake {
     });
     this.#duck?.connection.closeSync();
     this.#duck?.instance.closeSync();
+    if (this.#volumesRoot && !this.options.volumesRoot)
+      await rm(this.#volumesRoot, { recursive: true, force: true });
   }
 
   /** The next `count` requests whose path matches answer `status` (429 carries Retry-After). */
@@ -187,6 +205,7 @@ export class DatabricksFake {
 
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    if (url.pathname.startsWith('/api/2.0/fs/')) return this.#filesApi(req, url, res);
     const raw = await readBody(req);
     const isForm = (req.headers['content-type'] ?? '').includes('application/x-www-form-urlencoded');
     let body: unknown;
@@ -308,6 +327,37 @@ export class DatabricksFake {
       error_code: 'ENDPOINT_NOT_FOUND',
       message: `no such endpoint ${method} ${path}`,
     });
+  }
+
+  // --- Files API (bodies are raw bytes, not JSON) ---------------------------------------------------------------
+  async #filesApi(req: IncomingMessage, url: URL, res: ServerResponse): Promise<void> {
+    const body = await readBytes(req);
+    this.requests.push({
+      method: req.method ?? 'GET',
+      path: url.pathname,
+      body: body.length,
+      authorization: req.headers.authorization,
+    });
+    const fault = this.faults.find((f) => f.count > 0 && f.path.test(url.pathname));
+    if (fault) {
+      fault.count -= 1;
+      if (fault.retryAfter !== undefined) res.setHeader('Retry-After', fault.retryAfter);
+      return send(res, fault.status, {
+        error_code: 'TEMPORARILY_UNAVAILABLE',
+        message: `injected ${fault.status}`,
+      });
+    }
+    const bearer = req.headers.authorization?.replace(/^Bearer /, '');
+    if (!bearer || (bearer !== this.token && !this.issuedTokens.has(bearer)))
+      return send(res, 401, { error_code: 'UNAUTHENTICATED', message: 'Invalid access token.' });
+    return serveFilesApi(
+      this.volumesRoot,
+      req.method ?? 'GET',
+      url,
+      body,
+      res,
+      this.options.directoryPageSize,
+    );
   }
 
   #tokenOutages = 0;
@@ -673,6 +723,98 @@ function readBody(req: IncomingMessage): Promise<string> {
     req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
     req.on('error', reject);
   });
+}
+
+function readBytes(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+/**
+ * The Files API 2.0 on Unity Catalog volumes (https://docs.databricks.com/api/workspace/files), authentication
+ * already checked: `PUT /api/2.0/fs/files{path}?overwrite=` (raw bytes; parent folders made; `overwrite=false` and an
+ * existing file: 409), `GET`/`HEAD` (bytes; Content-Length, Last-Modified), `DELETE` (404 when missing), and
+ * `GET /api/2.0/fs/directories{path}` (`contents` of {path, name, is_directory, file_size, last_modified} in no
+ * particular order, `next_page_token` while more; 404 when missing). `/Volumes/<c>/<s>/<v>/x` is
+ * `<root>/<c>/<s>/<v>/x`, and the volume folder must exist (as CREATE VOLUME makes it). Uploads are atomic.
+ */
+export async function serveFilesApi(
+  root: string,
+  method: string,
+  url: URL,
+  body: Buffer,
+  res: ServerResponse,
+  pageSize = 1000,
+): Promise<void> {
+  const m = /^\/api\/2\.0\/fs\/(files|directories)(\/.*)$/.exec(url.pathname);
+  const segments = (m?.[2] ?? '').split('/').slice(1).map(decodeURIComponent);
+  const notFound = (what: string) =>
+    send(res, 404, { error_code: 'NOT_FOUND', message: `${what} not found` });
+  if (!m || segments[0] !== 'Volumes' || segments.length < 4 || segments.some((s) => s === '..' || s === '.'))
+    return send(res, 400, { error_code: 'INVALID_PARAMETER_VALUE', message: `not a volume path: ${m?.[2]}` });
+  const volumePath = `/${segments.join('/')}`;
+  const volume = join(root, ...segments.slice(1, 4));
+  const local = join(root, ...segments.slice(1));
+  if (!(await stat(volume).catch(() => undefined))?.isDirectory())
+    return notFound(`volume ${segments.slice(1, 4).join('.')}`);
+  const info = await stat(local).catch(() => undefined);
+  if (m[1] === 'directories' && method === 'GET') {
+    if (!info?.isDirectory()) return notFound(`directory ${volumePath}`);
+    const names = await readdir(local);
+    const start = Number(url.searchParams.get('page_token') ?? 0);
+    const size = Math.min(Number(url.searchParams.get('page_size') ?? pageSize), pageSize, 1000);
+    const contents = [];
+    for (const name of names.slice(start, start + size)) {
+      const s = await stat(join(local, name));
+      contents.push({
+        path: `${volumePath}/${name}`,
+        name,
+        is_directory: s.isDirectory(),
+        ...(s.isDirectory() ? {} : { file_size: s.size, last_modified: Math.floor(s.mtimeMs) }),
+      });
+    }
+    const next = start + size < names.length ? { next_page_token: String(start + size) } : {};
+    return send(res, 200, { contents, ...next });
+  }
+  if (m[1] !== 'files' || segments.length < 5)
+    return send(res, 405, {
+      error_code: 'BAD_REQUEST',
+      message: `${method} ${url.pathname} not served here`,
+    });
+  if (method === 'PUT') {
+    if (info?.isDirectory())
+      return send(res, 409, { error_code: 'ALREADY_EXISTS', message: `${volumePath} is a directory` });
+    if (info && url.searchParams.get('overwrite') === 'false')
+      return send(res, 409, { error_code: 'ALREADY_EXISTS', message: `${volumePath} already exists` });
+    const parent = join(local, '..');
+    await mkdir(parent, { recursive: true });
+    const partial = join(root, `.upload-${randomUUID()}`);
+    await writeFile(partial, body);
+    await rename(partial, local);
+    res.writeHead(204).end();
+    return;
+  }
+  if (!info?.isFile()) {
+    if (method === 'HEAD') return void res.writeHead(404).end();
+    return notFound(`file ${volumePath}`);
+  }
+  if (method === 'DELETE') {
+    await rm(local);
+    res.writeHead(204).end();
+    return;
+  }
+  const headers = {
+    'Content-Type': 'application/octet-stream',
+    'Content-Length': info.size,
+    'Last-Modified': info.mtime.toUTCString(),
+  };
+  if (method === 'HEAD') return void res.writeHead(200, headers).end();
+  if (method === 'GET') return void res.writeHead(200, headers).end(await readFile(local));
+  send(res, 405, { error_code: 'BAD_REQUEST', message: `${method} not allowed` });
 }
 
 function send(res: ServerResponse, status: number, body: unknown): void {

@@ -108,6 +108,44 @@ export class DatabricksHttp {
     body?: unknown,
     options: { query?: Record<string, string | number | undefined>; signal?: AbortSignal } = {},
   ): Promise<T> {
+    const response = await this.#send(
+      method,
+      path,
+      body === undefined ? undefined : JSON.stringify(body),
+      undefined,
+      options,
+    );
+    const text = await response.text();
+    try {
+      return (text.length === 0 ? {} : JSON.parse(text)) as T;
+    } catch {
+      throw new DatabricksError(
+        `Databricks ${method} ${path}: the answer is not JSON (a proxy or a wrong TELEMETRY_DATABRICKS_HOST?)`,
+        { status: response.status, terminal: true },
+      );
+    }
+  }
+
+  /**
+   * One call whose body is raw bytes either way (the Files API), with the same retries and errors as `request`;
+   * `path` is sent as given (percent-encode it). Answers the response (headers, unread body) when it is 2xx.
+   */
+  async requestBytes(
+    method: 'GET' | 'HEAD' | 'PUT' | 'DELETE',
+    path: string,
+    body?: Uint8Array,
+    options: { query?: Record<string, string | number | undefined>; signal?: AbortSignal } = {},
+  ): Promise<Response> {
+    return this.#send(method, path, body, 'application/octet-stream', options);
+  }
+
+  async #send(
+    method: string,
+    path: string,
+    body: string | Uint8Array | undefined,
+    contentType: string | undefined,
+    options: { query?: Record<string, string | number | undefined>; signal?: AbortSignal },
+  ): Promise<Response> {
     const url = new URL(this.host + path);
     for (const [k, v] of Object.entries(options.query ?? {}))
       if (v !== undefined) url.searchParams.set(k, String(v));
@@ -125,16 +163,12 @@ export class DatabricksHttp {
         await this.#sleep(this.#backoff(attempt), options.signal);
         continue;
       }
+      if (contentType) headers.set('Content-Type', contentType);
       const timeout = AbortSignal.timeout(this.options.requestTimeoutMs ?? 60_000);
       const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
       let response: Response;
       try {
-        response = await fetch(url, {
-          method,
-          headers,
-          body: body === undefined ? undefined : JSON.stringify(body),
-          signal,
-        });
+        response = await fetch(url, { method, headers, body, signal });
       } catch (error) {
         if (options.signal?.aborted) throw error;
         if (attempt + 1 >= maxAttempts) {
@@ -146,17 +180,8 @@ export class DatabricksHttp {
         await this.#sleep(this.#backoff(attempt), options.signal);
         continue;
       }
+      if (response.ok) return response;
       const text = await response.text();
-      if (response.ok) {
-        try {
-          return (text.length === 0 ? {} : JSON.parse(text)) as T;
-        } catch {
-          throw new DatabricksError(
-            `Databricks ${method} ${path}: the answer is not JSON (a proxy or a wrong TELEMETRY_DATABRICKS_HOST?)`,
-            { status: response.status, terminal: true },
-          );
-        }
-      }
       if (isRetryableStatus(response.status) && attempt + 1 < maxAttempts) {
         const wait = retryAfterMs(response.headers.get('retry-after')) ?? this.#backoff(attempt);
         await this.#sleep(wait, options.signal);
