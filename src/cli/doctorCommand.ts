@@ -6,12 +6,14 @@ import { databricksEnv } from '../config/databricksConfig.js';
 import { resolveDatabricksEnv } from '../config/databricksProfile.js';
 import { missingDatabricksSettings } from '../config/databricksSettings.js';
 import { parseEnv } from '../config/parseEnv.js';
+import { DEFAULT_PREFIXES } from '../config/prefixes.js';
 import { type Command, UsageError } from './CliIO.js';
 
 const HELP = `Usage: telemetry doctor databricks [--profile NAME] [--json]
 
 Checks a real workspace and says what is wrong in plain words: host reachable, credentials accepted,
-SQL warehouse present and running, SQL runs, catalog/schema visible, table exists, load job deployed.
+SQL warehouse present and running, SQL runs, runtime new enough, catalog/schema visible, table exists and the
+principal may read and modify it, the staged folder readable (when TELEMETRY_BUCKET is set), load job deployed.
 Host, warehouse and credentials as the Databricks CLI reads them: DATABRICKS_* variables, then the
 ~/.databrickscfg profile (--profile, DATABRICKS_CONFIG_PROFILE, else DEFAULT). Read-only. Exit code 0 when nothing failed (warnings allowed), 1 otherwise. See docs/databricks.md.
 With settings missing it contacts nothing and lists every one: the variable, an example value, the doc section.
@@ -29,6 +31,11 @@ async function checkOnline(env: NodeJS.ProcessEnv) {
     warehouseId: config.TELEMETRY_DATABRICKS_WAREHOUSE_ID,
     target: parseTableName(config.TELEMETRY_TABLE),
     jobName: config.TELEMETRY_DATABRICKS_JOB_NAME,
+    ...(env.TELEMETRY_BUCKET?.trim()
+      ? {
+          stagedUrl: `s3://${env.TELEMETRY_BUCKET.trim()}/${env.TELEMETRY_STAGED_PREFIX?.trim() || DEFAULT_PREFIXES.staged}`,
+        }
+      : {}),
     credentials: () => resolveCredentials(env),
   });
 }

@@ -155,6 +155,30 @@ describe('telemetry doctor databricks', () => {
     await fake2?.stop();
   });
 
+  it('says which grant is missing when the principal may read the table but not modify it', async () => {
+    // Prepare: a deployed table; the warehouse refuses writes to it
+    fake = await new DatabricksFake().start();
+    await cli(['deploy', 'databricks'], envFor(fake));
+    fake.failing.push({
+      pattern: /^DELETE FROM/,
+      error_code: 'PERMISSION_DENIED',
+      message: 'User does not have MODIFY on Table main.telemetry.car_telemetry_flattened.',
+    });
+    // Act
+    const r = await cli(['doctor', 'databricks', '--json'], envFor(fake));
+    // Assess
+    const report = JSON.parse(r.stdout) as {
+      ready: boolean;
+      checks: { name: string; status: string; fix?: string }[];
+    };
+    expect(r.code).toBe(1);
+    expect(report.checks.find((c) => c.name === 'table grants')).toMatchObject({
+      status: 'fail',
+      fix: expect.stringContaining('MODIFY ON SCHEMA main.telemetry'),
+    });
+    expect(report.checks.find((c) => c.name === 'staged files readable')?.status).toBe('warn');
+  });
+
   it('names a rejected token and a stopped warehouse in plain words', async () => {
     fake = await new DatabricksFake({ warehouseState: 'STOPPED' }).start();
     const bad = await cli(['doctor', 'databricks'], envFor(fake, { DATABRICKS_TOKEN: 'dapi-wrong' }));

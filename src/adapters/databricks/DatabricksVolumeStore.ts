@@ -1,5 +1,4 @@
 import { Readable } from 'node:stream';
-import { STAGE_VOLUME_DOC } from '../../config/databricksSettings.js';
 import { ConfigError } from '../../core/errors.js';
 import { type ObjectInfo, ObjectNotFoundError, type ObjectStore } from '../../ports/ObjectStore.js';
 import { DatabricksError } from './DatabricksError.js';
@@ -61,7 +60,7 @@ export class DatabricksVolumeStore implements ObjectStore {
       // The first upload is where a missing volume or grant shows: say which, in the volume's terms.
       throw new DatabricksError(
         `cannot write to the volume ${this.root}: does it exist, and does the principal have WRITE VOLUME on it? ` +
-          `(see ${STAGE_VOLUME_DOC}): ${error.message}`,
+          `(see docs/databricks.md#from-a-laptop-stage-to-a-volume): ${error.message}`,
         error.details,
       );
     }

@@ -3,7 +3,7 @@ import { DatabricksError } from './DatabricksError.js';
 import { DatabricksHttp } from './DatabricksHttp.js';
 import { DatabricksJobs } from './DatabricksJobs.js';
 import type { DatabricksCredentials } from './databricksCredentials.js';
-import type { TableName } from './databricksSql.js';
+import { qualifiedTable, type TableName } from './databricksSql.js';
 import { StatementClient } from './StatementClient.js';
 
 export interface Check {
@@ -19,6 +19,8 @@ export interface WorkspaceToCheck {
   readonly warehouseId: string;
   readonly target: TableName;
   readonly jobName: string;
+  /** Where the process stage stages batches (`s3://bucket/staged/`), when known: the warehouse must read it. */
+  readonly stagedUrl?: string;
   readonly credentials: () => Promise<DatabricksCredentials>;
   /** Injected in tests (no real waits). */
   readonly sleep?: (ms: number) => Promise<void>;
@@ -27,7 +29,8 @@ export interface WorkspaceToCheck {
 /**
  * The checks behind `telemetry doctor databricks`, in order, stopping at the first one later checks depend on:
  * host reachable, credentials accepted, warehouse present and running, SQL runs, the runtime is new enough for the
- * load's SQL, catalog/schema visible, table, load job deployed. Read-only: nothing is created.
+ * load's SQL, catalog/schema visible, the table's grants (probes that change nothing), the staged folder readable
+ * through an external location, table, load job deployed. Read-only: nothing is created.
  *
  * @example
  * for (const c of await checkWorkspace({ host, warehouseId, target, jobName, credentials })) console.log(c);
@@ -60,6 +63,52 @@ async function runtimeCheck(sql: StatementClient): Promise<Check> {
       status: 'warn',
       detail: `could not read the runtime version (${errorMessage(error)}); the load needs ${need} or newer`,
     };
+  }
+}
+
+const denied = (error: unknown) =>
+  /PERMISSION_DENIED|INSUFFICIENT_PERMISSIONS|does not have|403/i.test(errorMessage(error));
+
+/** What the load does to the table, tried so that nothing changes: read it, and delete no row (MODIFY). */
+async function grantsCheck(sql: StatementClient, t: TableName): Promise<Check> {
+  const name = 'table grants';
+  const table = qualifiedTable(t);
+  try {
+    await sql.execute({ sql: `SELECT count(*) FROM ${table} WHERE 1 = 0`, parameters: [] });
+    await sql.execute({ sql: `DELETE FROM ${table} WHERE 1 = 0`, parameters: [] });
+    return {
+      name,
+      status: 'ok',
+      detail: `the principal may read and modify ${t.catalog}.${t.schema}.${t.table}`,
+    };
+  } catch (error) {
+    return denied(error)
+      ? {
+          name,
+          status: 'fail',
+          detail: errorMessage(error),
+          fix: `GRANT USE CATALOG ON CATALOG ${t.catalog} TO <principal>; GRANT USE SCHEMA, CREATE TABLE, SELECT, MODIFY ON SCHEMA ${t.catalog}.${t.schema} TO <principal>`,
+        }
+      : { name, status: 'warn', detail: `could not check (${errorMessage(error)})` };
+  }
+}
+
+/** The warehouse lists the staged folder: the external location grants READ FILES (docs/databricks.md step 2). */
+async function stagedFilesCheck(sql: StatementClient, url: string): Promise<Check> {
+  const name = 'staged files readable';
+  try {
+    await sql.execute({ sql: `LIST '${url.replaceAll("'", "\\'")}' LIMIT 1`, parameters: [] });
+    return { name, status: 'ok', detail: `the warehouse can list ${url}` };
+  } catch (error) {
+    return denied(error) ||
+      /EXTERNAL_LOCATION|UNAUTHORIZED_ACCESS|NO_PARENT_EXTERNAL_LOCATION/i.test(errorMessage(error))
+      ? {
+          name,
+          status: 'fail',
+          detail: errorMessage(error),
+          fix: `create an external location over ${url} with a storage credential, and GRANT READ FILES ON EXTERNAL LOCATION <name> TO <principal> (docs/databricks.md, step 2)`,
+        }
+      : { name, status: 'warn', detail: `could not check (${errorMessage(error)})` };
   }
 }
 
@@ -187,6 +236,8 @@ export async function checkWorkspace(w: WorkspaceToCheck): Promise<Check[]> {
         { name: 'table', value: t.table },
       ],
     });
+    if (tables.rows.length > 0) add(await grantsCheck(sql, t));
+    if (w.stagedUrl) add(await stagedFilesCheck(sql, w.stagedUrl));
     add(
       tables.rows.length > 0
         ? { name: 'table', status: 'ok', detail: `${t.catalog}.${t.schema}.${t.table} exists` }
