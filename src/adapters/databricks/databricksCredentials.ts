@@ -65,9 +65,29 @@ export async function resolveCredentials(
   }
   const clientId = env.DATABRICKS_CLIENT_ID?.trim();
   const clientSecret = env.DATABRICKS_CLIENT_SECRET?.trim();
-  if (clientId && clientSecret) return { kind: 'oauth-m2m', clientId, clientSecret };
   const token = env.DATABRICKS_TOKEN?.trim();
-  if (token) return { kind: 'pat', token };
+  const oauth =
+    clientId && clientSecret ? ({ kind: 'oauth-m2m', clientId, clientSecret } as const) : undefined;
+  const pat = token ? ({ kind: 'pat', token } as const) : undefined;
+  // As the Databricks SDKs (unified auth): DATABRICKS_AUTH_TYPE picks one; two methods without it are an error.
+  const authType = env.DATABRICKS_AUTH_TYPE?.trim();
+  if (authType === 'pat' || authType === 'oauth-m2m') {
+    const chosen = authType === 'pat' ? pat : oauth;
+    if (chosen) return chosen;
+    throw new ConfigError(
+      `DATABRICKS_AUTH_TYPE=${authType} but ${authType === 'pat' ? 'DATABRICKS_TOKEN is' : 'DATABRICKS_CLIENT_ID + DATABRICKS_CLIENT_SECRET are'} not set`,
+    );
+  }
+  if (authType)
+    throw new ConfigError(`DATABRICKS_AUTH_TYPE=${authType} is not supported here: use pat or oauth-m2m`);
+  if (oauth && pat) {
+    throw new ConfigError(
+      'more than one Databricks authorization method is configured (DATABRICKS_TOKEN and DATABRICKS_CLIENT_ID + ' +
+        'DATABRICKS_CLIENT_SECRET), which the Databricks SDKs refuse too: unset one, or set DATABRICKS_AUTH_TYPE=pat or oauth-m2m',
+    );
+  }
+  if (oauth) return oauth;
+  if (pat) return pat;
   throw new ConfigError(
     'no Databricks credentials: set TELEMETRY_DATABRICKS_SECRET_ARN (AWS) or, locally, ' +
       'DATABRICKS_CLIENT_ID + DATABRICKS_CLIENT_SECRET (service principal) or DATABRICKS_TOKEN',

@@ -36,15 +36,30 @@ describe('Databricks credentials', () => {
     expect(
       await resolveCredentials({ TELEMETRY_DATABRICKS_SECRET_ARN: 'arn:s', DATABRICKS_TOKEN: 'env' }, read),
     ).toEqual({ kind: 'pat', token: 'from-secret' });
-    expect(
-      await resolveCredentials({
-        DATABRICKS_CLIENT_ID: 'id',
-        DATABRICKS_CLIENT_SECRET: 'sec',
-        DATABRICKS_TOKEN: 't',
-      }),
-    ).toEqual({ kind: 'oauth-m2m', clientId: 'id', clientSecret: 'sec' });
+    expect(await resolveCredentials({ DATABRICKS_CLIENT_ID: 'id', DATABRICKS_CLIENT_SECRET: 'sec' })).toEqual(
+      {
+        kind: 'oauth-m2m',
+        clientId: 'id',
+        clientSecret: 'sec',
+      },
+    );
     expect(await resolveCredentials({ DATABRICKS_TOKEN: 't' })).toEqual({ kind: 'pat', token: 't' });
     await expect(resolveCredentials({})).rejects.toThrow(/no Databricks credentials/);
+  });
+
+  it('two methods at once are refused, as the Databricks SDKs do, unless DATABRICKS_AUTH_TYPE picks one', async () => {
+    const both = { DATABRICKS_CLIENT_ID: 'id', DATABRICKS_CLIENT_SECRET: 'sec', DATABRICKS_TOKEN: 't' };
+    await expect(resolveCredentials(both)).rejects.toThrow(/more than one Databricks authorization method/);
+    expect(await resolveCredentials({ ...both, DATABRICKS_AUTH_TYPE: 'pat' })).toEqual({
+      kind: 'pat',
+      token: 't',
+    });
+    expect(await resolveCredentials({ ...both, DATABRICKS_AUTH_TYPE: 'oauth-m2m' })).toMatchObject({
+      kind: 'oauth-m2m',
+    });
+    await expect(
+      resolveCredentials({ DATABRICKS_TOKEN: 't', DATABRICKS_AUTH_TYPE: 'oauth-m2m' }),
+    ).rejects.toThrow(/DATABRICKS_CLIENT_ID \+ DATABRICKS_CLIENT_SECRET are not set/);
   });
 
   it('refuses plain environment credentials inside Lambda', async () => {
