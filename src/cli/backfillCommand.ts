@@ -12,6 +12,7 @@ import { type CliIO, type Command, UsageError, wholeNumberOption } from './CliIO
 import { captureExports, formatExportLine } from './captureExports.js';
 import { countRecaptured } from './countRecaptured.js';
 import { lockDataDir } from './dataDirLock.js';
+import { faultInjector } from './faults.js';
 import { type LocalLayout, localLayout } from './localLayout.js';
 import { openS3Store } from './openS3Store.js';
 import { formatProcessSummary } from './processCommand.js';
@@ -198,6 +199,7 @@ async function backfillScan(
       rawPrefix: layout.rawPrefix,
       checkpointPrefix: `backfill/scan/${table}/`,
       shouldStop: () => io.signal?.aborted === true,
+      fault: faultInjector(io.env),
       onPage: (p) => progress.update(p.items, total),
     });
     progress.done();
