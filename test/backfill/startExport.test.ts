@@ -71,6 +71,20 @@ describe('startExport (ExportTableToPointInTime + DescribeExport, on moto)', () 
     expect(written.Contents?.some((o) => o.Key?.startsWith('telemetry/AWSDynamoDB/'))).toBe(true);
   });
 
+  it('stops with the failure code DynamoDB reports when the export fails', async () => {
+    // Prepare
+    const t = await tableOnMoto({ items: 1, pitr: true });
+    // Act
+    const attempt = startExport(ddb, {
+      tableArn: t.arn,
+      bucket: 'no-such-bucket',
+      prefix: 'telemetry',
+      pollMs: 1,
+    });
+    // Assess
+    await expect(attempt).rejects.toThrow(/failed: S3NoSuchBucket/);
+  });
+
   it('says clearly that point-in-time recovery is off, and what to do', async () => {
     // Prepare
     const t = await tableOnMoto({ items: 1, pitr: false });
