@@ -21,6 +21,8 @@ export interface ScanOptions {
   readonly sleep?: (ms: number) => Promise<void>;
   readonly onPage?: (progress: ScanProgress) => void;
   readonly shouldStop?: () => boolean;
+  /** Crash injection for tests (`TELEMETRY_FAULT`): called after a page's raw object, before its checkpoint. */
+  readonly fault?: (step: string) => void;
 }
 
 export interface ScanProgress {
@@ -143,6 +145,7 @@ export async function scanTable(
         rawPrefix: options.rawPrefix,
         source: `backfill-scan-${segment}`,
       });
+      options.fault?.('after-scan-object'); // written, not yet checkpointed: the worst moment to die
       state = {
         snapshotMs,
         segments: options.segments,

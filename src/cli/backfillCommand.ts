@@ -5,6 +5,7 @@ import { downloadDynamoDbExport } from '../adapters/fs/downloadDynamoDbExport.js
 import { type DynamoDbExport, readDynamoDbExport } from '../adapters/fs/dynamoDbExport.js';
 import { FsObjectStore } from '../adapters/fs/FsObjectStore.js';
 import { scanTable } from '../backfill/scanTable.js';
+import { type StartExportOptions, startExport } from '../backfill/startExport.js';
 import { DEV_TABLE, LOCAL_CREDENTIALS, LOCAL_REGION } from '../config/localAws.js';
 import { type ProcessSummary, reconciles } from '../process/ProcessSummary.js';
 import { processPending } from '../process/processPending.js';
@@ -12,6 +13,7 @@ import { type CliIO, type Command, UsageError, wholeNumberOption } from './CliIO
 import { captureExports, formatExportLine } from './captureExports.js';
 import { countRecaptured } from './countRecaptured.js';
 import { lockDataDir } from './dataDirLock.js';
+import { faultInjector } from './faults.js';
 import { type LocalLayout, localLayout } from './localLayout.js';
 import { openS3Store } from './openS3Store.js';
 import { formatProcessSummary } from './processCommand.js';
@@ -20,9 +22,12 @@ import { isoTime, quarantinedAny } from './runSummary.js';
 
 const HELP = `Usage: telemetry backfill [--table T] [--endpoint URL] [--segments N] [--max-rcu R] [--data-dir DIR] [--json]
        telemetry backfill --export DIR|s3://BUCKET/PREFIX/AWSDynamoDB/<export-id>/ [--data-dir DIR] [--json]
+       telemetry backfill --start-export --table-arn ARN --export-bucket B [--export-prefix P] [--data-dir DIR]
+                          [--json]
 
 Loads the items the DynamoDB table already holds (history the 24-hour stream no longer carries): a parallel Scan
-(or an existing DynamoDB export, --export) writes raw objects, then the normal process + load stages run.
+(or a DynamoDB export: an existing one, --export, or one this command starts, --start-export) writes raw
+objects, then the normal process + load stages run.
 Backfilled versions never replace a version that came through the stream, nor resurrect an event the stream
 deleted (docs/operations.md, "Backfill"). Interrupted? Run the same command again: each segment resumes from its
 checkpoint (DIR/backfill/scan/<table>/). A finished backfill re-run reads nothing; delete that folder to take a
@@ -34,9 +39,16 @@ Options:
                     first, streamed, resumable; S3 endpoint: TELEMETRY_S3_ENDPOINT, else AWS) or a local copy of that
                     folder (or its manifest-summary.json). The manifests name the data files (streamed line by
                     line); counts are checked against their itemCount
+  --start-export    start a DynamoDB export of --table-arn into --export-bucket (ExportTableToPointInTime,
+                    DYNAMODB_JSON; needs point-in-time recovery on the table, the error says so when it is off), wait
+                    for it (DescribeExport, progress every --poll-every seconds), then ingest it as --export does
+  --table-arn ARN   (start-export) the table's ARN
+  --export-bucket B (start-export) the bucket DynamoDB writes the export to (and this command then reads)
+  --export-prefix P (start-export) key prefix in that bucket (the export lands under P/AWSDynamoDB/<export-id>/)
+  --poll-every S    (start-export) seconds between DescribeExport calls (default 10)
   --table T         DynamoDB table (default ${DEV_TABLE})
-  --endpoint URL    DynamoDB endpoint (e.g. DynamoDB Local from \`telemetry dev\`); default: AWS, region and
-                    credentials from the AWS SDK's default chain
+  --endpoint URL    DynamoDB endpoint for the Scan or --start-export (e.g. DynamoDB Local from \`telemetry dev\`);
+                    default: AWS, region and credentials from the AWS SDK's default chain
   --segments N      parallel Scan segments (default 4)
   --max-rcu R       read capacity units per second for the whole scan (measured with ReturnConsumedCapacity)
   --page-items N    items per Scan page and raw object (default 500)
@@ -133,6 +145,11 @@ export const backfillCommand: Command = async (args, io) => {
     args,
     options: {
       export: { type: 'string' },
+      'start-export': { type: 'boolean', default: false },
+      'table-arn': { type: 'string' },
+      'export-bucket': { type: 'string' },
+      'export-prefix': { type: 'string' },
+      'poll-every': { type: 'string', default: '10' },
       table: { type: 'string' },
       endpoint: { type: 'string' },
       segments: { type: 'string', default: '4' },
@@ -158,16 +175,68 @@ export const backfillCommand: Command = async (args, io) => {
   if (!/^[A-Za-z0-9_.-]{3,255}$/.test(table)) throw new UsageError(`not a DynamoDB table name: '${table}'`);
   if (values.export !== undefined && (values.endpoint !== undefined || values.table !== undefined))
     throw new UsageError('--export reads an export folder: --table and --endpoint are for a Scan');
+  const exporting = values['start-export'];
+  if (exporting && values.export !== undefined)
+    throw new UsageError('--start-export starts a new export; --export ingests an existing one: pick one');
+  if (exporting && (!values['table-arn'] || !values['export-bucket']))
+    throw new UsageError('--start-export needs --table-arn ARN and --export-bucket BUCKET');
+  if (!exporting && (values['table-arn'] ?? values['export-bucket'] ?? values['export-prefix']) !== undefined)
+    throw new UsageError('--table-arn, --export-bucket and --export-prefix go with --start-export');
+  const pollMs = wholeNumberOption('poll-every', values['poll-every'], 1) * 1000;
   const layout = localLayout(values['data-dir'], io);
   const release = await lockDataDir(layout.dataDir, 'backfill', { wait: values.wait, signal: io.signal });
   try {
     const flags = { json: values.json, failOnQuarantine: values['fail-on-quarantine'] };
     if (values.export !== undefined) return await backfillExport(values.export, layout, flags, io);
+    if (exporting) {
+      const target = { tableArn: values['table-arn'] ?? '', bucket: values['export-bucket'] ?? '' };
+      const prefix = values['export-prefix'];
+      const url = await exportTable(
+        { ...target, ...(prefix ? { prefix } : {}), pollMs },
+        values.endpoint,
+        io,
+      );
+      return await backfillExport(url, layout, flags, io);
+    }
     return await backfillScan(table, values.endpoint, { segments, pageItems, maxRcu }, layout, flags, io);
   } finally {
     release();
   }
 };
+
+/** A DynamoDB client for AWS, or for a local endpoint (DynamoDB Local, moto) with the local credentials. */
+async function dynamoDbClient(endpoint: string | undefined) {
+  const { DynamoDBClient } = await import('@aws-sdk/client-dynamodb');
+  const local = endpoint !== undefined && /^https?:\/\/(127\.0\.0\.1|localhost)[:/]/.test(endpoint);
+  return new DynamoDBClient({
+    ...(endpoint ? { endpoint } : {}),
+    ...(local ? { region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS } : {}),
+  });
+}
+
+/** `backfill --start-export`: ExportTableToPointInTime, waited for with progress; returns the export's folder URL. */
+async function exportTable(
+  options: Omit<StartExportOptions, 'onProgress' | 'shouldStop'>,
+  endpoint: string | undefined,
+  io: CliIO,
+): Promise<string> {
+  const ddb = await dynamoDbClient(endpoint);
+  const started = Date.now();
+  try {
+    const done = await startExport(ddb, {
+      ...options,
+      shouldStop: () => io.signal?.aborted === true,
+      onProgress: (s) =>
+        io.stderr.write(
+          `exporting: ${s.status} after ${Math.round((Date.now() - started) / 1000)} s${s.itemCount !== undefined ? `, ${s.itemCount} items` : ''} (${s.exportArn})\n`,
+        ),
+    });
+    io.stderr.write(`exported: ${done.url}\n`);
+    return done.url;
+  } finally {
+    ddb.destroy();
+  }
+}
 
 async function backfillScan(
   table: string,
@@ -179,12 +248,8 @@ async function backfillScan(
 ): Promise<number> {
   const { segments, pageItems, maxRcu } = options;
   const store = new FsObjectStore(layout.dataDir);
-  const { DescribeTableCommand, DynamoDBClient } = await import('@aws-sdk/client-dynamodb');
-  const local = endpoint !== undefined && /^https?:\/\/(127\.0\.0\.1|localhost)[:/]/.test(endpoint);
-  const ddb = new DynamoDBClient({
-    ...(endpoint ? { endpoint } : {}),
-    ...(local ? { region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS } : {}),
-  });
+  const { DescribeTableCommand } = await import('@aws-sdk/client-dynamodb');
+  const ddb = await dynamoDbClient(endpoint);
   const progress = progressReporter(io.stderr, { label: 'scanning', unit: 'items' });
   try {
     // DynamoDB's item count is refreshed about every six hours: good enough for an ETA, never for a check.
@@ -198,6 +263,7 @@ async function backfillScan(
       rawPrefix: layout.rawPrefix,
       checkpointPrefix: `backfill/scan/${table}/`,
       shouldStop: () => io.signal?.aborted === true,
+      fault: faultInjector(io.env),
       onPage: (p) => progress.update(p.items, total),
     });
     progress.done();

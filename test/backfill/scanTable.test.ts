@@ -73,15 +73,16 @@ describe('scanTable (parallel Scan on DynamoDB Local)', () => {
     await expect(scanTable(client, p.store, { ...scan, table, segments: 3 })).rejects.toThrow(/--segments 2/);
   });
 
-  it('keeps consumed capacity under --max-rcu by waiting between pages (clock injected)', async () => {
+  it('paces requests by consumed capacity under --max-rcu: each page waits until the units before it are paid for (clock injected)', async () => {
     // Prepare
     const { table } = await tableWith(40);
     let clock = 0;
-    let waited = 0;
+    const waits: number[] = [];
     const sleep = async (ms: number) => {
-      waited += ms;
+      waits.push(ms);
       clock += ms;
     };
+    const consumedAfterPage: number[] = [];
     // Act
     const summary = await scanTable(client, new MemoryObjectStore(), {
       ...scan,
@@ -90,10 +91,32 @@ describe('scanTable (parallel Scan on DynamoDB Local)', () => {
       maxRcu: 2,
       now: () => clock,
       sleep,
+      onPage: (p) => consumedAfterPage.push(p.consumedRcu),
     });
-    // Assess: every unit but the last page's has been paid for at 2 units per second
+    // Assess: DynamoDB reported the capacity; the clock only moves while waiting, so the time waited is exactly
+    // the capacity of every page but the last at 2 units per second, one wait before each page after the first
+    const beforeLast = consumedAfterPage.at(-2) ?? 0;
     expect(summary.consumedRcu).toBeGreaterThan(0);
-    expect(waited).toBeGreaterThan(0);
-    expect(waited).toBeLessThanOrEqual((summary.consumedRcu / 2) * 1000);
+    expect(summary.pages).toBeGreaterThan(2);
+    expect(waits).toHaveLength(summary.pages - 1);
+    expect(clock).toBeCloseTo((beforeLast / 2) * 1000, 6);
+  });
+
+  it('does not wait without --max-rcu', async () => {
+    // Prepare
+    const { table } = await tableWith(20);
+    const waits: number[] = [];
+    // Act
+    const summary = await scanTable(client, new MemoryObjectStore(), {
+      ...scan,
+      table,
+      segments: 1,
+      sleep: async (ms) => {
+        waits.push(ms);
+      },
+    });
+    // Assess
+    expect(summary.consumedRcu).toBeGreaterThan(0);
+    expect(waits).toEqual([]);
   });
 });

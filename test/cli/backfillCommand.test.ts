@@ -1,10 +1,11 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureTelemetryTable, localDynamoDb } from '../../src/dev/localAws.js';
 import { putSampleItems } from '../../src/dev/putSampleItems.js';
 import { type RunningDynamoDbLocal, startDynamoDbLocal } from '../../src/dev/startDynamoDbLocal.js';
-import { cli, tableContent, tempDir } from '../support/cli.js';
+import { cli, cliProcess, tableContent, tempDir } from '../support/cli.js';
 
 let ddb: RunningDynamoDbLocal;
 let client: DynamoDBClient;
@@ -46,6 +47,45 @@ describe('telemetry backfill (DynamoDB Local -> data folder)', () => {
       dir.cleanup();
     }
   });
+
+  it('killed with SIGKILL mid-scan, the next run resumes from the segment checkpoints and loads each item once', async () => {
+    // Prepare: a real child process kills itself after its third page's raw object, before that page's checkpoint
+    const dir = tempDir();
+    await ensureTelemetryTable(client, 'crashing');
+    const put = await putSampleItems(client, 'crashing', { count: 60, seed: 4 });
+    const args = ['backfill', '--table', 'crashing', '--endpoint', ddb.endpoint, '--segments', '2'];
+    const scanArgs = [...args, '--page-items', '5', '--data-dir', dir.path];
+    try {
+      const killed = await cliProcess(scanArgs, { TELEMETRY_FAULT: 'after-scan-object:3' });
+      const checkpoints = join(dir.path, 'backfill', 'scan', 'crashing');
+      const checkpointed = readdirSync(checkpoints)
+        .map(
+          (f) => JSON.parse(readFileSync(join(checkpoints, f), 'utf8')) as { items: number; done: boolean },
+        )
+        .reduce((n, c) => n + c.items, 0);
+      // Act
+      const resumed = await cli([...scanArgs, '--json']);
+      // Assess
+      expect(killed.signal).toBe('SIGKILL');
+      expect(checkpointed).toBeGreaterThan(0);
+      expect(checkpointed).toBeLessThan(put.remaining.length);
+      expect(resumed.code).toBe(0);
+      const summary = JSON.parse(resumed.stdout);
+      expect(summary.scan).toMatchObject({ resumed: true, complete: true });
+      expect(checkpointed + summary.scan.items).toBe(put.remaining.length);
+      // The page written before the kill was read again and rewrote the same raw object: each item once.
+      expect(summary.process).toMatchObject({
+        records: put.remaining.length,
+        inserted: put.remaining.length,
+        updated: 0,
+        unchanged: 0,
+      });
+      const content = await tableContent(join(dir.path, 'warehouse.duckdb'));
+      expect(content.map((r) => r.event_id)).toEqual([...put.remaining].sort());
+    } finally {
+      dir.cleanup();
+    }
+  }, 60_000);
 
   it('says what is wrong with its options', async () => {
     // Act
