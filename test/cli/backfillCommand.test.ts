@@ -1,11 +1,20 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureTelemetryTable, localDynamoDb } from '../../src/dev/localAws.js';
+import { S3ObjectStore } from '../../src/adapters/s3/S3ObjectStore.js';
+import {
+  ensureTelemetryTable,
+  LOCAL_CREDENTIALS,
+  LOCAL_REGION,
+  localDynamoDb,
+} from '../../src/dev/localAws.js';
 import { putSampleItems } from '../../src/dev/putSampleItems.js';
 import { type RunningDynamoDbLocal, startDynamoDbLocal } from '../../src/dev/startDynamoDbLocal.js';
+import { type RunningS3Server, startS3Server } from '../../src/dev/startS3Server.js';
 import { cli, cliProcess, tableContent, tempDir } from '../support/cli.js';
+import { tableItems, writeDynamoDbExport } from '../support/dynamoDbExport.js';
 
 let ddb: RunningDynamoDbLocal;
 let client: DynamoDBClient;
@@ -94,4 +103,137 @@ describe('telemetry backfill (DynamoDB Local -> data folder)', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('segments');
   });
+});
+
+describe('telemetry backfill --bucket (DynamoDB Local -> the S3 server; the process stage loads)', () => {
+  let s3: RunningS3Server;
+  let s3Dir: { path: string; cleanup: () => void };
+  let s3Client: S3Client;
+  beforeAll(async () => {
+    s3Dir = tempDir('backfill-s3-');
+    s3 = await startS3Server({ directory: s3Dir.path, buckets: ['scanned', 'exported'] });
+    s3Client = new S3Client({
+      endpoint: s3.endpoint,
+      forcePathStyle: true,
+      region: LOCAL_REGION,
+      credentials: LOCAL_CREDENTIALS,
+    });
+  }, 60_000);
+  afterAll(async () => {
+    s3Client?.destroy();
+    await s3?.stop();
+    s3Dir?.cleanup();
+  });
+  const keys = async (bucket: string, prefix: string) => {
+    const found: string[] = [];
+    for await (const o of new S3ObjectStore({ bucket, client: s3Client }).list(prefix)) found.push(o.key);
+    return found;
+  };
+
+  it('writes raw objects and checkpoints to the bucket, loads nothing itself; process --bucket loads each item once', async () => {
+    // Prepare: the same items backfilled locally give the expected table, values and all
+    const cloud = tempDir();
+    const local = tempDir();
+    await ensureTelemetryTable(client, 'cloudy');
+    const put = await putSampleItems(client, 'cloudy', { count: 40, seed: 5 });
+    const scan = ['backfill', '--table', 'cloudy', '--endpoint', ddb.endpoint, '--segments', '2'];
+    const toBucket = [
+      ...scan,
+      '--bucket',
+      'scanned',
+      '--bucket-endpoint',
+      s3.endpoint,
+      '--data-dir',
+      cloud.path,
+    ];
+    const processBucket = [
+      'process',
+      '--bucket',
+      'scanned',
+      '--endpoint',
+      s3.endpoint,
+      '--data-dir',
+      cloud.path,
+    ];
+    try {
+      expect((await cli([...scan, '--data-dir', local.path])).code).toBe(0);
+      const expected = await tableContent(join(local.path, 'warehouse.duckdb'));
+      // Act
+      const backfilled = await cli([...toBucket, '--json']);
+      const pending = await keys('scanned', 'telemetry/');
+      const checkpoints = await keys('scanned', 'backfill/scan/cloudy/');
+      const loadedBefore = existsSync(join(cloud.path, 'warehouse.duckdb'));
+      const processed = await cli([...processBucket, '--json']);
+      const content = await tableContent(join(cloud.path, 'warehouse.duckdb'));
+      const again = await cli(toBucket);
+      const processedAgain = await cli([...processBucket, '--json']);
+      // Assess
+      expect(backfilled.code, backfilled.stderr).toBe(0);
+      expect(JSON.parse(backfilled.stdout)).toMatchObject({
+        scan: { items: put.remaining.length, complete: true },
+        raw: 's3://scanned/telemetry/',
+        loadedBy: 'process stage',
+        reconciled: true,
+      });
+      expect(pending.length).toBeGreaterThan(0);
+      expect(checkpoints).toEqual([
+        'backfill/scan/cloudy/segment-0.json',
+        'backfill/scan/cloudy/segment-1.json',
+      ]);
+      expect(loadedBefore).toBe(false);
+      expect(processed.code, processed.stderr).toBe(0);
+      expect(JSON.parse(processed.stdout)).toMatchObject({
+        records: put.remaining.length,
+        inserted: put.remaining.length,
+      });
+      expect(content.map((r) => r.event_id)).toEqual([...put.remaining].sort());
+      expect(content).toEqual(expected);
+      expect(again.code).toBe(0);
+      expect(again.stdout).toContain('scanned   0 items');
+      expect(again.stdout).toContain('raw objects are in s3://scanned/telemetry/');
+      expect(JSON.parse(processedAgain.stdout)).toMatchObject({ records: 0, inserted: 0, updated: 0 });
+      expect(await tableContent(join(cloud.path, 'warehouse.duckdb'))).toEqual(content);
+    } finally {
+      cloud.cleanup();
+      local.cleanup();
+    }
+  }, 120_000);
+
+  it('an export into the bucket: process --bucket loads it, and the same export again changes nothing', async () => {
+    // Prepare
+    const dir = tempDir();
+    const items = tableItems(60, 12);
+    const written = writeDynamoDbExport(join(dir.path, 'copy'), {
+      parts: [items.slice(0, 25), items.slice(25)],
+    });
+    const data = join(dir.path, 'data');
+    const backfill = [
+      'backfill',
+      '--export',
+      written.dir,
+      '--bucket',
+      'exported',
+      '--bucket-endpoint',
+      s3.endpoint,
+    ];
+    const processBucket = ['process', '--bucket', 'exported', '--endpoint', s3.endpoint, '--data-dir', data];
+    try {
+      // Act
+      const first = await cli([...backfill, '--data-dir', data]);
+      const processed = await cli([...processBucket, '--json']);
+      const content = await tableContent(join(data, 'warehouse.duckdb'));
+      await cli([...backfill, '--data-dir', data]);
+      const again = await cli([...processBucket, '--json']);
+      // Assess
+      expect(first.code, first.stderr).toBe(0);
+      expect(first.stdout).toContain(`-> s3://exported/telemetry/`);
+      expect(first.stdout).toContain('matches the manifest');
+      expect(JSON.parse(processed.stdout)).toMatchObject({ records: items.length, inserted: items.length });
+      expect(content.map((r) => r.event_id)).toEqual(items.map((i) => i.event_id).sort());
+      expect(JSON.parse(again.stdout)).toMatchObject({ inserted: 0, updated: 0 });
+      expect(await tableContent(join(data, 'warehouse.duckdb'))).toEqual(content);
+    } finally {
+      dir.cleanup();
+    }
+  }, 120_000);
 });
