@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import type { DuckDBInstance } from '@duckdb/node-api';
 import { duckDbTableStatus, type TableStatus } from '../adapters/duckdb/duckDbTableStatus.js';
 import { FsObjectStore } from '../adapters/fs/FsObjectStore.js';
+import { S3ObjectStore } from '../adapters/s3/S3ObjectStore.js';
 import { PipelineError } from '../core/errors.js';
 import {
   type HealthThresholds,
@@ -10,11 +11,14 @@ import {
   type PipelineStatus,
   pipelineStatus,
 } from '../process/pipelineStatus.js';
+import { FAILED_BATCHES_PREFIX } from '../replay/replayFailedRecords.js';
+import { openBucketLayout } from './bucketLayout.js';
 import { type Command, UsageError, wholeNumberOption } from './CliIO.js';
-import { localLayout, TABLE_NAME } from './localLayout.js';
+import { type LocalLayout, localLayout, TABLE_NAME } from './localLayout.js';
 import { openReadOnly } from './openReadOnly.js';
 
 const HELP = `Usage: telemetry status [--data-dir DIR] [--json] [--max-lag D] [--max-quarantined N] [--max-age D]
+       telemetry status --bucket B [--endpoint URL] [--failed-bucket F] [--sink duckdb|databricks] [...]
 
 Where the local pipeline stands: raw objects waiting to be processed (and how old the oldest is), quarantined
 records by reason, archived raw objects, staged batches, the table (rows, columns, raw objects loaded, last load),
@@ -25,7 +29,16 @@ Exit code 0 when healthy, 1 when something needs attention (for cron or CI): the
 than --max-lag, more quarantine entries than --max-quarantined, the newest recorded_at older than --max-age.
 Durations: 90s, 15m, 2h, 1d.
 
+With --bucket the objects are read from the bucket (prefixes as the Lambdas use them, TELEMETRY_*_PREFIX); with
+--failed-bucket also the capture Lambda's failed-records objects (any one needs attention: telemetry replay
+failed-records). The table part is read from DIR/warehouse.duckdb with --sink duckdb (where \`telemetry process
+--bucket\` loads by default); a Databricks table's status is not read yet (--sink databricks says so).
+
   --data-dir DIR        data folder (default $TELEMETRY_DATA_DIR, else ./data)
+  --bucket B            read the pipeline's objects from this bucket instead of the data folder
+  --endpoint URL        S3-compatible endpoint of the buckets (default TELEMETRY_S3_ENDPOINT, else AWS S3)
+  --failed-bucket F     (bucket) the failed-records bucket (stack output FailedRecordsBucket)
+  --sink NAME           (bucket) where the table is: duckdb (DIR/warehouse.duckdb) or databricks; default none
   --json                print the same as JSON (times as ISO 8601 UTC; shape in docs/operations.md)
   --max-lag D           oldest pending raw object may be this old (default 15m)
   --max-quarantined N   at most N quarantine entries (default: not checked)
@@ -89,7 +102,7 @@ function tableLines(table: TableRead, now: number): string[] {
   ];
 }
 
-function text(dataDir: string, s: PipelineStatus, table: TableRead, problems: string[], now: number): string {
+function text(where: string, s: PipelineStatus, table: TableRead, problems: string[], now: number): string {
   const age = s.pending.oldestAt === undefined ? '' : `, oldest ${ago(s.pending.oldestAt, now)}`;
   const reasons = Object.entries(s.quarantine.byReason)
     .sort((a, b) => b[1] - a[1])
@@ -100,12 +113,17 @@ function text(dataDir: string, s: PipelineStatus, table: TableRead, problems: st
       ? ` (reasons of the first ${s.quarantine.reasonsRead})`
       : '';
   const lines = [
-    `telemetry status: ${dataDir}: ${problems.length === 0 ? 'healthy' : `NEEDS ATTENTION (${problems.length})`}`,
+    `telemetry status: ${where}: ${problems.length === 0 ? 'healthy' : `NEEDS ATTENTION (${problems.length})`}`,
     ...problems.map((p) => `  ! ${p}`),
     `  pending     ${s.pending.objects} raw object(s), ${mib(s.pending.bytes)}${age}`,
     `  quarantine  ${s.quarantine.entries} entr${s.quarantine.entries === 1 ? 'y' : 'ies'}${reasons ? `: ${reasons}${partial}` : ''}`,
     `  archived    ${s.archived.objects} raw object(s), ${mib(s.archived.bytes)}`,
     `  staged      ${s.stagedBatches} batch(es)`,
+    ...(s.failedRecords
+      ? [
+          `  failed      ${s.failedRecords.objects} failed-records object(s)${s.failedRecords.oldestAt === undefined ? '' : `, oldest ${ago(s.failedRecords.oldestAt, now)}`}`,
+        ]
+      : []),
     ...tableLines(table, now),
   ];
   return `${lines.join('\n')}\n`;
@@ -121,6 +139,33 @@ function tableJson(table: TableRead) {
   };
 }
 
+/** The data folder's objects. */
+async function localStatus(dataDir: string, layout: LocalLayout) {
+  if (!existsSync(dataDir)) {
+    throw new UsageError(`no data folder at ${dataDir}: run 'telemetry run' first or pass --data-dir`);
+  }
+  return { where: dataDir, status: await pipelineStatus(new FsObjectStore(dataDir), layout) };
+}
+
+/** A bucket's objects (and its failed-records bucket's), read with the prefixes the Lambdas use. */
+async function bucketStatus(
+  bucket: string,
+  options: { readonly endpoint?: string | undefined; readonly 'failed-bucket'?: string | undefined },
+  env: NodeJS.ProcessEnv,
+) {
+  const { store, ...prefixes } = await openBucketLayout(bucket, options.endpoint, env);
+  const failedBucket = options['failed-bucket'];
+  const failed = failedBucket ? new S3ObjectStore({ bucket: failedBucket, client: store.client }) : undefined;
+  try {
+    const status = await pipelineStatus(store, prefixes, {
+      ...(failed ? { failed: { store: failed, prefix: FAILED_BATCHES_PREFIX } } : {}),
+    });
+    return { where: store.describe(''), status };
+  } finally {
+    store.client.destroy();
+  }
+}
+
 /** `telemetry status`: the local pipeline's state (store + table), read-only; exit 1 when it needs attention. */
 export const statusCommand: Command = async (args, io) => {
   const { values, positionals } = parseArgs({
@@ -128,6 +173,10 @@ export const statusCommand: Command = async (args, io) => {
     allowPositionals: true,
     options: {
       'data-dir': { type: 'string' },
+      bucket: { type: 'string' },
+      endpoint: { type: 'string' },
+      'failed-bucket': { type: 'string' },
+      sink: { type: 'string' },
       json: { type: 'boolean', default: false },
       'max-lag': { type: 'string', default: '15m' },
       'max-quarantined': { type: 'string' },
@@ -147,13 +196,26 @@ export const statusCommand: Command = async (args, io) => {
       : { maxQuarantined: wholeNumberOption('max-quarantined', values['max-quarantined'], 0) }),
     ...(values['max-age'] === undefined ? {} : { maxAgeMs: durationOption('max-age', values['max-age']) }),
   };
+  if (!values.bucket && (values.endpoint ?? values['failed-bucket'] ?? values.sink) !== undefined)
+    throw new UsageError('--endpoint, --failed-bucket and --sink go with --bucket');
+  if (values.sink !== undefined && values.sink !== 'duckdb' && values.sink !== 'databricks')
+    throw new UsageError(`unknown sink '${values.sink}' (expected duckdb or databricks)`);
   const layout = localLayout(values['data-dir'], io);
-  if (!existsSync(layout.dataDir)) {
-    throw new UsageError(`no data folder at ${layout.dataDir}: run 'telemetry run' first or pass --data-dir`);
-  }
   const now = Date.now();
-  const status = await pipelineStatus(new FsObjectStore(layout.dataDir), layout);
-  const table = await tableStatus(layout.warehouse, io.signal, now);
+  const read = values.bucket
+    ? await bucketStatus(values.bucket, values, io.env)
+    : await localStatus(layout.dataDir, layout);
+  const table: TableRead =
+    values.bucket && values.sink !== 'duckdb'
+      ? {
+          note:
+            values.sink === 'databricks'
+              ? 'not read: the status of a Databricks table is not implemented yet (docs/operations.md)'
+              : 'not read (--sink duckdb reads DIR/warehouse.duckdb)',
+          known: false,
+        }
+      : await tableStatus(layout.warehouse, io.signal, now);
+  const { where, status } = read;
   // While a run holds the warehouse its freshness is unknown: not a problem in itself.
   const freshness = 'note' in table ? (table.known ? {} : undefined) : table;
   const problems = healthProblems(status, freshness, thresholds, now);
@@ -162,7 +224,7 @@ export const statusCommand: Command = async (args, io) => {
     io.stdout.write(
       `${JSON.stringify(
         {
-          dataDir: layout.dataDir,
+          ...(values.bucket ? { bucket: where } : { dataDir: where }),
           healthy: problems.length === 0,
           problems,
           ...status,
@@ -180,7 +242,7 @@ export const statusCommand: Command = async (args, io) => {
       )}\n`,
     );
   } else {
-    io.stdout.write(text(layout.dataDir, status, table, problems, now));
+    io.stdout.write(text(where, status, table, problems, now));
   }
   return problems.length === 0 ? 0 : 1;
 };

@@ -20,6 +20,8 @@ export interface PipelineStatus {
   readonly archived: { readonly objects: number; readonly bytes: number };
   /** Batch folders under the staged prefix (bookkeeping such as the process lease is not a batch). */
   readonly stagedBatches: number;
+  /** Stream batches the capture Lambda gave up on (its on-failure destination), when that bucket was read. */
+  readonly failedRecords?: PipelineStatus['pending'];
 }
 
 const REASON = '.reason.json';
@@ -61,7 +63,11 @@ export async function pendingRaw(store: ObjectStore, rawPrefix: string): Promise
 export async function pipelineStatus(
   store: ObjectStore,
   prefixes: StatusPrefixes,
-  options: { readonly maxReasons?: number } = {},
+  options: {
+    readonly maxReasons?: number;
+    /** The failed-records bucket and the prefix its stream batches are under. */
+    readonly failed?: { readonly store: ObjectStore; readonly prefix: string };
+  } = {},
 ): Promise<PipelineStatus> {
   const pending = await pendingRaw(store, prefixes.rawPrefix);
   const maxReasons = options.maxReasons ?? 1000;
@@ -99,6 +105,9 @@ export async function pipelineStatus(
     quarantine: { entries, byReason, reasonsRead },
     archived: { objects: archivedObjects, bytes: archivedBytes },
     stagedBatches: batches.size,
+    ...(options.failed
+      ? { failedRecords: await pendingRaw(options.failed.store, options.failed.prefix) }
+      : {}),
   };
 }
 
@@ -137,6 +146,12 @@ export function healthProblems(
   if (thresholds.maxQuarantined !== undefined && status.quarantine.entries > thresholds.maxQuarantined) {
     problems.push(
       `${status.quarantine.entries} quarantine entries (max ${thresholds.maxQuarantined}): see telemetry quarantine list`,
+    );
+  }
+  const failed = status.failedRecords?.objects ?? 0;
+  if (failed > 0) {
+    problems.push(
+      `${failed} failed-records object(s): stream batches capture gave up on, see telemetry replay failed-records`,
     );
   }
   if (thresholds.maxAgeMs !== undefined) {

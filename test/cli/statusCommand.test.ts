@@ -1,7 +1,13 @@
 import { cpSync, mkdirSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { S3Client } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { S3ObjectStore } from '../../src/adapters/s3/S3ObjectStore.js';
+import { captureBatch } from '../../src/capture/captureBatch.js';
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../src/dev/localAws.js';
+import { type RunningS3Server, startS3Server } from '../../src/dev/startS3Server.js';
 import { cli, tempDir } from '../support/cli.js';
+import { event, insert } from '../support/pipeline.js';
 
 const tmp = tempDir();
 afterAll(() => tmp.cleanup());
@@ -146,5 +152,71 @@ describe('telemetry status', () => {
     const r = await cli(['status', '--data-dir', join(tmp.path, 'nowhere')]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/no data folder at .*nowhere/);
+  });
+});
+
+describe('telemetry status --bucket (the S3 server of telemetry dev)', () => {
+  let server: RunningS3Server;
+  let client: S3Client;
+  const dir = tempDir('status-s3-');
+  beforeAll(async () => {
+    server = await startS3Server({ directory: join(dir.path, 's3'), buckets: ['data', 'data-failed'] });
+    client = new S3Client({
+      endpoint: server.endpoint,
+      forcePathStyle: true,
+      region: LOCAL_REGION,
+      credentials: LOCAL_CREDENTIALS,
+    });
+  }, 60_000);
+  afterAll(async () => {
+    client?.destroy();
+    await server?.stop();
+    dir.cleanup();
+  });
+
+  it('reads pending, quarantined, archived and failed-records objects from the buckets; the table with --sink duckdb', async () => {
+    // Prepare: a processed object with one good and one bad record, one object still pending, one failed batch
+    const store = new S3ObjectStore({ bucket: 'data', client });
+    const failed = new S3ObjectStore({ bucket: 'data-failed', client });
+    const data = join(dir.path, 'data');
+    const s3 = ['--bucket', 'data', '--endpoint', server.endpoint];
+    await captureBatch([insert(event('a', 1), 1), insert({ event_id: 'bad' }, 2)], store, {
+      rawPrefix: 'telemetry/',
+      source: 's',
+    });
+    const processed = await cli(['process', ...s3, '--data-dir', data]);
+    await captureBatch([insert(event('b', 2), 3)], store, { rawPrefix: 'telemetry/', source: 's' });
+    await failed.put('aws/lambda/uuid/shardId-1/2026/12/05/2026-12-05T05.00.00-abc', Buffer.from('{}'));
+
+    // Act
+    const json = await cli(['status', ...s3, '--failed-bucket', 'data-failed', '--json']);
+    const human = await cli(['status', ...s3, '--sink', 'duckdb', '--data-dir', data]);
+    const databricks = await cli(['status', ...s3, '--sink', 'databricks']);
+
+    // Assess
+    expect(processed.code, processed.stderr).toBe(0);
+    expect(json.code, json.stderr).toBe(1); // a failed-records object needs attention
+    const status = JSON.parse(json.stdout);
+    expect(status).toMatchObject({
+      bucket: 's3://data/',
+      healthy: false,
+      pending: { objects: 1 },
+      quarantine: { entries: 1 },
+      archived: { objects: 1 },
+      failedRecords: { objects: 1 },
+      table: { note: expect.stringContaining('not read') },
+    });
+    expect(status.pending.oldestAt).toMatch(/Z$/);
+    expect(status.problems).toEqual([expect.stringContaining('1 failed-records object(s)')]);
+    expect(human.code, human.stderr).toBe(0);
+    expect(human.stdout).toContain('telemetry status: s3://data/: healthy');
+    expect(human.stdout).toMatch(/pending {5}1 raw object\(s\)/);
+    expect(human.stdout).toContain('telemetry.car_telemetry_flattened: 1 rows');
+    expect(databricks.stdout).toContain('Databricks table is not implemented yet');
+  }, 60_000);
+
+  it('says which options need --bucket', async () => {
+    expect((await cli(['status', '--failed-bucket', 'f'])).code).toBe(2);
+    expect((await cli(['status', '--bucket', 'b', '--sink', 'sqlite'])).code).toBe(2);
   });
 });
