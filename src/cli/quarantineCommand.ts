@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { FsObjectStore } from '../adapters/fs/FsObjectStore.js';
 import { openSink } from '../compose/openSink.js';
+import type { ObjectStore } from '../ports/ObjectStore.js';
 import type { TableSink } from '../ports/TableSink.js';
 import { reconciles } from '../process/ProcessSummary.js';
 import {
@@ -11,13 +12,16 @@ import {
   quarantineEntries,
 } from '../process/quarantineEntries.js';
 import { quarantineReplay } from '../process/quarantineReplay.js';
-import { type Command, UsageError } from './CliIO.js';
+import { openBucketLayout } from './bucketLayout.js';
+import { type CliIO, type Command, UsageError } from './CliIO.js';
 import { lockDataDir } from './dataDirLock.js';
-import { localLayout } from './localLayout.js';
+import { type LocalLayout, localLayout } from './localLayout.js';
 import { formatProcessSummary } from './processCommand.js';
 import { isoSeconds } from './statusCommand.js';
 
 const HELP = `Usage: telemetry quarantine list|show ID|replay [--data-dir DIR] [--json] [--dry-run]
+       telemetry quarantine list|show ID --bucket B [--endpoint URL] [--json]
+       telemetry quarantine replay --dry-run --bucket B [--endpoint URL] [--json]
 
 What could not become a row, and why (docs/operations.md, "Quarantine"):
   list       every entry: id, reason, source object and line (input file and position), when it was quarantined
@@ -27,8 +31,13 @@ What could not become a row, and why (docs/operations.md, "Quarantine"):
              remove them from quarantine once loaded, keep what still fails. A second replay changes nothing.
              Exit 1 when the replay's counts do not reconcile.
 
+With --bucket the entries are read from the bucket's quarantine prefix (TELEMETRY_QUARANTINE_PREFIX, default
+quarantine/telemetry/, where the process function writes them). A replay into a bucket is a dry run only, for now.
+
 Options:
   --data-dir DIR   data folder (default $TELEMETRY_DATA_DIR, else ./data)
+  --bucket B       read the quarantine of this bucket instead of the data folder
+  --endpoint URL   S3-compatible endpoint of --bucket (default TELEMETRY_S3_ENDPOINT, else AWS S3)
   --json           print the entries, the entry or the replay summary as JSON
   --dry-run        replay: say what would be replayed and kept; write nothing
   --wait           replay: wait for another run using the same data folder to finish (default: stop with its PID)
@@ -56,6 +65,8 @@ export const quarantineCommand: Command = async (args, io) => {
     allowPositionals: true,
     options: {
       'data-dir': { type: 'string' },
+      bucket: { type: 'string' },
+      endpoint: { type: 'string' },
       json: { type: 'boolean', default: false },
       'dry-run': { type: 'boolean', default: false },
       wait: { type: 'boolean', default: false },
@@ -71,11 +82,39 @@ export const quarantineCommand: Command = async (args, io) => {
   if (action === undefined) throw new UsageError('say list, show ID or replay');
   if (extra.length > 0 || (action !== 'show' && id !== undefined))
     throw new UsageError(`unexpected argument '${extra[0] ?? id}'`);
+  if (values.endpoint !== undefined && values.bucket === undefined)
+    throw new UsageError('--endpoint needs --bucket');
+  if (values.bucket !== undefined && action === 'replay' && !values['dry-run'])
+    throw new UsageError(
+      "a replay into a bucket is not supported yet (it needs the process lease and the bucket's sink): --dry-run shows what it would replay; or let the process function pick up a fixed record re-captured into the raw prefix",
+    );
   const layout = localLayout(values['data-dir'], io);
-  if (!existsSync(layout.dataDir)) {
+  if (values.bucket === undefined && !existsSync(layout.dataDir)) {
     throw new UsageError(`no data folder at ${layout.dataDir}: run 'telemetry run' first or pass --data-dir`);
   }
-  const store = new FsObjectStore(layout.dataDir);
+  const bucket = values.bucket ? await openBucketLayout(values.bucket, values.endpoint, io.env) : undefined;
+  try {
+    return await quarantineAction(
+      action,
+      id,
+      bucket ? { ...layout, ...bucket } : { ...layout, store: new FsObjectStore(layout.dataDir) },
+      values,
+      io,
+    );
+  } finally {
+    bucket?.store.client.destroy();
+  }
+};
+
+/** list, show or replay over the data folder's or a bucket's quarantine (`target`: the store and its prefixes). */
+async function quarantineAction(
+  action: string,
+  id: string | undefined,
+  target: LocalLayout & { readonly store: ObjectStore },
+  values: { readonly json: boolean; readonly 'dry-run': boolean; readonly wait: boolean },
+  io: CliIO,
+): Promise<number> {
+  const { store, ...layout } = target;
   const out = (value: unknown) => io.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 
   if (action === 'list') {
@@ -137,4 +176,4 @@ export const quarantineCommand: Command = async (args, io) => {
     await sink?.close();
     release();
   }
-};
+}

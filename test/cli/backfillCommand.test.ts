@@ -1,20 +1,13 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { S3ObjectStore } from '../../src/adapters/s3/S3ObjectStore.js';
-import {
-  ensureTelemetryTable,
-  LOCAL_CREDENTIALS,
-  LOCAL_REGION,
-  localDynamoDb,
-} from '../../src/dev/localAws.js';
+import { ensureTelemetryTable, localDynamoDb } from '../../src/dev/localAws.js';
 import { putSampleItems } from '../../src/dev/putSampleItems.js';
 import { type RunningDynamoDbLocal, startDynamoDbLocal } from '../../src/dev/startDynamoDbLocal.js';
-import { type RunningS3Server, startS3Server } from '../../src/dev/startS3Server.js';
 import { cli, cliProcess, tableContent, tempDir } from '../support/cli.js';
 import { tableItems, writeDynamoDbExport } from '../support/dynamoDbExport.js';
+import { localS3 } from '../support/s3Server.js';
 
 let ddb: RunningDynamoDbLocal;
 let client: DynamoDBClient;
@@ -106,27 +99,10 @@ describe('telemetry backfill (DynamoDB Local -> data folder)', () => {
 });
 
 describe('telemetry backfill --bucket (DynamoDB Local -> the S3 server; the process stage loads)', () => {
-  let s3: RunningS3Server;
-  let s3Dir: { path: string; cleanup: () => void };
-  let s3Client: S3Client;
-  beforeAll(async () => {
-    s3Dir = tempDir('backfill-s3-');
-    s3 = await startS3Server({ directory: s3Dir.path, buckets: ['scanned', 'exported'] });
-    s3Client = new S3Client({
-      endpoint: s3.endpoint,
-      forcePathStyle: true,
-      region: LOCAL_REGION,
-      credentials: LOCAL_CREDENTIALS,
-    });
-  }, 60_000);
-  afterAll(async () => {
-    s3Client?.destroy();
-    await s3?.stop();
-    s3Dir?.cleanup();
-  });
+  const s3 = localS3(['scanned', 'exported']);
   const keys = async (bucket: string, prefix: string) => {
     const found: string[] = [];
-    for await (const o of new S3ObjectStore({ bucket, client: s3Client }).list(prefix)) found.push(o.key);
+    for await (const o of s3.store(bucket).list(prefix)) found.push(o.key);
     return found;
   };
 

@@ -1,7 +1,10 @@
 import { mkdirSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { captureBatch } from '../../src/capture/captureBatch.js';
 import { cli, tableContent, tempDir } from '../support/cli.js';
+import { event, insert } from '../support/pipeline.js';
+import { localS3 } from '../support/s3Server.js';
 
 const tmp = tempDir();
 afterAll(() => tmp.cleanup());
@@ -156,4 +159,40 @@ describe('telemetry quarantine', () => {
     expect(show.stderr).toContain("no entry 'ffffff'");
     expect(none.code).toBe(2);
   });
+});
+
+describe('telemetry quarantine --bucket (the S3 server of telemetry dev)', () => {
+  const s3 = localS3(['data']);
+
+  it('lists and shows the entries the process stage wrote to the bucket; a replay there is a dry run only', async () => {
+    // Prepare: one raw object in the bucket with a good record and one without signals, processed
+    const store = s3.store('data');
+    const bucket = ['--bucket', 'data', '--endpoint', s3.endpoint];
+    await captureBatch([insert(event('good', 1), 1), insert({ event_id: 'bad' }, 2)], store, {
+      rawPrefix: 'telemetry/',
+      source: 's',
+    });
+    const processed = await cli(['process', ...bucket, '--data-dir', join(s3.dir, 'data')]);
+
+    // Act
+    const list = await cli(['quarantine', 'list', ...bucket, '--json']);
+    const entries = JSON.parse(list.stdout) as { id: string; reason: string; source: { object: string } }[];
+    const show = await cli(['quarantine', 'show', entries[0]?.id.slice(0, 8) ?? '', ...bucket]);
+    const dryRun = await cli(['quarantine', 'replay', '--dry-run', ...bucket, '--json']);
+    const replay = await cli(['quarantine', 'replay', ...bucket]);
+
+    // Assess
+    expect(processed.code, processed.stderr).toBe(0);
+    expect(list.code, list.stderr).toBe(0);
+    expect(entries).toHaveLength(1);
+    expect(entries[0]?.source.object).toMatch(/^telemetry\/.*\.ndjson\.gz$/);
+    expect(entries[0]?.reason).not.toBe('');
+    expect(show.code, show.stderr).toBe(0);
+    expect(show.stdout).toContain(`entry    s3://data/quarantine/telemetry/records/`);
+    expect(show.stdout).toContain('"bad"');
+    expect(dryRun.code, dryRun.stderr).toBe(0);
+    expect(JSON.parse(dryRun.stdout)).toMatchObject({ dryRun: true, entries: 1, replayed: 0, kept: 1 });
+    expect(replay.code).toBe(2);
+    expect(replay.stderr).toContain('--dry-run');
+  }, 60_000);
 });

@@ -1,13 +1,10 @@
 import { cpSync, mkdirSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { S3Client } from '@aws-sdk/client-s3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { S3ObjectStore } from '../../src/adapters/s3/S3ObjectStore.js';
+import { afterAll, describe, expect, it } from 'vitest';
 import { captureBatch } from '../../src/capture/captureBatch.js';
-import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../src/dev/localAws.js';
-import { type RunningS3Server, startS3Server } from '../../src/dev/startS3Server.js';
 import { cli, tempDir } from '../support/cli.js';
 import { event, insert } from '../support/pipeline.js';
+import { localS3 } from '../support/s3Server.js';
 
 const tmp = tempDir();
 afterAll(() => tmp.cleanup());
@@ -156,42 +153,26 @@ describe('telemetry status', () => {
 });
 
 describe('telemetry status --bucket (the S3 server of telemetry dev)', () => {
-  let server: RunningS3Server;
-  let client: S3Client;
-  const dir = tempDir('status-s3-');
-  beforeAll(async () => {
-    server = await startS3Server({ directory: join(dir.path, 's3'), buckets: ['data', 'data-failed'] });
-    client = new S3Client({
-      endpoint: server.endpoint,
-      forcePathStyle: true,
-      region: LOCAL_REGION,
-      credentials: LOCAL_CREDENTIALS,
-    });
-  }, 60_000);
-  afterAll(async () => {
-    client?.destroy();
-    await server?.stop();
-    dir.cleanup();
-  });
+  const s3 = localS3(['data', 'data-failed']);
 
   it('reads pending, quarantined, archived and failed-records objects from the buckets; the table with --sink duckdb', async () => {
     // Prepare: a processed object with one good and one bad record, one object still pending, one failed batch
-    const store = new S3ObjectStore({ bucket: 'data', client });
-    const failed = new S3ObjectStore({ bucket: 'data-failed', client });
-    const data = join(dir.path, 'data');
-    const s3 = ['--bucket', 'data', '--endpoint', server.endpoint];
+    const store = s3.store('data');
+    const failed = s3.store('data-failed');
+    const data = join(s3.dir, 'data');
+    const bucket = ['--bucket', 'data', '--endpoint', s3.endpoint];
     await captureBatch([insert(event('a', 1), 1), insert({ event_id: 'bad' }, 2)], store, {
       rawPrefix: 'telemetry/',
       source: 's',
     });
-    const processed = await cli(['process', ...s3, '--data-dir', data]);
+    const processed = await cli(['process', ...bucket, '--data-dir', data]);
     await captureBatch([insert(event('b', 2), 3)], store, { rawPrefix: 'telemetry/', source: 's' });
     await failed.put('aws/lambda/uuid/shardId-1/2026/12/05/2026-12-05T05.00.00-abc', Buffer.from('{}'));
 
     // Act
-    const json = await cli(['status', ...s3, '--failed-bucket', 'data-failed', '--json']);
-    const human = await cli(['status', ...s3, '--sink', 'duckdb', '--data-dir', data]);
-    const databricks = await cli(['status', ...s3, '--sink', 'databricks']);
+    const json = await cli(['status', ...bucket, '--failed-bucket', 'data-failed', '--json']);
+    const human = await cli(['status', ...bucket, '--sink', 'duckdb', '--data-dir', data]);
+    const databricks = await cli(['status', ...bucket, '--sink', 'databricks']);
 
     // Assess
     expect(processed.code, processed.stderr).toBe(0);
