@@ -99,7 +99,7 @@ describe('telemetry backfill (DynamoDB Local -> data folder)', () => {
 });
 
 describe('telemetry backfill --bucket (DynamoDB Local -> the S3 server; the process stage loads)', () => {
-  const s3 = localS3(['scanned', 'exported']);
+  const s3 = localS3(['scanned', 'exported', 'resumed']);
   const keys = async (bucket: string, prefix: string) => {
     const found: string[] = [];
     for await (const o of s3.store(bucket).list(prefix)) found.push(o.key);
@@ -173,6 +173,43 @@ describe('telemetry backfill --bucket (DynamoDB Local -> the S3 server; the proc
       cloud.cleanup();
       local.cleanup();
     }
+  }, 120_000);
+
+  it('killed with SIGKILL mid-scan, resumes from the checkpoints in the bucket; process --bucket loads each item once', async () => {
+    // Prepare: a real child process kills itself after its third page's raw object, before that page's checkpoint
+    const data = join(s3.dir, 'killed');
+    await ensureTelemetryTable(client, 'interrupted');
+    const put = await putSampleItems(client, 'interrupted', { count: 45, seed: 6 });
+    const args = ['backfill', '--table', 'interrupted', '--endpoint', ddb.endpoint, '--segments', '2'];
+    const toBucket = [...args, '--page-items', '5', '--bucket', 'resumed', '--bucket-endpoint', s3.endpoint];
+    const killed = await cliProcess(toBucket, { TELEMETRY_FAULT: 'after-scan-object:3' });
+    const checkpointed = await keys('resumed', 'backfill/scan/interrupted/');
+    // Act
+    const resumed = await cli([...toBucket, '--json']);
+    const processed = await cli([
+      'process',
+      '--bucket',
+      'resumed',
+      '--endpoint',
+      s3.endpoint,
+      '--data-dir',
+      data,
+      '--json',
+    ]);
+    // Assess
+    expect(killed.signal).toBe('SIGKILL');
+    expect(checkpointed.length).toBeGreaterThan(0);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(JSON.parse(resumed.stdout).scan).toMatchObject({ resumed: true, complete: true });
+    // The page written before the kill was read again and rewrote the same raw object: each item once.
+    expect(JSON.parse(processed.stdout)).toMatchObject({
+      records: put.remaining.length,
+      inserted: put.remaining.length,
+      updated: 0,
+      unchanged: 0,
+    });
+    const content = await tableContent(join(data, 'warehouse.duckdb'));
+    expect(content.map((r) => r.event_id)).toEqual([...put.remaining].sort());
   }, 120_000);
 
   it('an export into the bucket: process --bucket loads it, and the same export again changes nothing', async () => {
