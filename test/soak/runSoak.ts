@@ -293,11 +293,24 @@ export async function runSoak(options: SoakOptions): Promise<SoakFigures> {
     log(`put ${all.length} events, ${streamRecords} stream records in ${putSeconds.toFixed(1)} s`);
 
     // Drain: every stream record delivered, then nothing pending in raw/ after a successful process run.
-    while (delivered < streamRecords) await sleep(200);
+    let lastReport = Date.now();
+    const report = (pending: number | string) => {
+      if (Date.now() - lastReport < 10_000) return;
+      lastReport = Date.now();
+      log(
+        `draining: ${delivered}/${streamRecords} stream records captured, ${pending} raw object(s) pending, ${processRuns} process runs (${processFailures} failed)`,
+      );
+    };
+    while (delivered < streamRecords) {
+      report('?');
+      await sleep(200);
+    }
     for (;;) {
       const before = processRuns;
       while (processRuns < before + 2) await sleep(100);
-      if ((await listKeys(direct, CLOUD.rawPrefix)).length === 0) break;
+      const pending = (await listKeys(direct, CLOUD.rawPrefix)).length;
+      if (pending === 0) break;
+      report(pending);
     }
     stopProcessing = true;
     await processing;
@@ -305,8 +318,10 @@ export async function runSoak(options: SoakOptions): Promise<SoakFigures> {
     poller.controller.abort();
     await poller.running;
 
+    log(`table caught up after ${totalSeconds.toFixed(1)} s; comparing with a scan of DynamoDB`);
     const expected = await expectedTable(ddb, table);
     const actual = await tableState(sink);
+    log(`compared ${actual.count} rows with ${expected.count} items`);
     return {
       events: all.length,
       streamRecords,

@@ -8,8 +8,8 @@ import { processPending } from '../../../src/process/processPending.js';
 import { CLOUD, tableState } from '../../integration/support/localStack.js';
 
 /**
- * The expected table (as `expectedState` in test/integration/support/localStack.ts) built page by page, so that
- * 50,000 items of ~13 KB never sit in memory at once: each scan page is captured and processed on its own.
+ * The expected table (as `expectedState` in test/integration/support/localStack.ts) built 2,000 items at a
+ * time, so that 50,000 items of ~13 KB never sit in memory at once.
  */
 export async function expectedTable(ddb: DynamoDBClient, table: string) {
   const store = new MemoryObjectStore();
@@ -17,14 +17,21 @@ export async function expectedTable(ddb: DynamoDBClient, table: string) {
   try {
     let start: Record<string, unknown> | undefined;
     let n = 0;
+    let records: RawRecord[] = [];
+    const load = async () => {
+      await captureBatch(records, store, { rawPrefix: CLOUD.rawPrefix, source: `expected-${n}` });
+      await processPending({ store, sink }, CLOUD);
+      for await (const o of store.list(CLOUD.archivePrefix)) await store.delete(o.key);
+      records = [];
+    };
     do {
       const page = await ddb.send(
         new ScanCommand({ TableName: table, ...(start ? { ExclusiveStartKey: start as never } : {}) }),
       );
-      const records: RawRecord[] = (page.Items ?? []).map((image) => {
+      for (const image of page.Items ?? []) {
         const item = unmarshallImage(image as Record<string, unknown>);
         n += 1;
-        return {
+        records.push({
           eventName: 'INSERT',
           eventID: `expected-${n}`,
           sequenceNumber: padSequence(n),
@@ -32,13 +39,12 @@ export async function expectedTable(ddb: DynamoDBClient, table: string) {
           keys: { event_id: item.event_id },
           newImage: item,
           userIdentity: null,
-        };
-      });
-      await captureBatch(records, store, { rawPrefix: CLOUD.rawPrefix, source: `expected-${n}` });
-      await processPending({ store, sink }, CLOUD);
-      for await (const o of store.list(CLOUD.archivePrefix)) await store.delete(o.key);
+        });
+      }
+      if (records.length >= 2_000) await load();
       start = page.LastEvaluatedKey as Record<string, unknown> | undefined;
     } while (start);
+    await load();
     return await tableState(sink);
   } finally {
     await sink.close();
