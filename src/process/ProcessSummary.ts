@@ -8,7 +8,10 @@ export interface ProcessSummary {
   objects: number;
   /** Objects found already loaded (a crash after the load, before archiving): archived without loading again. */
   objectsRecovered: number;
-  /** Objects that could not be read at all (e.g. corrupt gzip): moved to quarantine whole. */
+  /**
+   * Objects unreadable from their first byte (e.g. not gzip): moved to quarantine whole. One damaged halfway loads
+   * the records before the damage and counts its rest as one quarantined record instead.
+   */
   objectsQuarantined: number;
   batches: number;
   records: number;

@@ -6,7 +6,7 @@ import type { ColumnRegistry } from '../core/schema/ColumnRegistry.js';
 import { ObjectNotFoundError, type ObjectStore } from '../ports/ObjectStore.js';
 import type { BatchBuilder } from './BatchBuilder.js';
 import { type QuarantineLine, quarantineEntryKey } from './quarantineEntry.js';
-import { readRawLines } from './readRawLines.js';
+import { DamagedObjectError, readRawLines } from './readRawLines.js';
 import { relocate } from './relocate.js';
 
 /** What reading one raw object gave: its lines in the batch, or nothing (gone, or unreadable as a whole). */
@@ -22,8 +22,9 @@ export type ObjectRead =
 
 /**
  * Reads one raw object into the batch as one unit. Rows go in line by line (only rows are kept, never a whole
- * object's parsed items); if the object turns out unreadable halfway, its rows and new columns are undone, so an
- * object is accepted or quarantined whole. Storage or network trouble and flattening bugs are thrown: the run fails
+ * object's parsed items). An object damaged halfway (corrupt or cut-off gzip) keeps every line before the damage
+ * and quarantines the rest as one entry with the reason and byte offset; one unreadable from its first byte is
+ * quarantined whole. Storage or network trouble and flattening bugs are thrown: the run fails
  * and a later one retries, nothing is quarantined for them.
  */
 export async function readObjectInto(
@@ -64,6 +65,16 @@ export async function readObjectInto(
       }
     }
   } catch (error) {
+    if (error instanceof DamagedObjectError && lines > 0) {
+      // Damaged halfway: the lines before the damage stay in the batch; the rest is one quarantine entry.
+      const entry = await damageEntry(store, key, lines + 1, error).catch((e: unknown) => {
+        batch.rollback();
+        columns.rollback(columnMark);
+        throw e;
+      });
+      quarantine.push([quarantineEntryKey(quarantinePrefix, undefined, entry), entry]);
+      return { kind: 'read', lines: lines + 1, skipped, quarantine };
+    }
     batch.rollback();
     columns.rollback(columnMark);
     // Gone since the listing: a concurrent run took it. Storage or network trouble: fail the run, retry later.
@@ -77,6 +88,25 @@ export async function readObjectInto(
     throw flattenFailure.error;
   }
   return { kind: 'read', lines, skipped, quarantine };
+}
+
+/**
+ * The unreadable rest of a damaged object, whole: its bytes from where decoding stopped (base64), the reason and
+ * the offset. The object itself is archived whole after its good lines load, so nothing is lost either way.
+ */
+async function damageEntry(
+  store: ObjectStore,
+  key: string,
+  line: number,
+  error: DamagedObjectError,
+): Promise<QuarantineLine> {
+  const { byteOffset } = error;
+  const rest = Buffer.from(await store.get(key)).subarray(byteOffset);
+  return {
+    reason: `damaged raw object: the rest of the object, from byte ${byteOffset}, is unreadable (${errorMessage(error.cause)})`,
+    source: { object: key, line, byteOffset },
+    record: { encoding: 'base64', fromByte: byteOffset, bytes: rest.toString('base64') },
+  };
 }
 
 /** Keeps an unreadable object (corrupt gzip, ...) whole in quarantine, with a `.reason.json` beside it. */

@@ -1,14 +1,37 @@
 import { createInterface } from 'node:readline';
 import { createGunzip } from 'node:zlib';
+import { errorMessage, PipelineError } from '../core/errors.js';
 import type { ObjectStore } from '../ports/ObjectStore.js';
 
-/** Streams the lines of a (gzip) NDJSON object: memory stays bounded by one line, whatever the object size. */
+/**
+ * The object's bytes stopped decoding (corrupt or cut-off gzip) after `byteOffset` compressed bytes were read: the
+ * lines yielded before are good, the rest of the object cannot be read. Content trouble, not infrastructure.
+ */
+export class DamagedObjectError extends PipelineError {
+  readonly byteOffset: number;
+  constructor(key: string, byteOffset: number, cause: unknown) {
+    super(`${key}: unreadable from byte ${byteOffset} (${errorMessage(cause)})`, { terminal: true, cause });
+    this.byteOffset = byteOffset;
+  }
+}
+
+/**
+ * Streams the lines of a (gzip) NDJSON object: memory stays bounded by one line, whatever the object size.
+ * Storage errors are thrown as they are; a decoding error (zlib) as DamagedObjectError.
+ */
 export async function* readRawLines(store: ObjectStore, key: string): AsyncGenerator<string> {
   const body = await store.getStream(key);
-  const input = key.endsWith('.gz') ? body.pipe(createGunzip()) : body;
+  const gunzip = key.endsWith('.gz') ? createGunzip() : undefined;
+  const input = gunzip ? body.pipe(gunzip) : body;
   body.on('error', (error) => input.destroy(error));
   const lines = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
-  for await (const line of lines) {
-    if (line.trim() !== '') yield line;
+  try {
+    for await (const line of lines) {
+      if (line.trim() !== '') yield line;
+    }
+  } catch (error) {
+    const zlibError = String((error as { code?: unknown }).code).startsWith('Z_');
+    if (!gunzip || !zlibError) throw error;
+    throw new DamagedObjectError(key, gunzip.bytesWritten, error);
   }
 }
