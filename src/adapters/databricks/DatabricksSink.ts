@@ -5,6 +5,7 @@ import type { ObjectStore } from '../../ports/ObjectStore.js';
 import type { LoadBatch, LoadResult, TableSink } from '../../ports/TableSink.js';
 import { loadResult } from '../sql/loadRule.js';
 import { DatabricksError } from './DatabricksError.js';
+import { documentTable } from './databricksDocs.js';
 import { logicalType, type TableName } from './databricksSql.js';
 import {
   batchLoadedSql,
@@ -71,6 +72,7 @@ function toColumns(result: StatementResult, target: TableName): ColumnDef[] {
  */
 export class DatabricksSink implements TableSink {
   #ready = false;
+  #documented = false;
 
   constructor(
     private readonly sql: SqlRunner,
@@ -171,6 +173,9 @@ export class DatabricksSink implements TableSink {
       }
       throw error;
     }
+    // Comments, `pii` tags and car_latest_state for the columns this load added (first load: any left undocumented).
+    if (batch.newColumns.length > 0 || !this.#documented) await documentTable((s) => this.#run(s), target);
+    this.#documented = true;
     return loadResult((await this.#run(sql.readLog)).rows[0] ?? [], batch.rows.length, batch.deletes.length);
   }
 
