@@ -5,6 +5,7 @@ import type { ObjectStore } from '../../ports/ObjectStore.js';
 import type { LoadBatch, LoadResult, TableSink } from '../../ports/TableSink.js';
 import { loadResult } from '../sql/loadRule.js';
 import { DatabricksError } from './DatabricksError.js';
+import { documentTable } from './databricksDocs.js';
 import { logicalType, type TableName } from './databricksSql.js';
 import {
   batchLoadedSql,
@@ -71,6 +72,7 @@ function toColumns(result: StatementResult, target: TableName): ColumnDef[] {
  */
 export class DatabricksSink implements TableSink {
   #ready = false;
+  #documented = false;
 
   constructor(
     private readonly sql: SqlRunner,
@@ -170,6 +172,14 @@ export class DatabricksSink implements TableSink {
         );
       }
       throw error;
+    }
+    // Comments, `pii` tags and car_latest_state for the columns this load added (first load: any left undocumented).
+    // The rows are committed by now: a failure here must not fail the load; the next load documents again.
+    if (batch.newColumns.length > 0 || !this.#documented) {
+      this.#documented = await documentTable((s) => this.#run(s), target).then(
+        () => true,
+        () => false,
+      );
     }
     return loadResult((await this.#run(sql.readLog)).rows[0] ?? [], batch.rows.length, batch.deletes.length);
   }
