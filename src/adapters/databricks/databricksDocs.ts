@@ -1,19 +1,18 @@
-import { columnComment, describeColumn, TABLE_DESCRIPTION } from '../../core/catalog/columnDocs.js';
+import {
+  columnComment,
+  describeColumn,
+  LATEST_STATE_VIEW,
+  latestStateColumns,
+  OBSERVED_AT_SUFFIX,
+  TABLE_DESCRIPTION,
+} from '../../core/catalog/columnDocs.js';
 import { errorMessage } from '../../core/errors.js';
-import { FIXED_COLUMN_NAMES } from '../../core/schema/fixedColumns.js';
 import type { SqlStatement } from '../sql/SqlDialect.js';
 import { qualifiedTable, quoteIdent, sqlString, type TableName } from './databricksSql.js';
 import type { StatementResult } from './StatementClient.js';
 
-/** The view with each vehicle's latest known value of every signal column (the same as DuckDB's). */
-export const LATEST_STATE_VIEW = 'car_latest_state';
-/** Suffix of the column beside each value in the view: when that value was observed. */
-export const OBSERVED_AT_SUFFIX = '__observed_at';
 /** The Unity Catalog column tag that marks sensitive columns: `classification` = `pii`. */
 export const CLASSIFICATION_TAG = 'classification';
-
-/** Fixed columns that describe the vehicle: in the view like signal columns. */
-const VEHICLE_COLUMNS = ['vehicle_make', 'vehicle_model', 'vehicle_year'];
 
 const stmt = (sql: string): SqlStatement => ({ sql, parameters: [] });
 
@@ -81,7 +80,7 @@ export function tableCommentSql(target: TableName): SqlStatement {
 export function latestStateViewSql(target: TableName, columns: readonly string[]): SqlStatement {
   const when = '`recorded_at`';
   const key = `named_struct('at', ${when}, 'seq', coalesce(\`pipeline_sequence_number\`, ''))`;
-  const values = [...VEHICLE_COLUMNS, ...columns.filter((c) => !FIXED_COLUMN_NAMES.has(c))].flatMap((c) => {
+  const values = latestStateColumns(columns).flatMap((c) => {
     const q = quoteIdent(c);
     const known = `${q} IS NOT NULL AND ${when} IS NOT NULL`;
     return [

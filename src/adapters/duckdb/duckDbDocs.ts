@@ -1,16 +1,13 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { columnComment, describeColumn, TABLE_DESCRIPTION } from '../../core/catalog/columnDocs.js';
-import { FIXED_COLUMN_NAMES } from '../../core/schema/fixedColumns.js';
+import {
+  columnComment,
+  describeColumn,
+  LATEST_STATE_VIEW,
+  latestStateColumns,
+  OBSERVED_AT_SUFFIX,
+  TABLE_DESCRIPTION,
+} from '../../core/catalog/columnDocs.js';
 import { qualified, quoteIdent, quoteLiteral } from './duckDbSql.js';
-
-/** The view with each vehicle's latest known value of every signal column. */
-export const LATEST_STATE_VIEW = 'car_latest_state';
-
-/** Suffix of the column beside each value in the view: when that value was observed. */
-export const OBSERVED_AT_SUFFIX = '__observed_at';
-
-/** Fixed columns that describe the vehicle: in the view like signal columns. */
-const VEHICLE_COLUMNS = ['vehicle_make', 'vehicle_model', 'vehicle_year'];
 
 /**
  * The `car_latest_state` view: one row per vehicle_id, and for every signal column (and make, model, year) the
@@ -24,7 +21,7 @@ const VEHICLE_COLUMNS = ['vehicle_make', 'vehicle_model', 'vehicle_year'];
 export function latestStateSql(schema: string, table: string, columns: readonly string[]): string {
   const when = '"recorded_at"';
   const key = `strftime(${when}, '%Y%m%d%H%M%S%f') || coalesce("pipeline_sequence_number", '')`;
-  const values = [...VEHICLE_COLUMNS, ...columns.filter((c) => !FIXED_COLUMN_NAMES.has(c))].flatMap((c) => [
+  const values = latestStateColumns(columns).flatMap((c) => [
     `arg_max(${quoteIdent(c)}, "_latest_key") AS ${quoteIdent(c)}`,
     `max(CASE WHEN ${quoteIdent(c)} IS NOT NULL THEN ${when} END) AS ${quoteIdent(c + OBSERVED_AT_SUFFIX)}`,
   ]);
@@ -70,8 +67,7 @@ export async function documentTable(c: DuckDBConnection, schema: string, table: 
   }
   // Columns are only ever added, so the view is current when it has a value and an __observed_at per column.
   const columns = rows.map(([name]) => String(name));
-  const viewColumns =
-    3 + 2 * (VEHICLE_COLUMNS.length + columns.filter((n) => !FIXED_COLUMN_NAMES.has(n)).length);
+  const viewColumns = 3 + 2 * latestStateColumns(columns).length;
   if ((await columnsOf(LATEST_STATE_VIEW)).length === viewColumns) return;
   await c.run(latestStateSql(schema, table, columns));
   await c.run(

@@ -231,3 +231,19 @@ export function columnComment(doc: ColumnDoc): string {
     .filter((s) => s !== '')
     .join(' ');
 }
+
+/** The view with each vehicle's latest known value of every signal column (DuckDB and Unity Catalog alike). */
+export const LATEST_STATE_VIEW = 'car_latest_state';
+
+/** Suffix of the column beside each value in the view: when that value was observed. */
+export const OBSERVED_AT_SUFFIX = '__observed_at';
+
+/** The columns whose latest value the view holds: make, model and year (fixed columns), then every signal column. */
+export function latestStateColumns(columns: readonly string[]): string[] {
+  return [
+    'vehicle_make',
+    'vehicle_model',
+    'vehicle_year',
+    ...columns.filter((c) => !FIXED_COLUMN_NAMES.has(c)),
+  ];
+}
