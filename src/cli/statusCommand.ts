@@ -4,7 +4,8 @@ import type { DuckDBInstance } from '@duckdb/node-api';
 import { duckDbTableStatus, type TableStatus } from '../adapters/duckdb/duckDbTableStatus.js';
 import { FsObjectStore } from '../adapters/fs/FsObjectStore.js';
 import { S3ObjectStore } from '../adapters/s3/S3ObjectStore.js';
-import { PipelineError } from '../core/errors.js';
+import { resolveDatabricksEnv } from '../config/databricksProfile.js';
+import { errorMessage, PipelineError } from '../core/errors.js';
 import {
   type HealthThresholds,
   healthProblems,
@@ -32,7 +33,8 @@ Durations: 90s, 15m, 2h, 1d.
 With --bucket the objects are read from the bucket (prefixes as the Lambdas use them, TELEMETRY_*_PREFIX); with
 --failed-bucket also the capture Lambda's failed-records objects (any one needs attention: telemetry replay
 failed-records). The table part is read from DIR/warehouse.duckdb with --sink duckdb (where \`telemetry process
---bucket\` loads by default); a Databricks table's status is not read yet (--sink databricks says so).
+--bucket\` loads by default), or from the Unity Catalog table through the SQL warehouse with --sink databricks
+(DATABRICKS_HOST, DATABRICKS_WAREHOUSE_ID and credentials as for the other Databricks commands; read-only).
 
   --data-dir DIR        data folder (default $TELEMETRY_DATA_DIR, else ./data)
   --bucket B            read the pipeline's objects from this bucket instead of the data folder
@@ -52,6 +54,18 @@ function durationOption(name: string, text: string): number {
   const m = /^(\d+)([smhd])$/.exec(text.trim());
   if (!m) throw new UsageError(`--${name} must be a duration such as 90s, 15m, 2h or 1d, got '${text}'`);
   return Number(m[1]) * (UNITS_MS[m[2] ?? ''] ?? 0);
+}
+
+/** The Unity Catalog table's status through the SQL warehouse (read-only), or why it could not be read. */
+async function databricksStatus(env: NodeJS.ProcessEnv, now: number): Promise<TableRead> {
+  try {
+    const { openDatabricksWarehouse } = await import('../compose/createDatabricksSink.js');
+    const { databricksTableStatus } = await import('../adapters/databricks/databricksTableStatus.js');
+    const { sql, target } = await openDatabricksWarehouse(resolveDatabricksEnv(env));
+    return await databricksTableStatus(sql, target, now);
+  } catch (error) {
+    return { note: `not read: ${errorMessage(error)}`, known: false };
+  }
 }
 
 /** The table's status, or why it could not be read (`known: false` while a run holds the warehouse). */
@@ -206,15 +220,14 @@ export const statusCommand: Command = async (args, io) => {
     ? await bucketStatus(values.bucket, values, io.env)
     : await localStatus(layout.dataDir, layout);
   const table: TableRead =
-    values.bucket && values.sink !== 'duckdb'
-      ? {
-          note:
-            values.sink === 'databricks'
-              ? 'not read: the status of a Databricks table is not implemented yet (docs/operations.md)'
-              : 'not read (--sink duckdb reads DIR/warehouse.duckdb)',
-          known: false,
-        }
-      : await tableStatus(layout.warehouse, io.signal, now);
+    values.bucket && values.sink === 'databricks'
+      ? await databricksStatus(io.env, now)
+      : values.bucket && values.sink !== 'duckdb'
+        ? {
+            note: 'not read (--sink duckdb reads DIR/warehouse.duckdb, --sink databricks the workspace)',
+            known: false,
+          }
+        : await tableStatus(layout.warehouse, io.signal, now);
   const { where, status } = read;
   // While a run holds the warehouse its freshness is unknown: not a problem in itself.
   const freshness = 'note' in table ? (table.known ? {} : undefined) : table;

@@ -34,16 +34,22 @@ export interface DatabricksSinkFactoryOptions {
  * @example
  * const sink = await createDatabricksSink({ store, stagedPrefix: 'staged/', env: process.env });
  */
-export async function createDatabricksSink(options: DatabricksSinkFactoryOptions): Promise<TableSink> {
-  const config = parseEnv(databricksEnv, options.env, 'databricks');
+/** The warehouse named by the `TELEMETRY_DATABRICKS_*` / `DATABRICKS_*` settings, and the table it loads. */
+export async function openDatabricksWarehouse(env: NodeJS.ProcessEnv, readSecret?: SecretReader) {
+  const config = parseEnv(databricksEnv, env, 'databricks');
   const target = parseTableName(config.TELEMETRY_TABLE);
-  const credentials = await resolveCredentials(options.env, options.readSecret);
+  const credentials = await resolveCredentials(env, readSecret);
   const http = new DatabricksHttp({ host: config.TELEMETRY_DATABRICKS_HOST, credentials });
   const deadline = config.TELEMETRY_DATABRICKS_STATEMENT_DEADLINE_SECONDS;
   const sql = new StatementClient(http, {
     warehouseId: config.TELEMETRY_DATABRICKS_WAREHOUSE_ID,
     ...(deadline ? { deadlineMs: deadline * 1000 } : {}),
   });
+  return { config, target, http, sql };
+}
+
+export async function createDatabricksSink(options: DatabricksSinkFactoryOptions): Promise<TableSink> {
+  const { config, target, http, sql } = await openDatabricksWarehouse(options.env, options.readSecret);
   const store = options.stageVolume ? new DatabricksVolumeStore(http, options.stageVolume) : options.store;
   if (!store) throw new Error('the databricks sink needs a staging store or volume');
   return new DatabricksSink(sql, {

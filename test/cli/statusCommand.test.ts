@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { captureBatch } from '../../src/capture/captureBatch.js';
 import { cli, tempDir } from '../support/cli.js';
+import { DatabricksFake } from '../support/databricksFake.js';
 import { event, insert } from '../support/pipeline.js';
 import { localS3 } from '../support/s3Server.js';
 
@@ -193,7 +194,45 @@ describe('telemetry status --bucket (the S3 server of telemetry dev)', () => {
     expect(human.stdout).toContain('telemetry status: s3://data/: healthy');
     expect(human.stdout).toMatch(/pending {5}1 raw object\(s\)/);
     expect(human.stdout).toContain('telemetry.car_telemetry_flattened: 1 rows');
-    expect(databricks.stdout).toContain('Databricks table is not implemented yet');
+    expect(databricks.stdout).toMatch(/table +not read: .*DATABRICKS/);
+  }, 60_000);
+
+  it('--sink databricks reads the Unity Catalog table through the SQL warehouse (read-only)', async () => {
+    // Prepare: a deployed table with two rows and a ledger entry, in the Databricks fake's warehouse
+    const fake = await new DatabricksFake().start();
+    const env = {
+      DATABRICKS_HOST: fake.host,
+      DATABRICKS_WAREHOUSE_ID: fake.warehouseId,
+      DATABRICKS_TOKEN: fake.token,
+    };
+    try {
+      expect((await cli(['deploy', 'databricks'], env)).code).toBe(0);
+      const recent = new Date(Date.now() - 3_600_000).toISOString().replace('T', ' ').replace('Z', '');
+      await fake.connection.run(
+        `INSERT INTO uc_main.telemetry.car_telemetry_flattened (event_id, vehicle_make, recorded_at)
+         VALUES ('a', 'TESLA', TIMESTAMP '${recent}'), ('b', NULL, TIMESTAMP '2020-01-01 00:00:00')`,
+      );
+      await fake.connection.run(
+        `INSERT INTO uc_main.telemetry._telemetry_load_ledger VALUES ('b1', 'telemetry/x.ndjson.gz', TIMESTAMP '${recent}')`,
+      );
+      // Act
+      const r = await cli(
+        ['status', '--bucket', 'data', '--endpoint', s3.endpoint, '--sink', 'databricks', '--json'],
+        env,
+      );
+      // Assess
+      const table = JSON.parse(r.stdout).table;
+      expect(table).toMatchObject({
+        name: 'main.telemetry.car_telemetry_flattened',
+        rows: 2,
+        loadedObjects: 1,
+        lastBatch: { id: 'b1', objects: 1 },
+        eventsPerMake24h: { TESLA: 1 },
+      });
+      expect(table.newestRecordedAt).toMatch(/Z$/);
+    } finally {
+      await fake.stop();
+    }
   }, 60_000);
 
   it('says which options need --bucket', async () => {

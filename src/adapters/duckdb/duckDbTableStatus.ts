@@ -1,22 +1,8 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
+import { DAY_MS, type TableStatus } from '../../ports/TableStatus.js';
 import { LEDGER_TABLE, qualified } from './duckDbSql.js';
 
-const DAY_MS = 24 * 60 * 60 * 1000;
-
-/** The table's side of `telemetry status`. Times are epoch ms. */
-export interface TableStatus {
-  readonly name: string;
-  readonly rows: number;
-  readonly columns: number;
-  readonly loadedObjects: number;
-  readonly lastLoadAt?: number;
-  /** The last committed load: its batch id and how many raw objects it loaded. */
-  readonly lastBatch?: { readonly id: string; readonly objects: number };
-  /** The newest `recorded_at` in the table. */
-  readonly newestRecordedAt?: number;
-  /** Events by `vehicle_make` (`(unknown)` without one) recorded in the 24 hours before the status was taken. */
-  readonly eventsPerMake24h: Readonly<Record<string, number>>;
-}
+export type { TableStatus };
 
 /**
  * The table's status for `telemetry status`: rows, columns, raw objects loaded and the last load (from the ledger),
