@@ -10,7 +10,7 @@ import { type LocalLayout, localLayout, TABLE_NAME } from './localLayout.js';
 import { formatProcessSummary } from './processCommand.js';
 import { isoTime } from './runSummary.js';
 
-const HELP = `Usage: telemetry dev [--data-dir DIR] [--process-every S] [--batch-size N] [--batching-window S]
+const HELP = `Usage: telemetry dev [--data-dir DIR] [--process-every S] [--batch-size N] [--batching-window S] [--no-stream]
        telemetry dev put [--count N] [--seed N] [--data-dir DIR] [--json]
 
 A local AWS on 127.0.0.1: DynamoDB Local (table chargeminder-car-telemetry, stream NEW_AND_OLD_IMAGES) and an S3
@@ -27,6 +27,8 @@ Options:
   --process-every S    seconds between process runs (default 2)
   --batch-size N       stream records per capture invocation (default 100)
   --batching-window S  seconds to gather records before invoking capture (default 1)
+  --no-stream          the table's stream off and no poller: items put now are history the stream never carries
+                       (bring them in with 'telemetry backfill'); the next 'telemetry dev' turns a new stream on
   --count N            (put) sample items to write (default 50)
   --seed N             (put) sample seed (default: the current time, so every call adds new events)
   --json               (put) print {table, endpoint, inserted, updated, deleted, streamRecords, at} as JSON
@@ -101,6 +103,7 @@ export const devCommand: Command = async (args, io) => {
       'process-every': { type: 'string', default: '2' },
       'batch-size': { type: 'string', default: '100' },
       'batching-window': { type: 'string', default: '1' },
+      'no-stream': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -124,7 +127,7 @@ export const devCommand: Command = async (args, io) => {
 };
 
 async function devLocked(
-  values: Record<'process-every' | 'batch-size' | 'batching-window', string>,
+  values: Record<'process-every' | 'batch-size' | 'batching-window', string> & { 'no-stream': boolean },
   io: CliIO,
   layout: LocalLayout,
   signal: AbortSignal,
@@ -138,6 +141,7 @@ async function devLocked(
     processEveryMs: number('process-every', values['process-every'], 0.1) * 1000,
     batchSize: Math.floor(number('batch-size', values['batch-size'], 1)),
     batchingWindowMs: number('batching-window', values['batching-window'], 0) * 1000,
+    stream: !values['no-stream'],
     log: say,
     onReady: () =>
       say("ready: run 'telemetry dev put' in another terminal, then 'telemetry query'. Ctrl-C stops."),

@@ -1,4 +1,9 @@
-import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  DynamoDBClient,
+  UpdateTableCommand,
+} from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { CreateBucketCommand, HeadBucketCommand, type S3Client } from '@aws-sdk/client-s3';
 
@@ -14,16 +19,22 @@ export function localStreams(endpoint: string): DynamoDBStreamsClient {
   return new DynamoDBStreamsClient({ endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
 }
 
+const STREAM = { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' } as const;
+
 /**
- * Creates the table like the real one (key `event_id`, stream NEW_AND_OLD_IMAGES) unless it exists, and returns
- * its stream ARN.
+ * Creates the table like the real one (key `event_id`, stream NEW_AND_OLD_IMAGES) unless it exists, turns its
+ * stream on if it is off (`telemetry dev --no-stream` turned it off), and returns the stream's ARN.
  */
 export async function ensureTelemetryTable(ddb: DynamoDBClient, table = DEV_TABLE): Promise<string> {
   try {
     const existing = await ddb.send(new DescribeTableCommand({ TableName: table }));
-    const arn = existing.Table?.LatestStreamArn;
-    if (arn) return arn;
-    throw new Error(`table ${table} exists without a stream`);
+    if (existing.Table?.StreamSpecification?.StreamEnabled && existing.Table.LatestStreamArn)
+      return existing.Table.LatestStreamArn;
+    // A new stream: it carries only what changes from now on, like enabling one on a table that has history.
+    const updated = await ddb.send(new UpdateTableCommand({ TableName: table, StreamSpecification: STREAM }));
+    const arn = updated.TableDescription?.LatestStreamArn;
+    if (!arn) throw new Error(`DynamoDB Local turned on no stream for ${table}`);
+    return arn;
   } catch (error) {
     if ((error as { name?: string }).name !== 'ResourceNotFoundException') throw error;
   }
@@ -33,12 +44,17 @@ export async function ensureTelemetryTable(ddb: DynamoDBClient, table = DEV_TABL
       AttributeDefinitions: [{ AttributeName: 'event_id', AttributeType: 'S' }],
       KeySchema: [{ AttributeName: 'event_id', KeyType: 'HASH' }],
       BillingMode: 'PAY_PER_REQUEST',
-      StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' },
+      StreamSpecification: STREAM,
     }),
   );
   const arn = created.TableDescription?.LatestStreamArn;
   if (!arn) throw new Error(`DynamoDB Local created ${table} without a stream`);
   return arn;
+}
+
+/** Turns the table's stream off: what is written until it is on again never reaches capture (history). */
+export async function disableStream(ddb: DynamoDBClient, table = DEV_TABLE): Promise<void> {
+  await ddb.send(new UpdateTableCommand({ TableName: table, StreamSpecification: { StreamEnabled: false } }));
 }
 
 export async function ensureBucket(s3: S3Client, bucket: string): Promise<void> {

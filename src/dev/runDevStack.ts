@@ -7,6 +7,7 @@ import { storageEnv } from '../config/storageConfig.js';
 import { errorMessage } from '../core/errors.js';
 import type { ProcessSummary } from '../process/ProcessSummary.js';
 import { processPending } from '../process/processPending.js';
+import { disableStream } from './localAws.js';
 import { FileShardCheckpoint } from './ShardCheckpoint.js';
 import { StreamPoller } from './StreamPoller.js';
 import { s3OnFailureDestination } from './s3OnFailureDestination.js';
@@ -20,6 +21,11 @@ export interface DevStackOptions {
   readonly processEveryMs: number;
   readonly batchSize: number;
   readonly batchingWindowMs: number;
+  /**
+   * false (`telemetry dev --no-stream`): the table's stream is off and no poller runs, so items written now are
+   * history that only `telemetry backfill` brings in; the next start with the stream on begins a new stream.
+   */
+  readonly stream?: boolean;
   readonly log: (line: string) => void;
   readonly onProcessed?: (summary: ProcessSummary) => void;
   /** Called once everything is up, with what a client needs to reach it. */
@@ -72,6 +78,7 @@ export async function runDevStack(options: DevStackOptions): Promise<void> {
     quarantinePrefix: cloud.TELEMETRY_QUARANTINE_PREFIX,
   };
   const aws = await startLocalAws({ directory: devDir });
+  const streaming = options.stream ?? true;
   const info: DevEndpoints = {
     dynamodb: aws.dynamoDb.endpoint,
     s3: aws.s3.endpoint,
@@ -84,16 +91,23 @@ export async function runDevStack(options: DevStackOptions): Promise<void> {
     s3Pid: aws.s3.pid,
   };
   try {
+    if (!streaming) await disableStream(aws.ddb, aws.table);
     await mkdir(devDir, { recursive: true });
     await writeFile(endpointsFile(options.dataDir), `${JSON.stringify(info, null, 2)}\n`);
-    log(`DynamoDB Local  ${info.dynamodb}  table ${info.table} (stream NEW_AND_OLD_IMAGES)`);
+    log(
+      `DynamoDB Local  ${info.dynamodb}  table ${info.table} ` +
+        (streaming
+          ? '(stream NEW_AND_OLD_IMAGES)'
+          : '(stream OFF: nothing is captured; telemetry backfill loads it)'),
+    );
     log(
       `S3 server       ${info.s3}  bucket ${info.bucket} (raw objects under ${prefixes.rawPrefix}), ` +
         `failed records in ${info.failedBucket}`,
     );
-    log(
-      `stream poller   batch size ${options.batchSize}, batching window ${options.batchingWindowMs} ms -> capture handler`,
-    );
+    if (streaming)
+      log(
+        `stream poller   batch size ${options.batchSize}, batching window ${options.batchingWindowMs} ms -> capture handler`,
+      );
     log(`process         every ${options.processEveryMs} ms -> ${options.warehouse}`);
     options.onReady?.(info);
 
@@ -159,7 +173,7 @@ export async function runDevStack(options: DevStackOptions): Promise<void> {
         await sleep(options.processEveryMs, signal);
       }
     };
-    const polling = poller.run(signal).finally(() => stopping.abort());
+    const polling = streaming ? poller.run(signal).finally(() => stopping.abort()) : Promise.resolve();
     await Promise.all([polling, processLoop()]);
   } finally {
     options.signal.removeEventListener('abort', onAbort);
