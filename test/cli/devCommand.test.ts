@@ -1,43 +1,7 @@
 import { existsSync } from 'node:fs';
-import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
-import { runCli } from '../../src/cli/main.js';
 import { cli, tableContent, tempDir } from '../support/cli.js';
-
-/** Runs `telemetry dev` in-process; `waitFor` resolves when its output matches (no sleeps). */
-function startDev(dataDir: string) {
-  const controller = new AbortController();
-  const stdout = new PassThrough();
-  let out = '';
-  const waiters: { test: (s: string) => boolean; resolve: () => void }[] = [];
-  stdout.on('data', (d) => {
-    out += d;
-    for (const w of [...waiters]) {
-      if (w.test(out)) {
-        waiters.splice(waiters.indexOf(w), 1);
-        w.resolve();
-      }
-    }
-  });
-  const exit = runCli(['dev', '--data-dir', dataDir, '--process-every', '0.2', '--batching-window', '0.1'], {
-    stdout,
-    stderr: stdout,
-    env: {},
-    cwd: process.cwd(),
-    signal: controller.signal,
-  });
-  const waitFor = (test: (s: string) => boolean) =>
-    new Promise<void>((resolve) => {
-      if (test(out)) resolve();
-      else waiters.push({ test, resolve });
-    });
-  return { exit, waitFor, output: () => out, stop: () => controller.abort() };
-}
-
-/** Sum of "processed: N records" lines. */
-function processedRecords(out: string): number {
-  return [...out.matchAll(/processed: (\d+) records/g)].reduce((n, m) => n + Number(m[1]), 0);
-}
+import { processedCount, startDev } from '../support/devProcess.js';
 
 describe('telemetry dev', () => {
   const dirs: { cleanup: () => void }[] = [];
@@ -79,7 +43,7 @@ describe('telemetry dev', () => {
       expect(more).toMatchObject({ table: 'chargeminder-car-telemetry', inserted: 5 });
       expect(more.at).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{3})?Z$/);
 
-      await dev.waitFor((s) => processedRecords(s) >= Number(records) + more.streamRecords);
+      await dev.waitFor((s) => processedCount(s, 'records') >= Number(records) + more.streamRecords);
       expect(dev.output()).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z {2}ready:/m);
     } finally {
       dev.stop();

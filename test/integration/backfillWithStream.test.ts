@@ -6,12 +6,11 @@ import {
   DeleteItemCommand,
   DescribeTableCommand,
   type DynamoDBClient,
-  ScanCommand,
   UpdateItemCommand,
   UpdateTableCommand,
 } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
-import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DuckDbSink } from '../../src/adapters/duckdb/DuckDbSink.js';
 import { FsObjectStore } from '../../src/adapters/fs/FsObjectStore.js';
@@ -22,7 +21,7 @@ import { putSampleItems } from '../../src/dev/putSampleItems.js';
 import { StreamPoller } from '../../src/dev/StreamPoller.js';
 import { type RunningDynamoDbLocal, startDynamoDbLocal } from '../../src/dev/startDynamoDbLocal.js';
 import { cli, cliProcess, tableContent, tempDir } from '../support/cli.js';
-import { expectedState, tableState } from './support/localStack.js';
+import { expectedState, scanItems, tableState } from './support/localStack.js';
 
 let ddb: RunningDynamoDbLocal;
 let client: DynamoDBClient;
@@ -107,17 +106,6 @@ function startCapture(streamArn: string, dataDir: string) {
   };
 }
 
-async function scanDynamoDb(table: string): Promise<Record<string, unknown>[]> {
-  const items: Record<string, unknown>[] = [];
-  let start: Record<string, never> | undefined;
-  do {
-    const page = await client.send(new ScanCommand({ TableName: table, ExclusiveStartKey: start }));
-    items.push(...(page.Items ?? []).map((i) => unmarshall(i)));
-    start = page.LastEvaluatedKey as Record<string, never> | undefined;
-  } while (start);
-  return items;
-}
-
 /** Resolves once the backfill has written its first segment checkpoint: the scan is under way. */
 async function scanStarted(dir: string, done: () => boolean): Promise<void> {
   while (!done() && !(existsSync(dir) && readdirSync(dir).length > 0))
@@ -198,7 +186,7 @@ describe('backfill alongside a flowing stream (DynamoDB Local with streams -> da
       expect(first.signal).toBeNull();
       expect(first.code).toBe(0);
       expect(processed.code).toBe(0);
-      const dynamo = (await scanDynamoDb(TABLE))
+      const dynamo = (await scanItems(client, TABLE))
         .map((item) => Object.fromEntries(KEY_COLUMNS.map((c) => [c, item[c] ?? null])))
         .sort((a, b) => String(a.event_id).localeCompare(String(b.event_id)));
       expect(JSON.parse(queried.stdout)).toEqual(dynamo);

@@ -1,76 +1,25 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
-import {
-  DeleteItemCommand,
-  type DynamoDBClient,
-  ScanCommand,
-  UpdateItemCommand,
-} from '@aws-sdk/client-dynamodb';
+import { DeleteItemCommand, type DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { DeleteObjectsCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { DuckDbSink } from '../../src/adapters/duckdb/DuckDbSink.js';
-import { runCli } from '../../src/cli/main.js';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, localDynamoDb } from '../../src/dev/localAws.js';
 import type { DevEndpoints } from '../../src/dev/runDevStack.js';
 import { cli, tableContent, tempDir } from '../support/cli.js';
-import { expectedState, tableState } from './support/localStack.js';
-
-/** `telemetry dev` as a user runs it; `waitFor` resolves when its output matches (no sleeps). */
-function startDev(dataDir: string, extra: string[] = []) {
-  const controller = new AbortController();
-  const stdout = new PassThrough();
-  let out = '';
-  const waiters: { test: (s: string) => boolean; resolve: () => void }[] = [];
-  stdout.on('data', (d) => {
-    out += d;
-    for (const w of waiters.filter((x) => x.test(out))) {
-      waiters.splice(waiters.indexOf(w), 1);
-      w.resolve();
-    }
-  });
-  const args = ['dev', '--data-dir', dataDir, '--process-every', '0.2', '--batching-window', '0.1', ...extra];
-  const exit = runCli(args, {
-    stdout,
-    stderr: stdout,
-    env: {},
-    cwd: process.cwd(),
-    signal: controller.signal,
-  });
-  const waitFor = (test: (s: string) => boolean) =>
-    new Promise<void>((resolve) => {
-      if (test(out)) resolve();
-      else waiters.push({ test, resolve });
-    });
-  const stop = async () => {
-    controller.abort();
-    return exit;
-  };
-  return { waitFor, output: () => out, stop };
-}
-
-/** Sum of a number over dev's "processed: ..." lines (records, inserted, updated, deleted). */
-function processed(out: string, what: 'records' | 'inserted' | 'updated' | 'deleted'): number {
-  const lines = out.split('\n').filter((l) => l.includes('processed: '));
-  return lines.reduce((n, l) => n + Number(l.match(new RegExp(`(\\d+) ${what}`))?.[1] ?? 0), 0);
-}
+import { processedCount, startDev } from '../support/devProcess.js';
+import { expectedState, scanItems, tableState } from './support/localStack.js';
 
 const endpoints = async (dataDir: string): Promise<DevEndpoints> =>
   JSON.parse(await readFile(join(dataDir, 'dev', 'endpoints.json'), 'utf8')) as DevEndpoints;
 
 const KEY_COLUMNS = ['event_id', 'record_type', 'smartcar_user_id', 'car_timezone'] as const;
 
+/** The compared columns of every item DynamoDB holds, ordered like the query. */
 async function scanDynamoDb(ddb: DynamoDBClient, table: string) {
-  const items: Record<string, unknown>[] = [];
-  let start: Record<string, never> | undefined;
-  do {
-    const page = await ddb.send(new ScanCommand({ TableName: table, ExclusiveStartKey: start }));
-    items.push(...(page.Items ?? []).map((i) => unmarshall(i)));
-    start = page.LastEvaluatedKey as Record<string, never> | undefined;
-  } while (start);
-  return items
+  return (await scanItems(ddb, table))
     .map((item) => Object.fromEntries(KEY_COLUMNS.map((c) => [c, item[c] ?? null])))
     .sort((a, b) => String(a.event_id).localeCompare(String(b.event_id)));
 }
@@ -174,7 +123,7 @@ describe('telemetry dev + telemetry backfill into its bucket (history from befor
       expect(first.code).toBe(0);
       const scanned = JSON.parse(first.stdout) as { scan: { items: number; complete: boolean } };
       // dev's table is current once every backfilled item and every stream record went through its process loop
-      await dev.waitFor((s) => processed(s, 'records') >= scanned.scan.items + streamRecords);
+      await dev.waitFor((s) => processedCount(s, 'records') >= scanned.scan.items + streamRecords);
       const dynamo = await scanDynamoDb(ddb, aws.table);
       const everyColumn = await expectedState({ ddb }, aws.table); // DynamoDB flattened by the same core
       expect(await dev.stop()).toBe(0);
@@ -199,7 +148,7 @@ describe('telemetry dev + telemetry backfill into its bucket (history from befor
       );
       expect(second.code).toBe(0);
       const rescanned = JSON.parse(second.stdout) as { scan: { items: number } };
-      await dev.waitFor((s) => processed(s, 'records') >= rescanned.scan.items);
+      await dev.waitFor((s) => processedCount(s, 'records') >= rescanned.scan.items);
       const secondOutput = dev.output();
       ddb.destroy();
       ddb = localDynamoDb(again.dynamodb);
@@ -218,8 +167,8 @@ describe('telemetry dev + telemetry backfill into its bucket (history from befor
       expect(forgotten).toBeGreaterThan(0);
       expect(dynamoAfter).toEqual(dynamo);
       expect(rescanned.scan.items).toBe(dynamo.length);
-      expect(processed(secondOutput, 'inserted') + processed(secondOutput, 'updated')).toBe(0);
-      expect(processed(secondOutput, 'deleted')).toBe(0);
+      expect(processedCount(secondOutput, 'inserted') + processedCount(secondOutput, 'updated')).toBe(0);
+      expect(processedCount(secondOutput, 'deleted')).toBe(0);
       expect(await tableContent(join(data.path, 'warehouse.duckdb'))).toEqual(content);
       console.info(
         `dev + backfill: ${history.length} items from before the stream; ${streamRecords} stream records during the backfill; ${dynamo.length} rows equal DynamoDB; second backfill read ${rescanned.scan.items} items and changed nothing`,

@@ -163,19 +163,25 @@ export async function tableState(sink: DuckDbSink) {
   };
 }
 
-/**
- * The expected table: what DynamoDB holds now, flattened by the same core through a separate in-memory pipeline.
- */
-export async function expectedState(aws: Pick<LocalAws, 'ddb'>, table: string) {
+/** Every item the table holds now (a full Scan), as plain objects. */
+export async function scanItems(ddb: LocalAws['ddb'], table: string): Promise<Record<string, unknown>[]> {
   const items: Record<string, unknown>[] = [];
   let start: Record<string, unknown> | undefined;
   do {
-    const page = await aws.ddb.send(
+    const page = await ddb.send(
       new ScanCommand({ TableName: table, ...(start ? { ExclusiveStartKey: start as never } : {}) }),
     );
     for (const item of page.Items ?? []) items.push(unmarshallImage(item as Record<string, unknown>));
     start = page.LastEvaluatedKey as Record<string, unknown> | undefined;
   } while (start);
+  return items;
+}
+
+/**
+ * The expected table: what DynamoDB holds now, flattened by the same core through a separate in-memory pipeline.
+ */
+export async function expectedState(aws: Pick<LocalAws, 'ddb'>, table: string) {
+  const items = await scanItems(aws.ddb, table);
   const store = new MemoryObjectStore();
   const records: RawRecord[] = items.map((item, i) => ({
     eventName: 'INSERT',
