@@ -144,7 +144,12 @@ async function devLocked(
     stream: !values['no-stream'],
     log: say,
     onReady: () =>
-      say("ready: run 'telemetry dev put' in another terminal, then 'telemetry query'. Ctrl-C stops."),
+      say(
+        values['no-stream']
+          ? "ready: 'telemetry dev put' now writes history no stream carries; restart without --no-stream, then " +
+              "'telemetry backfill' (docs/local-aws.md). Ctrl-C stops."
+          : "ready: run 'telemetry dev put' in another terminal, then 'telemetry query'. Ctrl-C stops.",
+      ),
     onProcessed: (s) => say(`processed: ${formatProcessSummary(s)}`),
     fault: faultInjector(io.env),
     signal,

@@ -125,6 +125,10 @@ describe('telemetry dev + telemetry backfill into its bucket (history from befor
       // dev's table is current once every backfilled item and every stream record went through its process loop
       await dev.waitFor((s) => processedCount(s, 'records') >= scanned.scan.items + streamRecords);
       const dynamo = await scanDynamoDb(ddb, aws.table);
+      const captured = [...dev.output().matchAll(/captured (\d+) stream record/g)].reduce(
+        (n, m) => n + Number(m[1]),
+        0,
+      );
       const everyColumn = await expectedState({ ddb }, aws.table); // DynamoDB flattened by the same core
       expect(await dev.stop()).toBe(0);
       const sink = await DuckDbSink.open(join(data.path, 'warehouse.duckdb'));
@@ -142,10 +146,12 @@ describe('telemetry dev + telemetry backfill into its bucket (history from befor
       dev = startDev(data.path);
       await dev.waitFor((s) => s.includes('ready:'));
       const again = await endpoints(data.path);
-      const forgotten = await forgetScanCheckpoints(again);
-      const second = await cli(
-        backfillArgs.map((a) => (a === aws.dynamodb ? again.dynamodb : a === aws.s3 ? again.s3 : a)),
+      const secondArgs = backfillArgs.map((a) =>
+        a === aws.dynamodb ? again.dynamodb : a === aws.s3 ? again.s3 : a,
       );
+      const rerun = await cli(secondArgs); // the same command again: the finished Scan reads nothing
+      const forgotten = await forgetScanCheckpoints(again);
+      const second = await cli(secondArgs);
       expect(second.code).toBe(0);
       const rescanned = JSON.parse(second.stdout) as { scan: { items: number } };
       await dev.waitFor((s) => processedCount(s, 'records') >= rescanned.scan.items);
@@ -158,12 +164,15 @@ describe('telemetry dev + telemetry backfill into its bucket (history from befor
       // Assess
       expect(trafficDuringBackfill).toBe(true);
       expect(scanned.scan.complete).toBe(true);
+      expect(captured).toBe(streamRecords); // the history came only through the backfill
       expect(queried.code).toBe(0);
       expect(JSON.parse(queried.stdout)).toEqual(dynamo);
       expect(tableNow).toEqual(everyColumn);
       expect(dynamo.length).toBe(history.length - deleted.length + fresh.inserted - fresh.deleted);
       expect(dynamo.filter((r) => r.car_timezone === 'Pacific/Chatham').length).toBe(updated.length);
       expect(existsSync(elsewhere)).toBe(false);
+      expect(rerun.code).toBe(0);
+      expect(JSON.parse(rerun.stdout).scan).toMatchObject({ items: 0, complete: true });
       expect(forgotten).toBeGreaterThan(0);
       expect(dynamoAfter).toEqual(dynamo);
       expect(rescanned.scan.items).toBe(dynamo.length);
