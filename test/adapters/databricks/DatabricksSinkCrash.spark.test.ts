@@ -61,21 +61,26 @@ const batch = (
   batchId,
   files: [`raw/${batchId}.ndjson.gz`],
   columns: [...FIXED_COLUMNS, SOC],
-  newColumns: [SOC],
+  newColumns: batchId === 'base' ? [SOC] : [],
   rows,
   deletes,
 });
 
-/** A runner that crashes (a lost connection) just before the load statement number `at` of the next load. */
-function crashingAt(at: number, statements: readonly string[]): SqlRunner {
+/** A runner that crashes (a lost connection) just before load statement number `at` of the next load, once. */
+function crashing(statements: readonly string[]): SqlRunner & { at: number } {
   let seen = 0;
-  return {
-    execute: async (s, signal) => {
-      if (statements.includes(s.sql) && seen++ === at)
+  const runner = {
+    at: -1,
+    execute: async (s: Parameters<SqlRunner['execute']>[0], signal?: AbortSignal) => {
+      if (runner.at >= 0 && statements.includes(s.sql) && seen++ === runner.at) {
+        runner.at = -1;
+        seen = 0;
         throw new TransientError('connection lost (test crash)');
+      }
       return sql.execute(s, signal);
     },
   };
+  return runner;
 }
 
 describe('DatabricksSink direct mode on Spark + Delta: a crash between any two load statements', {
@@ -106,6 +111,10 @@ describe('DatabricksSink direct mode on Spark + Delta: a crash between any two l
       base.push(row(i.upd, 1, 10), row(i.del, 1, 20), row(i.old, 5, 30));
     }
     await sink.load(batch('base', base));
+    // One sink that crashes and one that re-runs (each sets its tables up once: the statements under test are the
+    // load's own).
+    const runner = crashing(texts);
+    const crashed = new DatabricksSink(runner, options);
     for (let k = 0; k < points; k++) {
       const i = ids(k);
       const b = batch(
@@ -114,9 +123,9 @@ describe('DatabricksSink direct mode on Spark + Delta: a crash between any two l
         [{ eventId: i.del, sequenceNumber: padSequence(3) }],
       );
       // Act: crash before statement k, then run the same batch again, as the next process run does
-      const crashed = new DatabricksSink(crashingAt(k, texts), options);
+      runner.at = k;
       await expect(crashed.load(b)).rejects.toThrow(/test crash/);
-      const result = await new DatabricksSink(sql, options).load(b);
+      const result = await sink.load(b);
       // Assess
       expect(result, `crash before statement ${k}`).toEqual({
         inserted: 1,
