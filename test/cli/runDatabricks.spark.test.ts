@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { DatabricksHttp } from '../../src/adapters/databricks/DatabricksHttp.js';
+import { parseTableName } from '../../src/adapters/databricks/databricksSql.js';
+import { databricksTableStatus } from '../../src/adapters/databricks/databricksTableStatus.js';
 import { StatementClient } from '../../src/adapters/databricks/StatementClient.js';
 import { cli, tableContent, tempDir } from '../support/cli.js';
 import { readRowsById } from '../support/databricksHarness.js';
@@ -74,4 +76,25 @@ describe('telemetry run --sink databricks (local Spark + Delta engine)', () => {
     }
     expect(differences.slice(0, 10)).toEqual([]);
   }, 600_000);
+
+  it('the status of the Delta table (read through the warehouse) says what the DuckDB table status says', async () => {
+    // Prepare: the two tables the test above loaded from the same input
+    const now = Date.now();
+    // Act
+    const duck = JSON.parse(
+      (await cli(['status', '--data-dir', `${tmp.path}/duck`, '--json'], {})).stdout,
+    ).table;
+    const delta = await databricksTableStatus(
+      sql,
+      parseTableName(`main.${schema}.car_telemetry_flattened`),
+      now,
+    );
+    // Assess
+    expect(delta.rows).toBe(duck.rows);
+    expect(delta.loadedObjects).toBe(duck.loadedObjects);
+    expect(Math.floor((delta.newestRecordedAt ?? 0) / 1000)).toBe(
+      Math.floor(Date.parse(duck.newestRecordedAt) / 1000),
+    );
+    expect(delta.eventsPerMake24h).toEqual(duck.eventsPerMake24h ?? {});
+  }, 300_000);
 });
