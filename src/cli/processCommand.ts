@@ -5,19 +5,17 @@ import { FsObjectStore } from '../adapters/fs/FsObjectStore.js';
 import { S3ObjectStore } from '../adapters/s3/S3ObjectStore.js';
 import { openSink, SINKS } from '../compose/openSink.js';
 import { resolveDatabricksEnv } from '../config/databricksProfile.js';
-import { parseEnv } from '../config/parseEnv.js';
-import { storageEnv } from '../config/storageConfig.js';
 import { PipelineError } from '../core/errors.js';
 import type { ObjectStore } from '../ports/ObjectStore.js';
 import type { TableSink } from '../ports/TableSink.js';
 import { type ProcessSummary, reconciles } from '../process/ProcessSummary.js';
 import { acquireLease, LEASE_TTL_MS, type LeaseOutcome, leaseKey } from '../process/processLease.js';
 import { processPending } from '../process/processPending.js';
+import { openBucketLayout } from './bucketLayout.js';
 import { type Command, UsageError, wholeNumberOption } from './CliIO.js';
 import { alreadyLoaded, countRecaptured } from './countRecaptured.js';
 import { lockDataDir } from './dataDirLock.js';
 import { localLayout, TABLE_NAME } from './localLayout.js';
-import { openS3Store } from './openS3Store.js';
 import { progressReporter } from './progress.js';
 import { quarantinedAny } from './runSummary.js';
 
@@ -92,16 +90,9 @@ export const processCommand: Command = async (args, io) => {
   let store: ObjectStore;
   let prefixes: { rawPrefix: string; archivePrefix: string; quarantinePrefix: string; stagedPrefix: string };
   if (values.bucket) {
-    // Prefixes as the Lambdas see them: TELEMETRY_*_PREFIX when set, else the defaults.
-    const cloud = parseEnv(storageEnv, { ...io.env, TELEMETRY_BUCKET: values.bucket }, 'storage');
-    const endpoint = values.endpoint ?? cloud.TELEMETRY_S3_ENDPOINT;
-    prefixes = {
-      rawPrefix: values['raw-prefix'] ?? cloud.TELEMETRY_RAW_PREFIX,
-      archivePrefix: cloud.TELEMETRY_ARCHIVE_PREFIX,
-      quarantinePrefix: cloud.TELEMETRY_QUARANTINE_PREFIX,
-      stagedPrefix: cloud.TELEMETRY_STAGED_PREFIX,
-    };
-    store = await openS3Store(values.bucket, endpoint, io.env);
+    const { store: bucket, ...cloud } = await openBucketLayout(values.bucket, values.endpoint, io.env);
+    prefixes = { ...cloud, rawPrefix: values['raw-prefix'] ?? cloud.rawPrefix };
+    store = bucket;
   } else {
     prefixes = { ...layout, rawPrefix: values['raw-prefix'] ?? layout.rawPrefix };
     store = new FsObjectStore(layout.dataDir);
