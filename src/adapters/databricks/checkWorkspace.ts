@@ -3,7 +3,7 @@ import { DatabricksError } from './DatabricksError.js';
 import { DatabricksHttp } from './DatabricksHttp.js';
 import { DatabricksJobs } from './DatabricksJobs.js';
 import type { DatabricksCredentials } from './databricksCredentials.js';
-import { qualifiedTable, type TableName } from './databricksSql.js';
+import { qualifiedTable, TABLE_FILTER, type TableName, tableParameters } from './databricksSql.js';
 import { StatementClient } from './StatementClient.js';
 
 export interface Check {
@@ -227,14 +227,8 @@ export async function checkWorkspace(w: WorkspaceToCheck): Promise<Check[]> {
           },
     );
     const tables = await sql.execute({
-      sql:
-        'SELECT table_name FROM system.information_schema.tables ' +
-        'WHERE table_catalog = :catalog AND table_schema = :schema AND table_name = :table',
-      parameters: [
-        { name: 'catalog', value: t.catalog },
-        { name: 'schema', value: t.schema },
-        { name: 'table', value: t.table },
-      ],
+      sql: `SELECT table_name FROM system.information_schema.tables WHERE ${TABLE_FILTER}`,
+      parameters: tableParameters(t),
     });
     if (tables.rows.length > 0) add(await grantsCheck(sql, t));
     if (w.stagedUrl) add(await stagedFilesCheck(sql, w.stagedUrl));

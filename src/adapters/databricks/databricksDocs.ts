@@ -8,7 +8,14 @@ import {
 } from '../../core/catalog/columnDocs.js';
 import { errorMessage } from '../../core/errors.js';
 import type { SqlStatement } from '../sql/SqlDialect.js';
-import { qualifiedTable, quoteIdent, sqlString, type TableName } from './databricksSql.js';
+import {
+  qualifiedTable,
+  quoteIdent,
+  sqlString,
+  TABLE_FILTER,
+  type TableName,
+  tableParameters,
+} from './databricksSql.js';
 import type { StatementResult } from './StatementClient.js';
 
 /** The Unity Catalog column tag that marks sensitive columns: `classification` = `pii`. */
@@ -21,14 +28,8 @@ export function columnCommentsSql(target: TableName): SqlStatement {
   return {
     sql:
       'SELECT column_name, CASE WHEN comment IS NULL THEN 0 ELSE 1 END AS commented\n' +
-      'FROM system.information_schema.columns\n' +
-      'WHERE table_catalog = :catalog AND table_schema = :schema AND table_name = :table\n' +
-      'ORDER BY ordinal_position',
-    parameters: [
-      { name: 'catalog', value: target.catalog },
-      { name: 'schema', value: target.schema },
-      { name: 'table', value: target.table },
-    ],
+      `FROM system.information_schema.columns\nWHERE ${TABLE_FILTER}\nORDER BY ordinal_position`,
+    parameters: tableParameters(target),
   };
 }
 

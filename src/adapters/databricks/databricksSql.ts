@@ -1,6 +1,6 @@
 import { ConfigError } from '../../core/errors.js';
 import type { ColumnType } from '../../core/schema/ColumnType.js';
-import type { SqlDialect } from '../sql/SqlDialect.js';
+import type { SqlDialect, SqlParameter } from '../sql/SqlDialect.js';
 
 /**
  * Databricks SQL identifiers: backticks, embedded backticks doubled. Every identifier from data goes through here;
@@ -28,6 +28,17 @@ export function parseTableName(text: string): TableName {
   }
   const [catalog, schema, table] = parts as [string, string, string];
   return { catalog, schema, table };
+}
+
+/** An information_schema filter on one table, with {@link tableParameters} (Unity Catalog keeps the names in lower case). */
+export const TABLE_FILTER = 'table_catalog = :catalog AND table_schema = :schema AND table_name = :table';
+
+export function tableParameters(name: TableName): SqlParameter[] {
+  return [
+    { name: 'catalog', value: name.catalog.toLowerCase() },
+    { name: 'schema', value: name.schema.toLowerCase() },
+    { name: 'table', value: name.table.toLowerCase() },
+  ];
 }
 
 export function qualifiedTable(name: TableName, table = name.table): string {

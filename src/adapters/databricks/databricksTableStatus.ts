@@ -1,6 +1,7 @@
 import { DAY_MS, type TableStatus } from '../../ports/TableStatus.js';
+import type { SqlParameter } from '../sql/SqlDialect.js';
 import type { SqlRunner } from './DatabricksSink.js';
-import { qualifiedTable, type TableName } from './databricksSql.js';
+import { qualifiedTable, TABLE_FILTER, type TableName, tableParameters } from './databricksSql.js';
 import { LEDGER_TABLE } from './loadSql.js';
 
 /** A JSON_ARRAY timestamp (`2025-11-25T20:00:00Z`, or without a zone: UTC) -> epoch ms; undefined for NULL. */
@@ -22,18 +23,12 @@ export async function databricksTableStatus(
 ): Promise<TableStatus> {
   const t = qualifiedTable(target);
   const ledger = qualifiedTable(target, LEDGER_TABLE);
-  const first = async (
-    text: string,
-    parameters: { name: string; value: string; type?: 'TIMESTAMP' }[] = [],
-  ) => (await sql.execute({ sql: text, parameters })).rows;
+  const first = async (text: string, parameters: readonly SqlParameter[] = []) =>
+    (await sql.execute({ sql: text, parameters })).rows;
   const [[rows, newest] = []] = await first(`SELECT count(*), max(\`recorded_at\`) FROM ${t}`);
   const [[columns] = []] = await first(
-    'SELECT count(*) FROM system.information_schema.columns WHERE table_catalog = :catalog AND table_schema = :schema AND table_name = :table',
-    [
-      { name: 'catalog', value: target.catalog },
-      { name: 'schema', value: target.schema },
-      { name: 'table', value: target.table },
-    ],
+    `SELECT count(*) FROM system.information_schema.columns WHERE ${TABLE_FILTER}`,
+    tableParameters(target),
   );
   const [[loaded, last] = []] = await first(`SELECT count(*), max(\`loaded_at\`) FROM ${ledger}`);
   const [[batchId, batchObjects] = []] = await first(

@@ -9,7 +9,9 @@ import {
   qualifiedTable,
   quoteIdent,
   sqlString,
+  TABLE_FILTER,
   type TableName,
+  tableParameters,
 } from './databricksSql.js';
 import { batchFolder, DELETES_NAME, MANIFEST_NAME, ROWS_GLOB } from './StagedManifest.js';
 
@@ -59,15 +61,8 @@ const LOG_COUNTS = ['inserted', 'updated', 'older', 'removed_before', 'deleted']
 /** The table's columns in order (`data_type` is mapped back with `logicalType`). */
 export function readColumnsSql(target: TableName): SqlStatement {
   return stmt(
-    'SELECT column_name, data_type FROM system.information_schema.columns\n' +
-      'WHERE table_catalog = :catalog AND table_schema = :schema AND table_name = :table\n' +
-      'ORDER BY ordinal_position',
-    [
-      // Unity Catalog keeps names in lower case.
-      { name: 'catalog', value: target.catalog.toLowerCase() },
-      { name: 'schema', value: target.schema.toLowerCase() },
-      { name: 'table', value: target.table.toLowerCase() },
-    ],
+    `SELECT column_name, data_type FROM system.information_schema.columns\nWHERE ${TABLE_FILTER}\nORDER BY ordinal_position`,
+    tableParameters(target),
   );
 }
 
