@@ -169,12 +169,11 @@ export function loadBatchSql(target: TableName, parameters: readonly SqlParamete
     parameters: parameters.filter((p) => sql.includes(`:${p.name}`)),
   });
   const columns = `(SELECT c.name, c.type FROM (SELECT explode(m.columns) AS c FROM ${manifest('columns ARRAY<STRUCT<name: STRING, type: STRING>>')} AS m))`;
-  const literal = (v: string) => sqlString(v);
   const guard =
     bind(`SELECT raise_error(concat('column ', b.name, ' is ', x.type, ' in the table but ', b.type, ' in batch ', :batch_id, ': types never change silently'))
 FROM ${columns} AS b
 JOIN (SELECT column_name, ${logicalTypeSql('data_type')} AS type FROM system.information_schema.columns
-      WHERE table_catalog = ${literal(target.catalog)} AND table_schema = ${literal(target.schema)} AND table_name = ${literal(target.table)}) AS x
+      WHERE table_catalog = ${sqlString(target.catalog)} AND table_schema = ${sqlString(target.schema)} AND table_name = ${sqlString(target.table)}) AS x
   ON lower(x.column_name) = lower(b.name)
 WHERE x.type <> b.type`);
   const logRow = bind(`MERGE INTO ${log} AS l
