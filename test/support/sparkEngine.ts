@@ -3,6 +3,8 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { DatabricksHttp } from '../../src/adapters/databricks/DatabricksHttp.js';
+import { StatementClient } from '../../src/adapters/databricks/StatementClient.js';
 
 /** A running local Spark + Delta engine that answers the Databricks SQL Statement Execution API. */
 export interface SparkEngine {
@@ -147,4 +149,17 @@ export async function acquireSparkEngine(
   if (shared) return { engine: shared, release: async () => undefined };
   const own = await startSparkEngine();
   return { engine: own, release: () => own.stop() };
+}
+
+/**
+ * {@link acquireSparkEngine} plus a StatementClient on it that polls quickly (tests), as the sink's clients use it.
+ *
+ * @example
+ * beforeAll(async () => ({ sql, release } = await acquireSparkSql(inject('sparkEngine'))));
+ */
+export async function acquireSparkSql(shared: Parameters<typeof acquireSparkEngine>[0]) {
+  const acquired = await acquireSparkEngine(shared);
+  const { host, token, warehouseId } = acquired.engine;
+  const http = new DatabricksHttp({ host, credentials: { kind: 'pat', token } });
+  return { ...acquired, sql: new StatementClient(http, { warehouseId, pollMinMs: 20, pollMaxMs: 200 }) };
 }

@@ -2,15 +2,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, inject } from 'vitest';
-import { DatabricksHttp } from '../../../src/adapters/databricks/DatabricksHttp.js';
 import { DatabricksSink } from '../../../src/adapters/databricks/DatabricksSink.js';
 import { parseTableName, quoteIdent } from '../../../src/adapters/databricks/databricksSql.js';
-import { StatementClient } from '../../../src/adapters/databricks/StatementClient.js';
+import type { StatementClient } from '../../../src/adapters/databricks/StatementClient.js';
 import { FsObjectStore } from '../../../src/adapters/fs/FsObjectStore.js';
 import type { TableSink } from '../../../src/ports/TableSink.js';
 import { tableSinkContract } from '../../ports/tableSinkContract.js';
 import { readRowsById } from '../../support/databricksHarness.js';
-import { acquireSparkEngine } from '../../support/sparkEngine.js';
+import { acquireSparkSql } from '../../support/sparkEngine.js';
 
 // Every statement direct mode sends, run by Apache Spark + Delta Lake behind the Statement Execution API.
 let sql: StatementClient;
@@ -19,11 +18,7 @@ let n = 0;
 const opened = new WeakMap<object, { schema: string; dir: string }>();
 
 beforeAll(async () => {
-  const acquired = await acquireSparkEngine(inject('sparkEngine'));
-  release = acquired.release;
-  const { host, token, warehouseId } = acquired.engine;
-  const http = new DatabricksHttp({ host, credentials: { kind: 'pat', token } });
-  sql = new StatementClient(http, { warehouseId, pollMinMs: 20, pollMaxMs: 200 });
+  ({ sql, release } = await acquireSparkSql(inject('sparkEngine')));
 }, 300_000);
 afterAll(async () => {
   await release?.();

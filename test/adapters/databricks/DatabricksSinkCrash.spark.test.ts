@@ -2,11 +2,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { DatabricksHttp } from '../../../src/adapters/databricks/DatabricksHttp.js';
 import { DatabricksSink, type SqlRunner } from '../../../src/adapters/databricks/DatabricksSink.js';
 import { parseTableName, quoteIdent } from '../../../src/adapters/databricks/databricksSql.js';
 import { loadBatchSql, loadParameters, loadSequence } from '../../../src/adapters/databricks/loadSql.js';
-import { StatementClient } from '../../../src/adapters/databricks/StatementClient.js';
+import type { StatementClient } from '../../../src/adapters/databricks/StatementClient.js';
 import { FsObjectStore } from '../../../src/adapters/fs/FsObjectStore.js';
 import { SKIPPED_OLDER } from '../../../src/adapters/sql/loadRule.js';
 import { TransientError } from '../../../src/core/errors.js';
@@ -15,7 +14,7 @@ import { padSequence } from '../../../src/core/model/RawRecord.js';
 import { type ColumnDef, FIXED_COLUMNS } from '../../../src/core/schema/fixedColumns.js';
 import type { LoadBatch } from '../../../src/ports/TableSink.js';
 import { readRowsById } from '../../support/databricksHarness.js';
-import { acquireSparkEngine } from '../../support/sparkEngine.js';
+import { acquireSparkSql } from '../../support/sparkEngine.js';
 
 // Direct mode has no transaction across its statements (Databricks has none): a crash between ANY two of them,
 // followed by a re-run of the same batch, must end in the same table and the same counts as an uninterrupted load.
@@ -27,14 +26,7 @@ let release: () => Promise<void>;
 let dir: string;
 
 beforeAll(async () => {
-  const acquired = await acquireSparkEngine(inject('sparkEngine'));
-  release = acquired.release;
-  const { host, token, warehouseId } = acquired.engine;
-  sql = new StatementClient(new DatabricksHttp({ host, credentials: { kind: 'pat', token } }), {
-    warehouseId,
-    pollMinMs: 20,
-    pollMaxMs: 200,
-  });
+  ({ sql, release } = await acquireSparkSql(inject('sparkEngine')));
   dir = mkdtempSync(join(tmpdir(), 'dbx-crash-'));
 }, 300_000);
 afterAll(async () => {

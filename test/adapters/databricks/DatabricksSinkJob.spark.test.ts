@@ -10,7 +10,7 @@ import { loadJobSettings } from '../../../src/adapters/databricks/jobSettings.js
 import { loadJobSql } from '../../../src/adapters/databricks/jobSql.js';
 import { loadBatchSql, loadParameters } from '../../../src/adapters/databricks/loadSql.js';
 import { manifestKey } from '../../../src/adapters/databricks/StagedManifest.js';
-import { StatementClient } from '../../../src/adapters/databricks/StatementClient.js';
+import type { StatementClient } from '../../../src/adapters/databricks/StatementClient.js';
 import { triggerLoadRuns } from '../../../src/adapters/databricks/triggerLoadRuns.js';
 import { FsObjectStore } from '../../../src/adapters/fs/FsObjectStore.js';
 import { loadResult } from '../../../src/adapters/sql/loadRule.js';
@@ -18,7 +18,7 @@ import type { TableSink } from '../../../src/ports/TableSink.js';
 import { tableSinkContract } from '../../ports/tableSinkContract.js';
 import { DatabricksFake } from '../../support/databricksFake.js';
 import { readRowsById } from '../../support/databricksHarness.js';
-import { acquireSparkEngine } from '../../support/sparkEngine.js';
+import { acquireSparkSql } from '../../support/sparkEngine.js';
 
 // Job mode end to end: the sink stages, the trigger's own code (triggerLoadRuns) starts the deployed job with the
 // batch as job parameters, and the job's generated SQL file runs on Apache Spark + Delta Lake (the Jobs API is a
@@ -31,14 +31,9 @@ let n = 0;
 const opened = new WeakMap<object, { schema: string }>();
 
 beforeAll(async () => {
-  const acquired = await acquireSparkEngine(inject('sparkEngine'));
-  release = acquired.release;
+  const acquired = await acquireSparkSql(inject('sparkEngine'));
+  ({ sql, release } = acquired);
   const { host, token, warehouseId } = acquired.engine;
-  sql = new StatementClient(new DatabricksHttp({ host, credentials: { kind: 'pat', token } }), {
-    warehouseId,
-    pollMinMs: 20,
-    pollMaxMs: 200,
-  });
   fake = await new DatabricksFake({ sqlWarehouse: { host, token, warehouseId } }).start();
   jobs = new DatabricksJobs(
     new DatabricksHttp({ host: fake.host, credentials: { kind: 'pat', token: fake.token } }),

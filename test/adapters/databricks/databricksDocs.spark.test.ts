@@ -3,16 +3,15 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { DatabricksHttp } from '../../../src/adapters/databricks/DatabricksHttp.js';
 import { DatabricksSink, type SqlRunner } from '../../../src/adapters/databricks/DatabricksSink.js';
 import { documentTable } from '../../../src/adapters/databricks/databricksDocs.js';
 import { parseTableName, quoteIdent } from '../../../src/adapters/databricks/databricksSql.js';
-import { StatementClient } from '../../../src/adapters/databricks/StatementClient.js';
+import type { StatementClient } from '../../../src/adapters/databricks/StatementClient.js';
 import { FsObjectStore } from '../../../src/adapters/fs/FsObjectStore.js';
 import { captureBatch } from '../../../src/capture/captureBatch.js';
 import { processPending } from '../../../src/process/processPending.js';
 import { insert, PREFIXES } from '../../support/pipeline.js';
-import { acquireSparkEngine } from '../../support/sparkEngine.js';
+import { acquireSparkSql } from '../../support/sparkEngine.js';
 
 // Comments, pii tags and car_latest_state written by direct-mode loads, read back from Spark + Delta.
 let sql: StatementClient;
@@ -27,14 +26,7 @@ const DOCUMENTING = /^(COMMENT ON|ALTER TABLE \S+ ALTER COLUMN|CREATE OR REPLACE
 let sink: DatabricksSink;
 
 beforeAll(async () => {
-  const acquired = await acquireSparkEngine(inject('sparkEngine'));
-  release = acquired.release;
-  const { host, token, warehouseId } = acquired.engine;
-  sql = new StatementClient(new DatabricksHttp({ host, credentials: { kind: 'pat', token } }), {
-    warehouseId,
-    pollMinMs: 20,
-    pollMaxMs: 200,
-  });
+  ({ sql, release } = await acquireSparkSql(inject('sparkEngine')));
   const recording: SqlRunner = {
     execute: (s) => {
       sent.push(s.sql);
