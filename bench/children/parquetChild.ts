@@ -38,7 +38,10 @@ await processPending(
   },
 );
 if (!batch) throw new Error('no batch');
-const { rows, columns } = batch;
+const { columns } = batch;
+const rows = batch.rows.map((values) =>
+  Object.fromEntries(columns.map((c, i) => [c.name, values[i] ?? null])),
+);
 
 let bytes = 0;
 const started = performance.now();

@@ -1,4 +1,3 @@
-import type { FlatRow } from '../core/flatten/flattenEvent.js';
 import type { ColumnDef } from '../core/schema/fixedColumns.js';
 
 /**
@@ -7,6 +6,12 @@ import type { ColumnDef } from '../core/schema/fixedColumns.js';
  * a dictionary of ~80 of ~300 names (memory, and no name lookups in the sinks).
  */
 export type RowValues = readonly (string | number | boolean | null | undefined)[];
+
+/** Position of a column in a batch's column list (case-sensitive), or undefined. */
+export function columnIndex(batch: Pick<LoadBatch, 'columns'>, name: string): number | undefined {
+  const i = batch.columns.findIndex((c) => c.name === name);
+  return i < 0 ? undefined : i;
+}
 
 /** One unit of loading: the rows flattened from a set of raw objects, committed all or nothing. */
 export interface LoadBatch {
@@ -18,8 +23,8 @@ export interface LoadBatch {
   readonly columns: readonly ColumnDef[];
   /** Columns the table does not have yet (schema evolution: added before the rows are merged). */
   readonly newColumns: readonly ColumnDef[];
-  /** Upserts, at most one per event_id (the highest sequence number of the batch). */
-  readonly rows: readonly FlatRow[];
+  /** Upserts as values against `columns`, at most one per event_id (the highest sequence number of the batch). */
+  readonly rows: readonly RowValues[];
   /** REMOVE records, at most one per event_id, not also present in `rows`. */
   readonly deletes: readonly { readonly eventId: string; readonly sequenceNumber: string }[];
 }

@@ -1,14 +1,35 @@
 import { createHash } from 'node:crypto';
 import { type FlatRow, type FlattenContext, flattenEvent } from '../core/flatten/flattenEvent.js';
 import type { Change } from '../core/model/Change.js';
+import type { ColumnRegistry } from '../core/schema/ColumnRegistry.js';
 import { type ColumnDef, FIXED_COLUMNS } from '../core/schema/fixedColumns.js';
-import type { LoadBatch } from '../ports/TableSink.js';
+import type { LoadBatch, RowValues } from '../ports/TableSink.js';
 
 export const SKIP_SUPERSEDED = 'superseded by a newer version of the event in the same batch';
 export const SKIP_DUPLICATE = 'duplicate delivery (same sequence number)';
 
+/** A change's key fields: what decides whether it wins, before any flattening. */
+export type ChangeKey = Pick<
+  Extract<Change, { kind: 'upsert' | 'delete' }>,
+  'kind' | 'eventId' | 'sequenceNumber'
+>;
+
+/** Values by registry position (`ColumnRegistry.indexOf`), the batch's compact row until {@link BatchBuilder.build}. */
+type RegistryRow = (string | number | boolean | null | undefined)[];
+
+/** A flattened row as values by registry position (every key of a flattened row is a registry column). */
+export function registryRow(row: FlatRow, columns: ColumnRegistry): RegistryRow {
+  const values: RegistryRow = [];
+  for (const name in row) {
+    const i = columns.indexOf(name);
+    if (i === undefined) throw new Error(`flattened column ${name} is not in the column registry`);
+    values[i] = row[name];
+  }
+  return values;
+}
+
 type Winner =
-  | { readonly kind: 'upsert'; readonly sequenceNumber: string; readonly row: FlatRow }
+  | { readonly kind: 'upsert'; readonly sequenceNumber: string; readonly row: RegistryRow }
   | { readonly kind: 'delete'; readonly sequenceNumber: string };
 
 /** One step of the undo journal: a skip counted, or a winner set (with what it replaced). */
@@ -32,7 +53,8 @@ export class BatchBuilder {
 
   constructor(
     private readonly ctx: FlattenContext,
-    private readonly processedAt: number,
+    /** The batch's `pipeline_processed_at` (epoch ms). */
+    readonly processedAt: number,
   ) {}
 
   get size(): number {
@@ -74,6 +96,22 @@ export class BatchBuilder {
 
   /** Adds a change; returns false when it was skipped as superseded or duplicate. */
   add(change: Extract<Change, { kind: 'upsert' | 'delete' }>, sourceFile: string): boolean {
+    return this.accept(change, () => {
+      if (change.kind !== 'upsert') throw new Error('a delete has no row');
+      const row = flattenEvent(change.item, this.ctx, {
+        processedAt: this.processedAt,
+        sourceFile,
+        sequenceNumber: change.sequenceNumber,
+      });
+      return registryRow(row, this.ctx.columns);
+    });
+  }
+
+  /**
+   * Adds a change whose row is made only if it wins (`row` is called at most once, for an upsert that is newer
+   * than the batch's current version of the event): the same decision, in the same order, as {@link add}.
+   */
+  accept(change: ChangeKey, row: () => RegistryRow): boolean {
     const current = this.#winners.get(change.eventId);
     if (current) {
       if (change.sequenceNumber === current.sequenceNumber) {
@@ -89,12 +127,12 @@ export class BatchBuilder {
     if (change.kind === 'delete') {
       this.#set(change.eventId, { kind: 'delete', sequenceNumber: change.sequenceNumber }, current);
     } else {
-      const row = flattenEvent(change.item, this.ctx, {
-        processedAt: this.processedAt,
-        sourceFile,
-        sequenceNumber: change.sequenceNumber,
-      });
-      this.#set(change.eventId, { kind: 'upsert', sequenceNumber: change.sequenceNumber, row }, current);
+      const values = row();
+      this.#set(
+        change.eventId,
+        { kind: 'upsert', sequenceNumber: change.sequenceNumber, row: values },
+        current,
+      );
     }
     return true;
   }
@@ -102,26 +140,26 @@ export class BatchBuilder {
   /** The load batch; `newColumns` are the columns the registry created while these rows were flattened. */
   build(newColumns: readonly ColumnDef[]): LoadBatch {
     this.#journal = undefined;
-    const rows: FlatRow[] = [];
+    const registry = this.ctx.columns.all();
+    const used = new Uint8Array(registry.length);
+    const rows: RegistryRow[] = [];
     const deletes: { eventId: string; sequenceNumber: string }[] = [];
-    const used = new Set<string>();
     for (const [eventId, w] of this.#winners) {
       if (w.kind === 'delete') {
         deletes.push({ eventId, sequenceNumber: w.sequenceNumber });
-      } else {
-        rows.push(w.row);
-        for (const k in w.row) used.add(k);
+        continue;
       }
+      rows.push(w.row);
+      const row = w.row;
+      for (let i = 0; i < row.length; i++) if (row[i] !== undefined && row[i] !== null) used[i] = 1;
     }
-    const columns: ColumnDef[] = [...FIXED_COLUMNS];
-    const fixed = new Set(FIXED_COLUMNS.map((c) => c.name));
-    for (const name of used) {
-      if (fixed.has(name)) continue;
-      const def = this.ctx.columns.get(name);
-      if (def) columns.push(def);
-    }
+    // Every fixed column (registry positions 0..n-1), then the columns a row has a value in, in registry order.
+    const positions: number[] = FIXED_COLUMNS.map((_, i) => i);
+    for (let i = FIXED_COLUMNS.length; i < registry.length; i++) if (used[i] === 1) positions.push(i);
+    const columns = positions.map((i) => registry[i] as ColumnDef);
+    const compact: RowValues[] = rows.map((row) => positions.map((i) => row[i]));
     const files = [...this.files].sort();
     const batchId = createHash('sha1').update(files.join('\n')).digest('hex').slice(0, 16);
-    return { batchId, files, columns, newColumns, rows, deletes };
+    return { batchId, files, columns, newColumns, rows: compact, deletes };
   }
 }

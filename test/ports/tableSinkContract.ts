@@ -5,6 +5,7 @@ import { padSequence } from '../../src/core/model/RawRecord.js';
 import type { ColumnDef } from '../../src/core/schema/fixedColumns.js';
 import { FIXED_COLUMNS } from '../../src/core/schema/fixedColumns.js';
 import type { LoadBatch, TableSink } from '../../src/ports/TableSink.js';
+import { rowValues } from '../support/rowValues.js';
 
 /** What a contract run needs from an adapter: a fresh sink and a way to read rows back. */
 export interface TableSinkHarness {
@@ -52,12 +53,13 @@ function batch(
   extra = EXTRA,
 ): LoadBatch {
   n += 1;
+  const columns = [...FIXED_COLUMNS, ...extra];
   return {
     batchId: `b${n}`,
     files: [`raw/f${n}.ndjson.gz`],
-    columns: [...FIXED_COLUMNS, ...extra],
+    columns,
     newColumns,
-    rows,
+    rows: rowValues(rows, columns),
     deletes,
   };
 }

@@ -19,7 +19,7 @@ import { FileShardCheckpoint } from '../../src/dev/ShardCheckpoint.js';
 import { StreamPoller } from '../../src/dev/StreamPoller.js';
 import { startDynamoDbLocal } from '../../src/dev/startDynamoDbLocal.js';
 import { startS3Server } from '../../src/dev/startS3Server.js';
-import type { TableSink } from '../../src/ports/TableSink.js';
+import { columnIndex, type TableSink } from '../../src/ports/TableSink.js';
 import { processPending } from '../../src/process/processPending.js';
 import { generateSampleItems } from '../../src/sample/generateSample.js';
 import { type Fault, startFaultyProxy } from '../integration/support/faultyProxy.js';
@@ -145,7 +145,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakFigures> {
       load: async (batch) => {
         const result = await sink.load(batch);
         const now = Date.now();
-        const ids = [...batch.rows.map((r) => String(r.event_id)), ...batch.deletes.map((d) => d.eventId)];
+        const id = columnIndex(batch, 'event_id') ?? 0;
+        const ids = [...batch.rows.map((r) => String(r[id])), ...batch.deletes.map((d) => d.eventId)];
         for (const id of ids) longestLagMs = Math.max(longestLagMs, now - (writtenAt.get(id) ?? now));
         return result;
       },

@@ -40,7 +40,14 @@ export async function stageBatch(
   const parts: string[] = [];
   for (let start = 0, n = 0; start < batch.rows.length || n === 0; start += perPart, n++) {
     const name = `part-${String(n).padStart(5, '0')}.parquet`;
-    const rows = batch.rows.slice(start, start + perPart);
+    // TODO(lead): encodeParquet takes RowValues on the parquet branch; this conversion goes at its merge.
+    const rows = batch.rows.slice(start, start + perPart).map((values) => {
+      const row: Record<string, string | number | boolean | null> = {};
+      batch.columns.forEach((c, i) => {
+        row[c.name] = values[i] ?? null;
+      });
+      return row;
+    });
     await store.put(folder + name, encodeParquet(rows, batch.columns), {
       contentType: 'application/vnd.apache.parquet',
     });

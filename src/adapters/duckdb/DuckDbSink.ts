@@ -10,7 +10,7 @@ import {
 import { ConfigError, TransientError } from '../../core/errors.js';
 import type { ColumnType } from '../../core/schema/ColumnType.js';
 import { type ColumnDef, FIXED_COLUMNS } from '../../core/schema/fixedColumns.js';
-import type { LoadBatch, LoadResult, TableSink } from '../../ports/TableSink.js';
+import { columnIndex, type LoadBatch, type LoadResult, type TableSink } from '../../ports/TableSink.js';
 import { loadPlan, loadResult, typeChanged } from '../sql/loadRule.js';
 import type { SqlStatement } from '../sql/SqlDialect.js';
 import { documentTable } from './duckDbDocs.js';
@@ -269,12 +269,13 @@ export class DuckDbSink implements TableSink {
     await c.run(
       `CREATE OR REPLACE TEMP TABLE ${quoteIdent(STAGE_KEYS)} (event_id VARCHAR, pipeline_sequence_number VARCHAR, pipeline_content_hash VARCHAR)`,
     );
+    const key = ['event_id', 'pipeline_sequence_number', 'pipeline_content_hash'].map((n) =>
+      columnIndex(batch, n),
+    );
     const keys = await c.createAppender(STAGE_KEYS, 'main', 'temp');
     try {
       for (const row of batch.rows) {
-        appendValue(keys, 'VARCHAR', row.event_id);
-        appendValue(keys, 'VARCHAR', row.pipeline_sequence_number);
-        appendValue(keys, 'VARCHAR', row.pipeline_content_hash);
+        for (const i of key) appendValue(keys, 'VARCHAR', i === undefined ? null : row[i]);
         keys.endRow();
       }
       keys.flushSync();
@@ -292,7 +293,9 @@ export class DuckDbSink implements TableSink {
     const appender = await c.createAppender(STAGE, 'main', 'temp');
     try {
       for (const row of batch.rows) {
-        for (const col of batch.columns) appendValue(appender, col.type, row[col.name]);
+        batch.columns.forEach((col, i) => {
+          appendValue(appender, col.type, row[i]);
+        });
         appender.endRow();
       }
       appender.flushSync();
@@ -329,15 +332,16 @@ export class DuckDbSink implements TableSink {
   ): Promise<void> {
     if (insert.size === 0) return;
     // Names match case-insensitively, as in SQL.
-    const byLower = new Map(batch.columns.map((col) => [col.name.toLowerCase(), col.name]));
-    const plan = tableColumns.map((col) => ({ key: byLower.get(col.name.toLowerCase()), type: col.type }));
+    const byLower = new Map(batch.columns.map((col, i) => [col.name.toLowerCase(), i]));
+    const plan = tableColumns.map((col) => ({ at: byLower.get(col.name.toLowerCase()), type: col.type }));
+    const id = columnIndex(batch, 'event_id') ?? 0;
     const appender = await this.connection.createAppender(this.tableName, this.schema, CATALOG);
     try {
       for (const row of batch.rows) {
-        if (!insert.has(String(row.event_id))) continue;
+        if (!insert.has(String(row[id]))) continue;
         for (const col of plan) {
-          if (col.key === undefined) appender.appendNull();
-          else appendValue(appender, col.type, row[col.key]);
+          if (col.at === undefined) appender.appendNull();
+          else appendValue(appender, col.type, row[col.at]);
         }
         appender.endRow();
       }

@@ -13,7 +13,10 @@ import { type ColumnDef, FIXED_COLUMNS } from './fixedColumns.js';
  */
 export class ColumnRegistry {
   readonly #byLower = new Map<string, ColumnDef>();
+  /** Exact column name -> position in {@link all} (the index space of compact rows). */
+  readonly #index = new Map<string, number>();
   readonly #added: ColumnDef[] = [];
+  #generation = 0;
   /** Cache: requested name -> resolved column (hot path: the same names recur on every event). */
   readonly #resolved = new Map<string, ColumnDef>();
 
@@ -22,6 +25,22 @@ export class ColumnRegistry {
     for (const c of existing) {
       if (!this.#byLower.has(c.name.toLowerCase())) this.#byLower.set(c.name.toLowerCase(), c);
     }
+    for (const c of this.#byLower.values()) this.#index.set(c.name, this.#index.size);
+  }
+
+  /** Number of columns: positions 0 .. size-1 of {@link all}. */
+  get size(): number {
+    return this.#index.size;
+  }
+
+  /** Changes only when {@link rollback} forgets columns: positions below {@link size} are stable until then. */
+  get generation(): number {
+    return this.#generation;
+  }
+
+  /** Position of the column named exactly `name` in {@link all}, or undefined. */
+  indexOf(name: string): number | undefined {
+    return this.#index.get(name);
   }
 
   /** Returns the column for `name` (derived from `segments`), creating it with `type` when new. */
@@ -34,6 +53,7 @@ export class ColumnRegistry {
       if (!existing) {
         const created: ColumnDef = { name: candidate, type };
         this.#byLower.set(candidate.toLowerCase(), created);
+        this.#index.set(candidate, this.#index.size);
         this.#added.push(created);
         this.#resolved.set(name, created);
         return created;
@@ -68,8 +88,12 @@ export class ColumnRegistry {
   rollback(mark: number): void {
     const removed = new Set(this.#added.splice(mark));
     if (removed.size === 0) return;
-    for (const c of removed) this.#byLower.delete(c.name.toLowerCase());
+    for (const c of removed) {
+      this.#byLower.delete(c.name.toLowerCase());
+      this.#index.delete(c.name);
+    }
     for (const [name, c] of this.#resolved) if (removed.has(c)) this.#resolved.delete(name);
+    this.#generation += 1;
   }
 
   all(): ColumnDef[] {

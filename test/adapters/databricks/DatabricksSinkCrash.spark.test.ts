@@ -14,6 +14,7 @@ import { padSequence } from '../../../src/core/model/RawRecord.js';
 import { type ColumnDef, FIXED_COLUMNS } from '../../../src/core/schema/fixedColumns.js';
 import type { LoadBatch } from '../../../src/ports/TableSink.js';
 import { readRowsById } from '../../support/databricksHarness.js';
+import { rowValues } from '../../support/rowValues.js';
 import { acquireSparkSql } from '../../support/sparkEngine.js';
 
 // Direct mode has no transaction across its statements (Databricks has none): a crash between ANY two of them,
@@ -54,7 +55,7 @@ const batch = (
   files: [`raw/${batchId}.ndjson.gz`],
   columns: [...FIXED_COLUMNS, SOC],
   newColumns: batchId === 'base' ? [SOC] : [],
-  rows,
+  rows: rowValues(rows, [...FIXED_COLUMNS, SOC]),
   deletes,
 });
 

@@ -10,6 +10,7 @@ import { stageBatch } from '../../../src/adapters/databricks/stageBatch.js';
 import { MemoryObjectStore } from '../../../src/adapters/memory/MemoryObjectStore.js';
 import type { FlatRow } from '../../../src/core/flatten/flattenEvent.js';
 import type { ColumnDef } from '../../../src/core/schema/fixedColumns.js';
+import { rowValues } from '../../support/rowValues.js';
 
 const COLUMNS: ColumnDef[] = [
   { name: 'event_id', type: 'VARCHAR' },
@@ -94,7 +95,7 @@ describe('stageBatch', () => {
         files: ['telemetry/2025/11/25/20/x.ndjson.gz'],
         columns: COLUMNS,
         newColumns: [COLUMNS[3] as ColumnDef],
-        rows: ROWS,
+        rows: rowValues(ROWS, COLUMNS),
         deletes: [{ eventId: 'gone', sequenceNumber: `${'0'.repeat(39)}9` }],
       },
       { stagedPrefix: 'staged/', rowsPerPart: 2, now: () => 0 },
