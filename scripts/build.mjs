@@ -2,7 +2,8 @@
 import { build } from 'esbuild';
 
 await build({
-  entryPoints: { cli: 'src/cli/main.ts' },
+  // The flattening worker is its own entry: FlattenPool starts it from dist/flattenWorker.js.
+  entryPoints: { cli: 'src/cli/main.ts', flattenWorker: 'src/process/flattenWorker.ts' },
   outdir: 'dist',
   bundle: true,
   platform: 'node',

@@ -13,6 +13,7 @@ import { tableChecksum } from '../lib/tableChecksum.js';
 const args = childArgs(process.argv.slice(2));
 const dataDir = required(args, 'data-dir');
 const maxEvents = args['max-events'] === undefined ? undefined : Number(args['max-events']);
+const workers = args.workers === undefined ? 0 : Number(args.workers);
 
 const store = new FsObjectStore(dataDir);
 const sink = await DuckDbSink.open(join(dataDir, 'warehouse.duckdb'));
@@ -22,6 +23,7 @@ const options = {
   archivePrefix: 'archive/telemetry/',
   quarantinePrefix: 'quarantine/telemetry/',
   ...(maxEvents !== undefined ? { maxEventsPerBatch: maxEvents } : {}),
+  workers,
 };
 const summary = await processPending({ store, sink }, options);
 // Closing is part of a run (DuckDB's last checkpoint happens here): timed and inside the peak RSS.

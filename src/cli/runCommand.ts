@@ -15,6 +15,7 @@ import {
 } from '../config/databricksSettings.js';
 import { ConfigError } from '../core/errors.js';
 import type { TableSink } from '../ports/TableSink.js';
+import { defaultWorkers } from '../process/FlattenPool.js';
 import { type ProcessSummary, reconciles } from '../process/ProcessSummary.js';
 import { processPending } from '../process/processPending.js';
 import { generateSampleItems } from '../sample/generateSample.js';
@@ -48,6 +49,7 @@ Options:
                    or AWS account needed; see docs/databricks.md#from-a-laptop-stage-to-a-volume
   --events N       sample size when no --input is given (default 3000)
   --batch-events N events per load transaction (default 20000; bounds memory)
+  --workers N      threads that flatten raw objects (default: one per core when there are 2+; 0 = none)
   --json           print the summary as JSON
   --wait           wait for another run using the same data folder to finish (default: stop with its PID)
   --fail-on-quarantine  exit 1 when any record or damaged input file was quarantined (default: only when nothing
@@ -158,6 +160,7 @@ export const runCommand: Command = async (args, io) => {
       'stage-volume': { type: 'string' },
       events: { type: 'string', default: '3000' },
       'batch-events': { type: 'string', default: '20000' },
+      workers: { type: 'string' },
       json: { type: 'boolean', default: false },
       wait: { type: 'boolean', default: false },
       'fail-on-quarantine': { type: 'boolean', default: false },
@@ -172,6 +175,8 @@ export const runCommand: Command = async (args, io) => {
   }
   const events = wholeNumberOption('events', values.events, 0);
   const batchEvents = wholeNumberOption('batch-events', values['batch-events'], 1);
+  const workers =
+    values.workers === undefined ? defaultWorkers() : wholeNumberOption('workers', values.workers, 0);
   const layout = localLayout(values['data-dir'], io);
   const sources: InputSources = values.input
     ? await expandInputSources(values.input)
@@ -189,7 +194,7 @@ export const runCommand: Command = async (args, io) => {
   try {
     const failOnQuarantine = values['fail-on-quarantine'] || values.strict;
     return await runLocked(
-      { ...values, failOnQuarantine, stageVolume },
+      { ...values, failOnQuarantine, stageVolume, workers },
       io,
       layout,
       sources,
@@ -208,6 +213,7 @@ async function runLocked(
     json: boolean;
     failOnQuarantine: boolean;
     stageVolume: string | undefined;
+    workers: number;
   },
   io: CliIO,
   layout: LocalLayout,
@@ -260,6 +266,7 @@ async function runLocked(
         archivePrefix: layout.archivePrefix,
         quarantinePrefix: layout.quarantinePrefix,
         maxEventsPerBatch: batchEvents,
+        workers: values.workers,
         shouldStop: () => io.signal?.aborted === true,
         checkpoint: fault,
         onProgress: (s) => processing.update(s.records, inputRecords),

@@ -1,10 +1,8 @@
 import { errorMessage, PipelineError } from '../core/errors.js';
-import { asRawRecord, type Change, toChange } from '../core/model/Change.js';
-import type { RawRecord } from '../core/model/RawRecord.js';
-import { parseLine } from '../core/ndjson/ndjson.js';
 import type { ColumnRegistry } from '../core/schema/ColumnRegistry.js';
 import { ObjectNotFoundError, type ObjectStore } from '../ports/ObjectStore.js';
 import type { BatchBuilder } from './BatchBuilder.js';
+import { lineChange } from './lineChange.js';
 import { type QuarantineLine, quarantineEntryKey } from './quarantineEntry.js';
 import { DamagedObjectError, readRawLines } from './readRawLines.js';
 import { relocate } from './relocate.js';
@@ -43,25 +41,18 @@ export async function readObjectInto(
   try {
     for await (const line of readRawLines(store, key)) {
       lines += 1;
-      const parsed = parseLine(line);
-      const raw: RawRecord | undefined = parsed.ok ? asRawRecord(parsed.value) : undefined;
-      const change: Change = raw ? toChange(raw) : { kind: 'quarantine', reason: 'not a raw stream record' };
-      if (change.kind === 'upsert' || change.kind === 'delete') {
+      const read = lineChange(line, lines, key, quarantinePrefix);
+      if (read.kind === 'change') {
         try {
-          batch.add(change, key);
+          batch.add(read.change, key);
         } catch (error) {
           flattenFailure = { error }; // a bug, not bad input: fail the run (below), never quarantine the object
           break;
         }
-      } else if (change.kind === 'skip') {
-        skipped.set(change.reason, (skipped.get(change.reason) ?? 0) + 1);
+      } else if (read.kind === 'skip') {
+        skipped.set(read.reason, (skipped.get(read.reason) ?? 0) + 1);
       } else {
-        const entry: QuarantineLine = {
-          reason: change.reason,
-          source: { object: key, line: lines, ...raw?.source },
-          record: raw?.originalText ?? raw?.rawText ?? raw ?? line,
-        };
-        quarantine.push([quarantineEntryKey(quarantinePrefix, raw, entry), entry]);
+        quarantine.push([read.key, read.entry]);
       }
     }
   } catch (error) {
@@ -94,7 +85,7 @@ export async function readObjectInto(
  * The unreadable rest of a damaged object, whole: its bytes from where decoding stopped (base64), the reason and
  * the offset. The object itself is archived whole after its good lines load, so nothing is lost either way.
  */
-async function damageEntry(
+export async function damageEntry(
   store: ObjectStore,
   key: string,
   line: number,

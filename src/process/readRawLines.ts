@@ -1,4 +1,5 @@
 import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { errorMessage, PipelineError } from '../core/errors.js';
 import type { ObjectStore } from '../ports/ObjectStore.js';
@@ -20,7 +21,11 @@ export class DamagedObjectError extends PipelineError {
  * Storage errors are thrown as they are; a decoding error (zlib) as DamagedObjectError.
  */
 export async function* readRawLines(store: ObjectStore, key: string): AsyncGenerator<string> {
-  const body = await store.getStream(key);
+  yield* rawLines(await store.getStream(key), key);
+}
+
+/** The lines of an object's body (gunzipped when `key` ends with `.gz`); errors as {@link readRawLines}. */
+export async function* rawLines(body: Readable, key: string): AsyncGenerator<string> {
   const gunzip = key.endsWith('.gz') ? createGunzip() : undefined;
   const input = gunzip ? body.pipe(gunzip) : body;
   body.on('error', (error) => input.destroy(error));

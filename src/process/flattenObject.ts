@@ -1,0 +1,174 @@
+import { Readable } from 'node:stream';
+import { SignalCatalog } from '../core/catalog/SignalCatalog.js';
+import { errorMessage } from '../core/errors.js';
+import { flattenEvent } from '../core/flatten/flattenEvent.js';
+import { ColumnRegistry } from '../core/schema/ColumnRegistry.js';
+import type { ColumnType } from '../core/schema/ColumnType.js';
+import type { ColumnDef } from '../core/schema/fixedColumns.js';
+import { lineChange } from './lineChange.js';
+import type { QuarantineLine } from './quarantineEntry.js';
+import { DamagedObjectError, rawLines } from './readRawLines.js';
+
+/** A raw object to flatten off the main thread, against the table's columns as the main thread knew them. */
+export interface FlattenJob {
+  readonly key: string;
+  readonly body: Uint8Array;
+  /** The main thread's `ColumnRegistry.all()` when the job was sent: positions below its length are shared. */
+  readonly seed: readonly ColumnDef[];
+  readonly quarantinePrefix: string;
+}
+
+/** A column resolution that went past the seed: the main thread repeats it and must get the same column. */
+export interface ResolvedColumn {
+  readonly segments: readonly string[];
+  readonly name: string;
+  readonly type: ColumnType;
+  readonly column: ColumnDef;
+  /** The column's position in the worker's registry (at or past the seed). */
+  readonly index: number;
+}
+
+/**
+ * An object's changes in line order, as plain arrays (cheap to pass between threads). Upsert `i` has
+ * `cellCount[i]` cells (column position, value) in `cellIndex`/`cellValue`, and resolved the columns
+ * `touched[touchStart[i] .. touchStart[i+1])` (ids into `resolved`) past the seed, in the order flattening did.
+ */
+export interface FlattenedObject {
+  readonly key: string;
+  readonly seedSize: number;
+  readonly lines: number;
+  readonly kind: ('upsert' | 'delete')[];
+  readonly eventId: string[];
+  readonly sequenceNumber: string[];
+  readonly cellCount: number[];
+  readonly cellIndex: number[];
+  readonly cellValue: unknown[];
+  readonly touchStart: number[];
+  readonly touched: number[];
+  readonly resolved: ResolvedColumn[];
+  readonly skipped: [string, number][];
+  readonly quarantine: [string, QuarantineLine][];
+  /** How reading ended: every line read, decoding stopped at `byteOffset`, or flattening threw (a bug). */
+  readonly end:
+    | { readonly kind: 'read' }
+    | { readonly kind: 'damaged'; readonly byteOffset: number; readonly cause: string }
+    | { readonly kind: 'failed'; readonly message: string; readonly stack?: string };
+}
+
+/** Records every resolution that lands past the seed, per row, so the main thread can repeat exactly those. */
+class TrackingRegistry extends ColumnRegistry {
+  readonly resolved: ResolvedColumn[] = [];
+  readonly #ids = new Map<string, number>();
+  row: number[] = [];
+
+  constructor(
+    seed: readonly ColumnDef[],
+    readonly seedSize: number,
+  ) {
+    super(seed);
+  }
+
+  override resolve(segments: readonly string[], name: string, type: ColumnType): ColumnDef {
+    const column = super.resolve(segments, name, type);
+    const index = this.indexOf(column.name) as number;
+    if (index < this.seedSize) return column;
+    const call = `${name}\u0000${type}`;
+    let id = this.#ids.get(call);
+    if (id === undefined) {
+      id = this.resolved.length;
+      this.#ids.set(call, id);
+      this.resolved.push({ segments: [...segments], name, type, column, index });
+    }
+    this.row.push(id);
+    return column;
+  }
+}
+
+/**
+ * Flattens one raw object's lines the way {@link readObjectInto} does, without a batch: every upsert is flattened
+ * (the main thread decides which win), rows become (column position, value) cells against a registry seeded with
+ * the main thread's columns. Runs in a worker thread; pure apart from reading `body`.
+ */
+export async function flattenObject(
+  job: FlattenJob,
+  catalog = SignalCatalog.default(),
+): Promise<FlattenedObject> {
+  const columns = new TrackingRegistry(job.seed, job.seed.length);
+  const out: FlattenedObject = {
+    key: job.key,
+    seedSize: job.seed.length,
+    lines: 0,
+    kind: [],
+    eventId: [],
+    sequenceNumber: [],
+    cellCount: [],
+    cellIndex: [],
+    cellValue: [],
+    touchStart: [],
+    touched: [],
+    resolved: columns.resolved,
+    skipped: [],
+    quarantine: [],
+    end: { kind: 'read' },
+  };
+  const skipped = new Map<string, number>();
+  let lines = 0;
+  let end: FlattenedObject['end'] = { kind: 'read' };
+  try {
+    for await (const line of rawLines(Readable.from([job.body]), job.key)) {
+      lines += 1;
+      const read = lineChange(line, lines, job.key, job.quarantinePrefix);
+      if (read.kind === 'skip') {
+        skipped.set(read.reason, (skipped.get(read.reason) ?? 0) + 1);
+        continue;
+      }
+      if (read.kind === 'quarantine') {
+        out.quarantine.push([read.key, read.entry]);
+        continue;
+      }
+      const { change } = read;
+      out.kind.push(change.kind);
+      out.eventId.push(change.eventId);
+      out.sequenceNumber.push(change.sequenceNumber);
+      out.touchStart.push(out.touched.length);
+      if (change.kind === 'delete') {
+        out.cellCount.push(0);
+        continue;
+      }
+      columns.row = out.touched;
+      let row: ReturnType<typeof flattenEvent>;
+      try {
+        // pipeline_processed_at is the batch's: the main thread sets it.
+        row = flattenEvent(
+          change.item,
+          { catalog, columns },
+          {
+            processedAt: 0,
+            sourceFile: job.key,
+            sequenceNumber: change.sequenceNumber,
+          },
+        );
+      } catch (error) {
+        end = {
+          kind: 'failed',
+          message: errorMessage(error),
+          ...(error instanceof Error ? { stack: error.stack } : {}),
+        };
+        break;
+      }
+      let cells = 0;
+      for (const name in row) {
+        out.cellIndex.push(columns.indexOf(name) as number);
+        out.cellValue.push(row[name]);
+        cells += 1;
+      }
+      out.cellCount.push(cells);
+    }
+  } catch (error) {
+    if (!(error instanceof DamagedObjectError)) throw error;
+    end = { kind: 'damaged', byteOffset: error.byteOffset, cause: errorMessage(error.cause) };
+  }
+  out.touchStart.push(out.touched.length);
+  out.skipped.push(...skipped);
+  return { ...out, lines, end };
+}

@@ -1,0 +1,16 @@
+/**
+ * Worker-thread entry (bundled to dist/flattenWorker.js): flattens the raw objects the main thread sends, one
+ * message per object, and answers with a {@link FlattenedObject} or the error that stopped it.
+ */
+import { parentPort } from 'node:worker_threads';
+import { errorMessage } from '../core/errors.js';
+import { type FlattenJob, flattenObject } from './flattenObject.js';
+
+const port = parentPort;
+if (!port) throw new Error('flattenWorker runs in a worker thread');
+port.on('message', (message: { readonly id: number; readonly job: FlattenJob }) => {
+  flattenObject(message.job).then(
+    (result) => port.postMessage({ id: message.id, result }),
+    (error: unknown) => port.postMessage({ id: message.id, error: errorMessage(error) }),
+  );
+});
