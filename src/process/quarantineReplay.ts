@@ -1,10 +1,10 @@
-import { createHash } from 'node:crypto';
 import { captureBatch } from '../capture/captureBatch.js';
 import { fromInputRecord } from '../capture/fromInputRecord.js';
 import { fromStreamRecord, type StreamRecordLike } from '../capture/fromStreamRecord.js';
 import { asRawRecord, toChange } from '../core/model/Change.js';
 import { snapshotOrderKey } from '../core/model/orderKey.js';
 import type { RawRecord } from '../core/model/RawRecord.js';
+import { rawObjectKey } from '../core/model/rawObjectKey.js';
 import { isPlainObject } from '../core/model/TelemetryItem.js';
 import { parseLine } from '../core/ndjson/ndjson.js';
 import type { ObjectStore } from '../ports/ObjectStore.js';
@@ -21,8 +21,6 @@ export interface QuarantineReplayOptions {
   readonly quarantinePrefix: string;
   /** Decide and count only: nothing is written, loaded or removed. */
   readonly dryRun?: boolean;
-  /** Records per replay raw object. */
-  readonly chunkSize?: number;
   readonly shouldStop?: () => boolean;
 }
 
@@ -34,15 +32,19 @@ export interface QuarantineReplaySummary {
   /** Entries that still fail, by their reason today (an unreadable object is kept: there is nothing to re-parse). */
   readonly kept: number;
   readonly keptByReason: Readonly<Record<string, number>>;
-  /** Replayed entries removed from quarantine after their load committed. */
+  /** Raw objects this replay wrote (one per replayed record; one already pending or archived is not written again). */
+  readonly written: number;
+  /** Replayed entries removed from quarantine (with a sink: after their load committed; else once handed over). */
   readonly removed: number;
+  /** True when this replay loaded the records itself; false when they wait in the raw prefix for the process stage. */
+  readonly loaded: boolean;
   /** The normal process + load of the replayed records (their own counts; reconciles like any run). */
   readonly process: ProcessSummary;
   readonly dryRun: boolean;
 }
 
 /** Sub-prefix of the raw and archive prefixes for replayed records: a replay processes only its own objects. */
-const REPLAY_FOLDER = 'quarantine-replay/';
+export const QUARANTINE_REPLAY_FOLDER = 'quarantine-replay/';
 
 /**
  * The raw record the entry was captured as: the entry holds it (stream input, damaged files), or the archived raw
@@ -110,10 +112,15 @@ export function replayRecord(entry: QuarantineEntry, captured: RawRecord | undef
 
 /**
  * `telemetry quarantine replay`: after a rules fix, re-ingests the quarantined records that now parse through the
- * normal path (raw object -> processPending -> sink, so the ledger and the order keys make it exactly once) and
- * keeps what still fails. Entries are removed only after the load of their raw object committed (it is archived):
- * a crash before that leaves them, and the next replay writes the same raw object (named by the replayed entries),
- * which the ledger recognises. A second replay finds nothing to do.
+ * normal path (raw object -> processPending -> sink) and keeps what still fails. Each replayed record becomes one
+ * raw object named by its entry, written only when it is neither pending nor archived, so a second replay or a
+ * re-run after a crash writes nothing twice (and the load ledger would recognise it anyway); a replayed record
+ * keeps its order key, so the table takes it exactly once.
+ *
+ * With `sink` (the data folder) the replay loads its objects itself and removes an entry once its object's load
+ * committed (it is archived). Without (a bucket) it hands them over: the objects wait under the raw prefix for
+ * the process function (or `telemetry process --bucket`), which holds the single-writer lease, and an entry is
+ * removed once its object exists.
  *
  * @example
  * const s = await quarantineReplay({ store, sink }, { rawPrefix: 'raw/telemetry/',
@@ -123,8 +130,7 @@ export async function quarantineReplay(
   deps: { readonly store: ObjectStore; readonly sink?: TableSink },
   options: QuarantineReplayOptions,
 ): Promise<QuarantineReplaySummary> {
-  const { store } = deps;
-  const chunkSize = options.chunkSize ?? 5000;
+  const { store, sink } = deps;
   const archived = new Map<string, Promise<string[]>>();
   const keptByReason: Record<string, number> = {};
   const replay: { entry: QuarantineEntry; raw: RawRecord }[] = [];
@@ -145,45 +151,43 @@ export async function quarantineReplay(
   }
   const kept = entries - replay.length;
   const base = { entries, replayed: replay.length, kept, keptByReason, dryRun: options.dryRun === true };
-  if (options.dryRun || replay.length === 0 || !deps.sink) {
-    return { ...base, removed: 0, process: emptyProcessSummary() };
+  if (options.dryRun || replay.length === 0) {
+    return { ...base, written: 0, removed: 0, loaded: false, process: emptyProcessSummary() };
   }
 
-  // One raw object per chunk, named by the entries it replays: the same replay writes the same objects.
-  const rawPrefix = options.rawPrefix + REPLAY_FOLDER;
-  const archivePrefix = options.archivePrefix + REPLAY_FOLDER;
-  const chunks: { key: string; entries: QuarantineEntry[] }[] = [];
-  for (let i = 0; i < replay.length; i += chunkSize) {
-    const part = replay.slice(i, i + chunkSize);
-    const label = createHash('sha256')
-      .update(part.map((p) => p.entry.id).join('\n'))
-      .digest('hex')
-      .slice(0, 16);
-    const written = await captureBatch(
-      part.map((p) => p.raw),
-      store,
-      { rawPrefix, source: `replay-${label}` },
-    );
-    if (written) chunks.push({ key: written.key, entries: part.map((p) => p.entry) });
-  }
-  const process = await processPending(
-    { store, sink: deps.sink },
-    {
-      rawPrefix,
-      archivePrefix,
-      quarantinePrefix: options.quarantinePrefix,
-      ...(options.shouldStop ? { shouldStop: options.shouldStop } : {}),
-    },
-  );
-  let removed = 0;
-  for (const chunk of chunks) {
-    const loaded =
-      !(await store.head(chunk.key)) && (await store.head(relocate(chunk.key, rawPrefix, archivePrefix)));
-    if (!loaded) continue;
-    for (const entry of chunk.entries) {
-      await store.delete(entry.key);
-      removed += 1;
+  const rawPrefix = options.rawPrefix + QUARANTINE_REPLAY_FOLDER;
+  const archivePrefix = options.archivePrefix + QUARANTINE_REPLAY_FOLDER;
+  const isArchived = async (key: string) =>
+    (await store.head(relocate(key, rawPrefix, archivePrefix))) !== undefined;
+  const objects: { key: string; entry: QuarantineEntry }[] = [];
+  let written = 0;
+  for (const { entry, raw } of replay) {
+    const source = `replay-${entry.id}`;
+    const key = rawObjectKey(rawPrefix, source, [raw]);
+    if (!(await store.head(key)) && !(await isArchived(key))) {
+      await captureBatch([raw], store, { rawPrefix, source });
+      written += 1;
     }
+    objects.push({ key, entry });
   }
-  return { ...base, removed, process };
+  const process = sink
+    ? await processPending(
+        { store, sink },
+        {
+          rawPrefix,
+          archivePrefix,
+          quarantinePrefix: options.quarantinePrefix,
+          ...(options.shouldStop ? { shouldStop: options.shouldStop } : {}),
+        },
+      )
+    : emptyProcessSummary();
+  let removed = 0;
+  for (const { key, entry } of objects) {
+    // Loaded here: only once archived (a crash before leaves the entry; the next replay finds the object). Handed
+    // over: the object exists, whoever processes the raw prefix loads it.
+    if (sink && ((await store.head(key)) || !(await isArchived(key)))) continue;
+    await store.delete(entry.key);
+    removed += 1;
+  }
+  return { ...base, written, removed, loaded: sink !== undefined, process };
 }
