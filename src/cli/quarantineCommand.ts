@@ -31,7 +31,9 @@ What could not become a row, and why (docs/operations.md, "Quarantine"):
              when neither pending nor archived; a replayed record keeps its order key. A second replay changes
              nothing. Locally it loads them itself and removes an entry once its load committed; exit 1 when the
              replay's counts do not reconcile.
-             --json: {entries, replayed, kept, keptByReason, written, removed, loaded, process, dryRun}
+             A kept entry that fails for another reason today is rewritten with today's reason.
+             --json: {entries, replayed, kept, keptByReason, reasonsUpdated, written, removed, loaded, process,
+             dryRun}
 
 With --bucket the entries are read from the bucket's quarantine prefix (TELEMETRY_QUARANTINE_PREFIX, default
 quarantine/telemetry/, where the process function writes them). A replay there writes the raw objects under the
@@ -170,10 +172,10 @@ async function quarantineAction(
       io.stdout.write(
         `telemetry quarantine replay${summary.dryRun ? ' (dry run: nothing written)' : ''}: ${summary.entries} entr${summary.entries === 1 ? 'y' : 'ies'}\n` +
           `  ${summary.dryRun ? 'would replay' : 'replayed'} ${summary.replayed}, removed from quarantine ${summary.removed}\n` +
-          `  kept ${summary.kept}${kept}\n` +
+          `  kept ${summary.kept}${summary.reasonsUpdated ? ` (${summary.reasonsUpdated} with a new reason: ${summary.dryRun ? 'would be ' : ''}updated)` : ''}${kept}\n` +
           (summary.process.records > 0 ? `  ${formatProcessSummary(summary.process)}\n` : '') +
           (summary.replayed > 0 && !summary.loaded && !summary.dryRun
-            ? `  ${summary.written} raw object(s) written to ${store.describe(layout.rawPrefix + QUARANTINE_REPLAY_FOLDER)}: the process function loads them (or: telemetry process --bucket)\n`
+            ? `  raw objects in ${store.describe(layout.rawPrefix + QUARANTINE_REPLAY_FOLDER)}: ${summary.written} written, ${summary.replayed - summary.written} there already; the process function loads them (or: telemetry process --bucket)\n`
             : ''),
       );
     }

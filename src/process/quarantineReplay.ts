@@ -12,6 +12,7 @@ import type { TableSink } from '../ports/TableSink.js';
 import { emptyProcessSummary, type ProcessSummary } from './ProcessSummary.js';
 import { processPending } from './processPending.js';
 import { type QuarantineEntry, quarantineEntries } from './quarantineEntries.js';
+import { writeQuarantineEntry } from './quarantineEntry.js';
 import { readRawLines } from './readRawLines.js';
 import { relocate } from './relocate.js';
 
@@ -32,6 +33,8 @@ export interface QuarantineReplaySummary {
   /** Entries that still fail, by their reason today (an unreadable object is kept: there is nothing to re-parse). */
   readonly kept: number;
   readonly keptByReason: Readonly<Record<string, number>>;
+  /** Kept entries rewritten with today's reason (it changed since they were quarantined; with dryRun: would be). */
+  readonly reasonsUpdated: number;
   /** Raw objects this replay wrote (one per replayed record; one already pending or archived is not written again). */
   readonly written: number;
   /** Replayed entries removed from quarantine (with a sink: after their load committed; else once handed over). */
@@ -134,6 +137,7 @@ export async function quarantineReplay(
   const archived = new Map<string, Promise<string[]>>();
   const keptByReason: Record<string, number> = {};
   const replay: { entry: QuarantineEntry; raw: RawRecord }[] = [];
+  const reasoned: { entry: QuarantineEntry; reason: string }[] = [];
   let entries = 0;
   for await (const entry of quarantineEntries(store, options.quarantinePrefix)) {
     entries += 1;
@@ -147,10 +151,24 @@ export async function quarantineReplay(
     } else {
       const reason = change?.kind === 'quarantine' ? change.reason : entry.reason;
       keptByReason[reason] = (keptByReason[reason] ?? 0) + 1;
+      if (entry.kind === 'record' && reason !== entry.reason) reasoned.push({ entry, reason });
+    }
+  }
+  // A kept record fails today for another reason than when it was quarantined: its entry says today's.
+  if (!options.dryRun) {
+    for (const { entry, reason } of reasoned) {
+      await writeQuarantineEntry(store, entry.key, { reason, source: entry.source, record: entry.record });
     }
   }
   const kept = entries - replay.length;
-  const base = { entries, replayed: replay.length, kept, keptByReason, dryRun: options.dryRun === true };
+  const base = {
+    entries,
+    replayed: replay.length,
+    kept,
+    keptByReason,
+    reasonsUpdated: reasoned.length,
+    dryRun: options.dryRun === true,
+  };
   if (options.dryRun || replay.length === 0) {
     return { ...base, written: 0, removed: 0, loaded: false, process: emptyProcessSummary() };
   }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { padSequence } from '../../src/core/model/RawRecord.js';
+import { quarantineEntries } from '../../src/process/quarantineEntries.js';
 import { quarantineReplay } from '../../src/process/quarantineReplay.js';
 import { event, insert, PREFIXES, pipeline, unconverted } from '../support/pipeline.js';
 
@@ -63,12 +64,14 @@ describe('quarantineReplay (memory store + DuckDB)', () => {
   });
 
   it('without a sink hands the records over to the raw prefix: processed later exactly once, a crash re-run writes nothing', async () => {
-    // Prepare: two records an earlier capture could not convert, one that still fails today (no signals).
+    // Prepare: two records an earlier capture could not convert, one that still fails today (no signals) and one
+    // that still fails, but for another reason than the earlier capture gave.
     const p = await pipeline();
     await p.capture([
       unconverted(event('a', 50), 10),
       unconverted(event('b', 60), 11),
       insert({ event_id: 'c' }, 12),
+      unconverted({ event_id: 'd' }, 13),
     ]);
     await p.process();
     const entries = new Map<string, Uint8Array>();
@@ -84,18 +87,36 @@ describe('quarantineReplay (memory store + DuckDB)', () => {
     const processedAgain = await p.process();
 
     // Assess
-    expect(first).toMatchObject({ entries: 3, replayed: 2, kept: 1, written: 2, removed: 2, loaded: false });
+    expect(first).toMatchObject({
+      entries: 4,
+      replayed: 2,
+      kept: 2,
+      reasonsUpdated: 1,
+      written: 2,
+      removed: 2,
+      loaded: false,
+    });
     expect(first.process.records).toBe(0);
     expect(pending).toHaveLength(2);
     expect(pending.every((k) => k.startsWith('raw/telemetry/quarantine-replay/'))).toBe(true);
     expect(processed).toMatchObject({ objects: 2, records: 2, inserted: 2, quarantined: 0 });
-    expect(second).toMatchObject({ entries: 1, replayed: 0, kept: 1, written: 0, removed: 0 });
-    expect(rerun).toMatchObject({ entries: 3, replayed: 2, written: 0, removed: 2 });
+    expect(second).toMatchObject({
+      entries: 2,
+      replayed: 0,
+      kept: 2,
+      reasonsUpdated: 0,
+      written: 0,
+      removed: 0,
+    });
+    expect(rerun).toMatchObject({ entries: 4, replayed: 2, written: 0, removed: 2 });
     expect(processedAgain).toMatchObject({ objects: 0, records: 0 });
     expect(await p.rows()).toEqual([
       { event_id: 'a', soc: 50 },
       { event_id: 'b', soc: 60 },
     ]);
-    expect(await p.keys('quarantine/')).toHaveLength(1);
+    const kept: string[] = [];
+    for await (const e of quarantineEntries(p.store, PREFIXES.quarantinePrefix)) kept.push(e.reason);
+    expect(kept).toHaveLength(2);
+    expect(kept.some((r) => r.includes('earlier release'))).toBe(false);
   });
 });
