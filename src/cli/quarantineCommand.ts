@@ -27,11 +27,11 @@ What could not become a row, and why (docs/operations.md, "Quarantine"):
   list       every entry: id, reason, source object and line (input file and position), when it was quarantined
   show ID    one entry (an id from list, or a unique start of it) with the record's original text
   replay     after a rules fix: re-ingest the records that now parse through the normal process + load, keep what
-             still fails. Exactly once: one raw object per replayed record, named by its entry and written only
-             when neither pending nor archived; a replayed record keeps its order key. A second replay changes
-             nothing. Locally it loads them itself and removes an entry once its load committed; exit 1 when the
-             replay's counts do not reconcile.
-             A kept entry that fails for another reason today is rewritten with today's reason.
+             still fails. Exactly once: a replayed record keeps its order key; its raw object (one per 5000
+             records, named by their entries) is noted before it is written and written only when neither pending
+             nor archived, so a re-run after a crash finishes it. A second replay changes nothing. Locally it
+             loads them itself and removes the entries once their load committed; exit 1 when the replay's counts
+             do not reconcile. A kept entry that fails for another reason today is rewritten with that reason.
              --json: {entries, replayed, kept, keptByReason, reasonsUpdated, written, removed, loaded, process,
              dryRun}
 
@@ -175,7 +175,7 @@ async function quarantineAction(
           `  kept ${summary.kept}${summary.reasonsUpdated ? ` (${summary.reasonsUpdated} with a new reason: ${summary.dryRun ? 'would be ' : ''}updated)` : ''}${kept}\n` +
           (summary.process.records > 0 ? `  ${formatProcessSummary(summary.process)}\n` : '') +
           (summary.replayed > 0 && !summary.loaded && !summary.dryRun
-            ? `  raw objects in ${store.describe(layout.rawPrefix + QUARANTINE_REPLAY_FOLDER)}: ${summary.written} written, ${summary.replayed - summary.written} there already; the process function loads them (or: telemetry process --bucket)\n`
+            ? `  ${summary.written} raw object(s) written to ${store.describe(layout.rawPrefix + QUARANTINE_REPLAY_FOLDER)} (one already there is not written again): the process function loads them (or: telemetry process --bucket)\n`
             : ''),
       );
     }

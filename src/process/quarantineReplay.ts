@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { captureBatch } from '../capture/captureBatch.js';
 import { fromInputRecord } from '../capture/fromInputRecord.js';
 import { fromStreamRecord, type StreamRecordLike } from '../capture/fromStreamRecord.js';
@@ -20,8 +21,12 @@ export interface QuarantineReplayOptions {
   readonly rawPrefix: string;
   readonly archivePrefix: string;
   readonly quarantinePrefix: string;
+  /** Its `_quarantine-replay/` folder notes which entries each replay object holds until they are removed. */
+  readonly stagedPrefix: string;
   /** Decide and count only: nothing is written, loaded or removed. */
   readonly dryRun?: boolean;
+  /** Records per replay raw object (default 5000). */
+  readonly chunkSize?: number;
   readonly shouldStop?: () => boolean;
 }
 
@@ -35,7 +40,7 @@ export interface QuarantineReplaySummary {
   readonly keptByReason: Readonly<Record<string, number>>;
   /** Kept entries rewritten with today's reason (it changed since they were quarantined; with dryRun: would be). */
   readonly reasonsUpdated: number;
-  /** Raw objects this replay wrote (one per replayed record; one already pending or archived is not written again). */
+  /** Raw objects this replay wrote (one per chunk of replayed records; one already pending or archived is not). */
   readonly written: number;
   /** Replayed entries removed from quarantine (with a sink: after their load committed; else once handed over). */
   readonly removed: number;
@@ -48,6 +53,26 @@ export interface QuarantineReplaySummary {
 
 /** Sub-prefix of the raw and archive prefixes for replayed records: a replay processes only its own objects. */
 export const QUARANTINE_REPLAY_FOLDER = 'quarantine-replay/';
+
+/** Where a replay notes, before writing a raw object, which entries it holds (beside the lease, `_leases/`). */
+export function replayManifestPrefix(stagedPrefix: string): string {
+  return `${stagedPrefix}_quarantine-replay/`;
+}
+
+/** A replay raw object and the keys of the entries it holds: what a re-run after a crash needs to finish it. */
+interface ReplayManifest {
+  readonly rawKey: string;
+  readonly entries: readonly string[];
+}
+
+function parseManifest(body: Uint8Array): ReplayManifest | undefined {
+  try {
+    const m = JSON.parse(Buffer.from(body).toString('utf8')) as Partial<ReplayManifest>;
+    return typeof m.rawKey === 'string' && Array.isArray(m.entries) ? (m as ReplayManifest) : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 /**
  * The raw record the entry was captured as: the entry holds it (stream input, damaged files), or the archived raw
@@ -115,19 +140,20 @@ export function replayRecord(entry: QuarantineEntry, captured: RawRecord | undef
 
 /**
  * `telemetry quarantine replay`: after a rules fix, re-ingests the quarantined records that now parse through the
- * normal path (raw object -> processPending -> sink) and keeps what still fails. Each replayed record becomes one
- * raw object named by its entry, written only when it is neither pending nor archived, so a second replay or a
- * re-run after a crash writes nothing twice (and the load ledger would recognise it anyway); a replayed record
- * keeps its order key, so the table takes it exactly once.
+ * normal path (raw object -> processPending -> sink) and keeps what still fails. Exactly once: a replayed record
+ * keeps its order key; each chunk of records becomes one raw object named by its entries, noted in a manifest
+ * (raw key + entry keys) before it is written, written only when neither pending nor archived, and its entries
+ * are removed before the manifest. A re-run after a crash at any point finishes the noted objects instead of
+ * writing their records again; a second replay finds nothing to do.
  *
- * With `sink` (the data folder) the replay loads its objects itself and removes an entry once its object's load
- * committed (it is archived). Without (a bucket) it hands them over: the objects wait under the raw prefix for
- * the process function (or `telemetry process --bucket`), which holds the single-writer lease, and an entry is
- * removed once its object exists.
+ * With `sink` (the data folder) the replay loads its objects itself and removes the entries once their object's
+ * load committed (it is archived). Without (a bucket) it hands them over: the objects wait under the raw prefix
+ * for the process function (or `telemetry process --bucket`), which holds the single-writer lease, and the
+ * entries are removed once their object exists.
  *
  * @example
- * const s = await quarantineReplay({ store, sink }, { rawPrefix: 'raw/telemetry/',
- *   archivePrefix: 'archive/telemetry/', quarantinePrefix: 'quarantine/telemetry/' });
+ * const s = await quarantineReplay({ store, sink }, { rawPrefix: 'raw/telemetry/', archivePrefix:
+ *   'archive/telemetry/', quarantinePrefix: 'quarantine/telemetry/', stagedPrefix: 'staged/' });
  */
 export async function quarantineReplay(
   deps: { readonly store: ObjectStore; readonly sink?: TableSink },
@@ -169,24 +195,56 @@ export async function quarantineReplay(
     reasonsUpdated: reasoned.length,
     dryRun: options.dryRun === true,
   };
-  if (options.dryRun || replay.length === 0) {
-    return { ...base, written: 0, removed: 0, loaded: false, process: emptyProcessSummary() };
-  }
+  const nothing = { ...base, written: 0, removed: 0, loaded: false, process: emptyProcessSummary() };
+  if (options.dryRun) return nothing;
 
   const rawPrefix = options.rawPrefix + QUARANTINE_REPLAY_FOLDER;
   const archivePrefix = options.archivePrefix + QUARANTINE_REPLAY_FOLDER;
   const isArchived = async (key: string) =>
     (await store.head(relocate(key, rawPrefix, archivePrefix))) !== undefined;
-  const objects: { key: string; entry: QuarantineEntry }[] = [];
+  const exists = async (key: string) => (await store.head(key)) !== undefined || (await isArchived(key));
+  const chunks: { key: string; manifest: string; entries: QuarantineEntry[] }[] = [];
+
+  // Objects an earlier replay wrote but stopped before removing all their entries: finish them, write nothing.
+  const fresh = new Map(replay.map((r) => [r.entry.key, r]));
+  const manifests: string[] = [];
+  for await (const o of store.list(replayManifestPrefix(options.stagedPrefix))) manifests.push(o.key);
+  for (const manifest of manifests) {
+    const noted = parseManifest(await store.get(manifest));
+    if (!noted || !(await exists(noted.rawKey))) {
+      await store.delete(manifest); // never written: its entries are replayed afresh below
+      continue;
+    }
+    const held = noted.entries.flatMap((key) => {
+      const r = fresh.get(key);
+      fresh.delete(key);
+      return r ? [r.entry] : [];
+    });
+    chunks.push({ key: noted.rawKey, manifest, entries: held });
+  }
+  if (chunks.length === 0 && fresh.size === 0) return nothing;
+
+  // The rest in chunks named by their entries: the manifest first, then the object (a re-run writes the same).
+  const rest = [...fresh.values()];
+  const chunkSize = options.chunkSize ?? 5000;
   let written = 0;
-  for (const { entry, raw } of replay) {
-    const source = `replay-${entry.id}`;
-    const key = rawObjectKey(rawPrefix, source, [raw]);
-    if (!(await store.head(key)) && !(await isArchived(key))) {
-      await captureBatch([raw], store, { rawPrefix, source });
+  for (let i = 0; i < rest.length; i += chunkSize) {
+    const part = rest.slice(i, i + chunkSize);
+    const label = createHash('sha256')
+      .update(part.map((p) => p.entry.id).join('\n'))
+      .digest('hex')
+      .slice(0, 16);
+    const source = `replay-${label}`;
+    const records = part.map((p) => p.raw);
+    const key = rawObjectKey(rawPrefix, source, records);
+    const manifest = `${replayManifestPrefix(options.stagedPrefix)}${label}.json`;
+    const noted: ReplayManifest = { rawKey: key, entries: part.map((p) => p.entry.key) };
+    await store.put(manifest, Buffer.from(JSON.stringify(noted)), { contentType: 'application/json' });
+    if (!(await exists(key))) {
+      await captureBatch(records, store, { rawPrefix, source });
       written += 1;
     }
-    objects.push({ key, entry });
+    chunks.push({ key, manifest, entries: part.map((p) => p.entry) });
   }
   const process = sink
     ? await processPending(
@@ -200,12 +258,15 @@ export async function quarantineReplay(
       )
     : emptyProcessSummary();
   let removed = 0;
-  for (const { key, entry } of objects) {
-    // Loaded here: only once archived (a crash before leaves the entry; the next replay finds the object). Handed
-    // over: the object exists, whoever processes the raw prefix loads it.
+  for (const { key, manifest, entries: held } of chunks) {
+    // Loaded here: only once archived (a crash before leaves entries and manifest; the next replay finishes them).
+    // Handed over: the object exists, whoever processes the raw prefix loads it.
     if (sink && ((await store.head(key)) || !(await isArchived(key)))) continue;
-    await store.delete(entry.key);
-    removed += 1;
+    for (const entry of held) {
+      await store.delete(entry.key);
+      removed += 1;
+    }
+    await store.delete(manifest);
   }
   return { ...base, written, removed, loaded: sink !== undefined, process };
 }

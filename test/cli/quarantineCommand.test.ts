@@ -2,8 +2,9 @@ import { mkdirSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { captureBatch } from '../../src/capture/captureBatch.js';
+import { quarantineReplay } from '../../src/process/quarantineReplay.js';
 import { cli, tableContent, tempDir } from '../support/cli.js';
-import { event, insert, unconverted } from '../support/pipeline.js';
+import { dyingAtDelete, event, insert, unconverted } from '../support/pipeline.js';
 import { localS3 } from '../support/s3Server.js';
 
 const tmp = tempDir();
@@ -237,16 +238,16 @@ describe('telemetry quarantine --bucket (the S3 server of telemetry dev)', () =>
       replayed: 2,
       kept: 2,
       reasonsUpdated: 1,
-      written: 2,
+      written: 1,
       removed: 2,
       loaded: false,
       process: { records: 0 },
     });
-    expect(pending).toHaveLength(2);
+    expect(pending).toHaveLength(1);
     expect(pending.every((k) => k.startsWith('telemetry/quarantine-replay/'))).toBe(true);
     expect(processed.code, processed.stderr).toBe(0);
     expect(JSON.parse(processed.stdout)).toMatchObject({
-      objects: 2,
+      objects: 1,
       records: 2,
       inserted: 2,
       quarantined: 0,
@@ -279,10 +280,43 @@ describe('telemetry quarantine --bucket (the S3 server of telemetry dev)', () =>
     expect(again.code, again.stderr).toBe(0);
     expect(again.stdout).toContain('replayed 2, removed from quarantine 2\n');
     expect(again.stdout).toContain(
-      'raw objects in s3://data/telemetry/quarantine-replay/: 0 written, 2 there already; the process function loads them',
+      '0 raw object(s) written to s3://data/telemetry/quarantine-replay/ (one already there is not written again): the process function loads them',
     );
     expect(JSON.parse(processed.stdout)).toMatchObject({ objects: 0, records: 0 });
     expect(await tableContent(join(dataDir(), 'warehouse.duckdb'))).toEqual(before);
+    expect(await keys('quarantine/')).toHaveLength(2);
+  }, 60_000);
+
+  it('a replay that died while removing its entries: the re-run finishes its object, the records load once', async () => {
+    // Prepare: two more records an earlier capture could not convert, processed into the bucket's quarantine; a
+    // replay (the use case on the bucket's store) that dies after removing one of its two entries
+    const store = s3.store('data');
+    await captureBatch([unconverted(event('fixed-3', 57), 6), unconverted(event('fixed-4', 58), 7)], store, {
+      rawPrefix: 'telemetry/',
+      source: 's',
+    });
+    await cli(['process', ...bucket(), '--data-dir', dataDir()]);
+    const prefixes = {
+      rawPrefix: 'telemetry/',
+      archivePrefix: 'archive/telemetry/',
+      quarantinePrefix: 'quarantine/telemetry/',
+      stagedPrefix: 'staged/',
+    };
+    const died = await quarantineReplay(
+      { store: dyingAtDelete(store, prefixes.quarantinePrefix, 2) },
+      prefixes,
+    ).catch((e: unknown) => e);
+
+    // Act
+    const rerun = await cli(['quarantine', 'replay', ...bucket(), '--json']);
+    const processed = await cli(['process', ...bucket(), '--data-dir', dataDir(), '--json']);
+
+    // Assess: the object noted before it was written holds the remaining entry: not written again, loaded once
+    expect(died).toBeInstanceOf(Error);
+    expect(rerun.code, rerun.stderr).toBe(0);
+    expect(JSON.parse(rerun.stdout)).toMatchObject({ replayed: 1, written: 0, removed: 1 });
+    expect(JSON.parse(processed.stdout)).toMatchObject({ objects: 1, records: 2, inserted: 2, unchanged: 0 });
+    expect(await keys('staged/_quarantine-replay/')).toEqual([]);
     expect(await keys('quarantine/')).toHaveLength(2);
   }, 60_000);
 });

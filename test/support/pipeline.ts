@@ -77,6 +77,24 @@ export function unconverted(item: Record<string, unknown>, seq: number): RawReco
   };
 }
 
+/** The store, except that its `nth` delete of a key under `prefix` fails: a use case dying halfway through. */
+export function dyingAtDelete(store: ObjectStore, prefix: string, nth: number): ObjectStore {
+  let left = nth;
+  return {
+    put: (key, body, options) => store.put(key, body, options),
+    get: (key) => store.get(key),
+    getStream: (key) => store.getStream(key),
+    head: (key) => store.head(key),
+    list: (from) => store.list(from),
+    copy: (from, to) => store.copy(from, to),
+    describe: (key) => store.describe(key),
+    delete: async (key) => {
+      if (key.startsWith(prefix) && --left === 0) throw new Error('killed');
+      await store.delete(key);
+    },
+  };
+}
+
 /** A store + in-memory DuckDB sink pair, with helpers to capture records and read the table back. */
 export async function pipeline(store: ObjectStore = new MemoryObjectStore()) {
   const sink = await DuckDbSink.open(':memory:');
