@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { FsObjectStore } from '../adapters/fs/FsObjectStore.js';
+import { S3ObjectStore } from '../adapters/s3/S3ObjectStore.js';
 import { openSink } from '../compose/openSink.js';
 import type { ObjectStore } from '../ports/ObjectStore.js';
 import type { TableSink } from '../ports/TableSink.js';
@@ -11,7 +12,7 @@ import {
   type QuarantineEntry,
   quarantineEntries,
 } from '../process/quarantineEntries.js';
-import { quarantineReplay } from '../process/quarantineReplay.js';
+import { QUARANTINE_REPLAY_FOLDER, quarantineReplay } from '../process/quarantineReplay.js';
 import { openBucketLayout } from './bucketLayout.js';
 import { type CliIO, type Command, UsageError } from './CliIO.js';
 import { lockDataDir } from './dataDirLock.js';
@@ -20,23 +21,28 @@ import { formatProcessSummary } from './processCommand.js';
 import { isoSeconds } from './statusCommand.js';
 
 const HELP = `Usage: telemetry quarantine list|show ID|replay [--data-dir DIR] [--json] [--dry-run]
-       telemetry quarantine list|show ID --bucket B [--endpoint URL] [--json]
-       telemetry quarantine replay --dry-run --bucket B [--endpoint URL] [--json]
+       telemetry quarantine list|show ID|replay --bucket B [--endpoint URL] [--json] [--dry-run]
 
 What could not become a row, and why (docs/operations.md, "Quarantine"):
   list       every entry: id, reason, source object and line (input file and position), when it was quarantined
   show ID    one entry (an id from list, or a unique start of it) with the record's original text
-  replay     after a rules fix: re-ingest the records that now parse through the normal process + load (exactly
-             once: the replayed lines keep their order keys and the load ledger skips a raw object loaded before),
-             remove them from quarantine once loaded, keep what still fails. A second replay changes nothing.
-             Exit 1 when the replay's counts do not reconcile.
+  replay     after a rules fix: re-ingest the records that now parse through the normal process + load, keep what
+             still fails. Exactly once: a replayed record keeps its order key; its raw object (one per 5000
+             records, named by their entries) is noted before it is written and written only when neither pending
+             nor archived, so a re-run after a crash finishes it. A second replay changes nothing. Locally it
+             loads them itself and removes the entries once their load committed; exit 1 when the replay's counts
+             do not reconcile. A kept entry that fails for another reason today is rewritten with that reason.
+             --json: {entries, replayed, kept, keptByReason, reasonsUpdated, written, removed, loaded, process,
+             dryRun}
 
 With --bucket the entries are read from the bucket's quarantine prefix (TELEMETRY_QUARANTINE_PREFIX, default
-quarantine/telemetry/, where the process function writes them). A replay into a bucket is a dry run only, for now.
+quarantine/telemetry/, where the process function writes them). A replay there writes the raw objects under the
+raw prefix's quarantine-replay/ folder (TELEMETRY_RAW_PREFIX, default telemetry/) and removes their entries; the
+process function loads them on its next run (or telemetry process --bucket B), under its single-writer lease.
 
 Options:
   --data-dir DIR   data folder (default $TELEMETRY_DATA_DIR, else ./data)
-  --bucket B       read the quarantine of this bucket instead of the data folder
+  --bucket B       the quarantine of this bucket instead of the data folder
   --endpoint URL   S3-compatible endpoint of --bucket (default TELEMETRY_S3_ENDPOINT, else AWS S3)
   --json           print the entries, the entry or the replay summary as JSON
   --dry-run        replay: say what would be replayed and kept; write nothing
@@ -84,10 +90,6 @@ export const quarantineCommand: Command = async (args, io) => {
     throw new UsageError(`unexpected argument '${extra[0] ?? id}'`);
   if (values.endpoint !== undefined && values.bucket === undefined)
     throw new UsageError('--endpoint needs --bucket');
-  if (values.bucket !== undefined && action === 'replay' && !values['dry-run'])
-    throw new UsageError(
-      "a replay into a bucket is not supported yet (it needs the process lease and the bucket's sink): --dry-run shows what it would replay; or let the process function pick up a fixed record re-captured into the raw prefix",
-    );
   const layout = localLayout(values['data-dir'], io);
   if (values.bucket === undefined && !existsSync(layout.dataDir)) {
     throw new UsageError(`no data folder at ${layout.dataDir}: run 'telemetry run' first or pass --data-dir`);
@@ -149,12 +151,15 @@ async function quarantineAction(
   }
   if (action !== 'replay') throw new UsageError(`unknown action '${action}' (expected list, show or replay)`);
 
-  const release = values['dry-run']
-    ? () => undefined
-    : await lockDataDir(layout.dataDir, 'quarantine replay', { wait: values.wait, signal: io.signal });
+  // The data folder's replay loads into its DuckDB file itself; a bucket's hands its raw objects to the process
+  // function (or `telemetry process --bucket`), which loads under the single-writer lease.
+  const loadsHere = !values['dry-run'] && !(store instanceof S3ObjectStore);
+  const release = loadsHere
+    ? await lockDataDir(layout.dataDir, 'quarantine replay', { wait: values.wait, signal: io.signal })
+    : () => undefined;
   let sink: TableSink | undefined;
   try {
-    if (!values['dry-run']) sink = await openSink('duckdb', { warehouse: layout.warehouse });
+    if (loadsHere) sink = await openSink('duckdb', { warehouse: layout.warehouse });
     const summary = await quarantineReplay(
       { store, ...(sink ? { sink } : {}) },
       { ...layout, dryRun: values['dry-run'], shouldStop: () => io.signal?.aborted === true },
@@ -167,8 +172,11 @@ async function quarantineAction(
       io.stdout.write(
         `telemetry quarantine replay${summary.dryRun ? ' (dry run: nothing written)' : ''}: ${summary.entries} entr${summary.entries === 1 ? 'y' : 'ies'}\n` +
           `  ${summary.dryRun ? 'would replay' : 'replayed'} ${summary.replayed}, removed from quarantine ${summary.removed}\n` +
-          `  kept ${summary.kept}${kept}\n` +
-          (summary.process.records > 0 ? `  ${formatProcessSummary(summary.process)}\n` : ''),
+          `  kept ${summary.kept}${summary.reasonsUpdated ? ` (${summary.reasonsUpdated} with a new reason: ${summary.dryRun ? 'would be ' : ''}updated)` : ''}${kept}\n` +
+          (summary.process.records > 0 ? `  ${formatProcessSummary(summary.process)}\n` : '') +
+          (summary.replayed > 0 && !summary.loaded && !summary.dryRun
+            ? `  ${summary.written} raw object(s) written to ${store.describe(layout.rawPrefix + QUARANTINE_REPLAY_FOLDER)} (one already there is not written again): the process function loads them (or: telemetry process --bucket)\n`
+            : ''),
       );
     }
     return reconciles(summary.process) ? 0 : 1;

@@ -1,5 +1,4 @@
 import { SignalCatalog } from '../core/catalog/SignalCatalog.js';
-import { encodeNdjson } from '../core/ndjson/ndjson.js';
 import { ColumnRegistry } from '../core/schema/ColumnRegistry.js';
 import { ObjectNotFoundError, type ObjectStore } from '../ports/ObjectStore.js';
 import type { TableSink } from '../ports/TableSink.js';
@@ -7,7 +6,7 @@ import { BatchBuilder } from './BatchBuilder.js';
 import { FlattenPool } from './FlattenPool.js';
 import { ParallelObjectReader } from './ParallelObjectReader.js';
 import { emptyProcessSummary, type ProcessSummary } from './ProcessSummary.js';
-import type { QuarantineLine } from './quarantineEntry.js';
+import { type QuarantineLine, writeQuarantineEntry } from './quarantineEntry.js';
 import { quarantineObject, readObjectInto } from './readObjectInto.js';
 import { relocate } from './relocate.js';
 
@@ -118,7 +117,7 @@ export async function processPending(deps: ProcessDeps, options: ProcessOptions)
     const flush = async (): Promise<void> => {
       if (batch.files.length === 0) return;
       await checkpoint('after-read');
-      for (const [key, entry] of quarantine) await store.put(key, Buffer.from(encodeNdjson([entry])));
+      for (const [key, entry] of quarantine) await writeQuarantineEntry(store, key, entry);
       await checkpoint('after-quarantine');
       const newColumns = columns.takeAdded();
       const result = await sink.load(batch.build(newColumns));

@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { RawRecord } from '../core/model/RawRecord.js';
+import { encodeNdjson } from '../core/ndjson/ndjson.js';
+import type { ObjectStore } from '../ports/ObjectStore.js';
 
 /** A quarantined record: why, where it came from, and what it was. */
 export interface QuarantineLine {
@@ -33,4 +35,13 @@ export function quarantineEntryKey(
         : `object\u0000${entry.source.object}\u0000${entry.source.line}`;
   const hash = createHash('sha256').update(identity).digest('hex').slice(0, 32);
   return `${prefix}records/${hash.slice(0, 2)}/${hash}.ndjson`;
+}
+
+/** Writes one entry at its key (see quarantineEntryKey): one NDJSON line, what `telemetry quarantine` reads. */
+export async function writeQuarantineEntry(
+  store: ObjectStore,
+  key: string,
+  entry: QuarantineLine,
+): Promise<void> {
+  await store.put(key, Buffer.from(encodeNdjson([entry])));
 }

@@ -5,6 +5,7 @@ import { fromStreamRecord, type StreamRecordLike } from '../capture/fromStreamRe
 import { asRawRecord, toChange } from '../core/model/Change.js';
 import { snapshotOrderKey } from '../core/model/orderKey.js';
 import type { RawRecord } from '../core/model/RawRecord.js';
+import { rawObjectKey } from '../core/model/rawObjectKey.js';
 import { isPlainObject } from '../core/model/TelemetryItem.js';
 import { parseLine } from '../core/ndjson/ndjson.js';
 import type { ObjectStore } from '../ports/ObjectStore.js';
@@ -12,6 +13,7 @@ import type { TableSink } from '../ports/TableSink.js';
 import { emptyProcessSummary, type ProcessSummary } from './ProcessSummary.js';
 import { processPending } from './processPending.js';
 import { type QuarantineEntry, quarantineEntries } from './quarantineEntries.js';
+import { writeQuarantineEntry } from './quarantineEntry.js';
 import { readRawLines } from './readRawLines.js';
 import { relocate } from './relocate.js';
 
@@ -19,9 +21,11 @@ export interface QuarantineReplayOptions {
   readonly rawPrefix: string;
   readonly archivePrefix: string;
   readonly quarantinePrefix: string;
+  /** Its `_quarantine-replay/` folder notes which entries each replay object holds until they are removed. */
+  readonly stagedPrefix: string;
   /** Decide and count only: nothing is written, loaded or removed. */
   readonly dryRun?: boolean;
-  /** Records per replay raw object. */
+  /** Records per replay raw object (default 5000). */
   readonly chunkSize?: number;
   readonly shouldStop?: () => boolean;
 }
@@ -34,15 +38,41 @@ export interface QuarantineReplaySummary {
   /** Entries that still fail, by their reason today (an unreadable object is kept: there is nothing to re-parse). */
   readonly kept: number;
   readonly keptByReason: Readonly<Record<string, number>>;
-  /** Replayed entries removed from quarantine after their load committed. */
+  /** Kept entries rewritten with today's reason (it changed since they were quarantined; with dryRun: would be). */
+  readonly reasonsUpdated: number;
+  /** Raw objects this replay wrote (one per chunk of replayed records; one already pending or archived is not). */
+  readonly written: number;
+  /** Replayed entries removed from quarantine (with a sink: after their load committed; else once handed over). */
   readonly removed: number;
+  /** True when this replay loaded the records itself; false when they wait in the raw prefix for the process stage. */
+  readonly loaded: boolean;
   /** The normal process + load of the replayed records (their own counts; reconciles like any run). */
   readonly process: ProcessSummary;
   readonly dryRun: boolean;
 }
 
 /** Sub-prefix of the raw and archive prefixes for replayed records: a replay processes only its own objects. */
-const REPLAY_FOLDER = 'quarantine-replay/';
+export const QUARANTINE_REPLAY_FOLDER = 'quarantine-replay/';
+
+/** Where a replay notes, before writing a raw object, which entries it holds (beside the lease, `_leases/`). */
+export function replayManifestPrefix(stagedPrefix: string): string {
+  return `${stagedPrefix}_quarantine-replay/`;
+}
+
+/** A replay raw object and the keys of the entries it holds: what a re-run after a crash needs to finish it. */
+interface ReplayManifest {
+  readonly rawKey: string;
+  readonly entries: readonly string[];
+}
+
+function parseManifest(body: Uint8Array): ReplayManifest | undefined {
+  try {
+    const m = JSON.parse(Buffer.from(body).toString('utf8')) as Partial<ReplayManifest>;
+    return typeof m.rawKey === 'string' && Array.isArray(m.entries) ? (m as ReplayManifest) : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 /**
  * The raw record the entry was captured as: the entry holds it (stream input, damaged files), or the archived raw
@@ -110,24 +140,30 @@ export function replayRecord(entry: QuarantineEntry, captured: RawRecord | undef
 
 /**
  * `telemetry quarantine replay`: after a rules fix, re-ingests the quarantined records that now parse through the
- * normal path (raw object -> processPending -> sink, so the ledger and the order keys make it exactly once) and
- * keeps what still fails. Entries are removed only after the load of their raw object committed (it is archived):
- * a crash before that leaves them, and the next replay writes the same raw object (named by the replayed entries),
- * which the ledger recognises. A second replay finds nothing to do.
+ * normal path (raw object -> processPending -> sink) and keeps what still fails. Exactly once: a replayed record
+ * keeps its order key; each chunk of records becomes one raw object named by its entries, noted in a manifest
+ * (raw key + entry keys) before it is written, written only when neither pending nor archived, and its entries
+ * are removed before the manifest. A re-run after a crash at any point finishes the noted objects instead of
+ * writing their records again; a second replay finds nothing to do.
+ *
+ * With `sink` (the data folder) the replay loads its objects itself and removes the entries once their object's
+ * load committed (it is archived). Without (a bucket) it hands them over: the objects wait under the raw prefix
+ * for the process function (or `telemetry process --bucket`), which holds the single-writer lease, and the
+ * entries are removed once their object exists.
  *
  * @example
- * const s = await quarantineReplay({ store, sink }, { rawPrefix: 'raw/telemetry/',
- *   archivePrefix: 'archive/telemetry/', quarantinePrefix: 'quarantine/telemetry/' });
+ * const s = await quarantineReplay({ store, sink }, { rawPrefix: 'raw/telemetry/', archivePrefix:
+ *   'archive/telemetry/', quarantinePrefix: 'quarantine/telemetry/', stagedPrefix: 'staged/' });
  */
 export async function quarantineReplay(
   deps: { readonly store: ObjectStore; readonly sink?: TableSink },
   options: QuarantineReplayOptions,
 ): Promise<QuarantineReplaySummary> {
-  const { store } = deps;
-  const chunkSize = options.chunkSize ?? 5000;
+  const { store, sink } = deps;
   const archived = new Map<string, Promise<string[]>>();
   const keptByReason: Record<string, number> = {};
   const replay: { entry: QuarantineEntry; raw: RawRecord }[] = [];
+  const reasoned: { entry: QuarantineEntry; reason: string }[] = [];
   let entries = 0;
   for await (const entry of quarantineEntries(store, options.quarantinePrefix)) {
     entries += 1;
@@ -141,49 +177,96 @@ export async function quarantineReplay(
     } else {
       const reason = change?.kind === 'quarantine' ? change.reason : entry.reason;
       keptByReason[reason] = (keptByReason[reason] ?? 0) + 1;
+      if (entry.kind === 'record' && reason !== entry.reason) reasoned.push({ entry, reason });
+    }
+  }
+  // A kept record fails today for another reason than when it was quarantined: its entry says today's.
+  if (!options.dryRun) {
+    for (const { entry, reason } of reasoned) {
+      await writeQuarantineEntry(store, entry.key, { reason, source: entry.source, record: entry.record });
     }
   }
   const kept = entries - replay.length;
-  const base = { entries, replayed: replay.length, kept, keptByReason, dryRun: options.dryRun === true };
-  if (options.dryRun || replay.length === 0 || !deps.sink) {
-    return { ...base, removed: 0, process: emptyProcessSummary() };
-  }
+  const base = {
+    entries,
+    replayed: replay.length,
+    kept,
+    keptByReason,
+    reasonsUpdated: reasoned.length,
+    dryRun: options.dryRun === true,
+  };
+  const nothing = { ...base, written: 0, removed: 0, loaded: false, process: emptyProcessSummary() };
+  if (options.dryRun) return nothing;
 
-  // One raw object per chunk, named by the entries it replays: the same replay writes the same objects.
-  const rawPrefix = options.rawPrefix + REPLAY_FOLDER;
-  const archivePrefix = options.archivePrefix + REPLAY_FOLDER;
-  const chunks: { key: string; entries: QuarantineEntry[] }[] = [];
-  for (let i = 0; i < replay.length; i += chunkSize) {
-    const part = replay.slice(i, i + chunkSize);
+  const rawPrefix = options.rawPrefix + QUARANTINE_REPLAY_FOLDER;
+  const archivePrefix = options.archivePrefix + QUARANTINE_REPLAY_FOLDER;
+  const isArchived = async (key: string) =>
+    (await store.head(relocate(key, rawPrefix, archivePrefix))) !== undefined;
+  const exists = async (key: string) => (await store.head(key)) !== undefined || (await isArchived(key));
+  const chunks: { key: string; manifest: string; entries: QuarantineEntry[] }[] = [];
+
+  // Objects an earlier replay wrote but stopped before removing all their entries: finish them, write nothing.
+  const fresh = new Map(replay.map((r) => [r.entry.key, r]));
+  const manifests: string[] = [];
+  for await (const o of store.list(replayManifestPrefix(options.stagedPrefix))) manifests.push(o.key);
+  for (const manifest of manifests) {
+    const noted = parseManifest(await store.get(manifest));
+    if (!noted || !(await exists(noted.rawKey))) {
+      await store.delete(manifest); // never written: its entries are replayed afresh below
+      continue;
+    }
+    const held = noted.entries.flatMap((key) => {
+      const r = fresh.get(key);
+      fresh.delete(key);
+      return r ? [r.entry] : [];
+    });
+    chunks.push({ key: noted.rawKey, manifest, entries: held });
+  }
+  if (chunks.length === 0 && fresh.size === 0) return nothing;
+
+  // The rest in chunks named by their entries: the manifest first, then the object (a re-run writes the same).
+  const rest = [...fresh.values()];
+  const chunkSize = options.chunkSize ?? 5000;
+  let written = 0;
+  for (let i = 0; i < rest.length; i += chunkSize) {
+    const part = rest.slice(i, i + chunkSize);
     const label = createHash('sha256')
       .update(part.map((p) => p.entry.id).join('\n'))
       .digest('hex')
       .slice(0, 16);
-    const written = await captureBatch(
-      part.map((p) => p.raw),
-      store,
-      { rawPrefix, source: `replay-${label}` },
-    );
-    if (written) chunks.push({ key: written.key, entries: part.map((p) => p.entry) });
+    const source = `replay-${label}`;
+    const records = part.map((p) => p.raw);
+    const key = rawObjectKey(rawPrefix, source, records);
+    const manifest = `${replayManifestPrefix(options.stagedPrefix)}${label}.json`;
+    const noted: ReplayManifest = { rawKey: key, entries: part.map((p) => p.entry.key) };
+    await store.put(manifest, Buffer.from(JSON.stringify(noted)), { contentType: 'application/json' });
+    if (!(await exists(key))) {
+      await captureBatch(records, store, { rawPrefix, source });
+      written += 1;
+    }
+    chunks.push({ key, manifest, entries: part.map((p) => p.entry) });
   }
-  const process = await processPending(
-    { store, sink: deps.sink },
-    {
-      rawPrefix,
-      archivePrefix,
-      quarantinePrefix: options.quarantinePrefix,
-      ...(options.shouldStop ? { shouldStop: options.shouldStop } : {}),
-    },
-  );
+  const process = sink
+    ? await processPending(
+        { store, sink },
+        {
+          rawPrefix,
+          archivePrefix,
+          quarantinePrefix: options.quarantinePrefix,
+          ...(options.shouldStop ? { shouldStop: options.shouldStop } : {}),
+        },
+      )
+    : emptyProcessSummary();
   let removed = 0;
-  for (const chunk of chunks) {
-    const loaded =
-      !(await store.head(chunk.key)) && (await store.head(relocate(chunk.key, rawPrefix, archivePrefix)));
-    if (!loaded) continue;
-    for (const entry of chunk.entries) {
+  for (const { key, manifest, entries: held } of chunks) {
+    // Loaded here: only once archived (a crash before leaves entries and manifest; the next replay finishes them).
+    // Handed over: the object exists, whoever processes the raw prefix loads it.
+    if (sink && ((await store.head(key)) || !(await isArchived(key)))) continue;
+    for (const entry of held) {
       await store.delete(entry.key);
       removed += 1;
     }
+    await store.delete(manifest);
   }
-  return { ...base, removed, process };
+  return { ...base, written, removed, loaded: sink !== undefined, process };
 }

@@ -1,4 +1,5 @@
 import { gunzipSync } from 'node:zlib';
+import { marshall } from '@aws-sdk/util-dynamodb';
 import { DuckDbSink } from '../../src/adapters/duckdb/DuckDbSink.js';
 import { MemoryObjectStore } from '../../src/adapters/memory/MemoryObjectStore.js';
 import { captureBatch } from '../../src/capture/captureBatch.js';
@@ -50,6 +51,47 @@ export function event(id: string, soc: number, extra: Record<string, unknown> = 
       },
     ],
     ...extra,
+  };
+}
+
+/** A stream record an earlier capture could not convert: kept whole with its error, as toRawRecords does. */
+export function unconverted(item: Record<string, unknown>, seq: number): RawRecord {
+  return {
+    eventName: 'INSERT',
+    eventID: `ev-${seq}`,
+    sequenceNumber: padSequence(seq),
+    approximateCreationTime: Date.UTC(2025, 10, 25, 20),
+    keys: null,
+    newImage: {
+      eventID: `ev-${seq}`,
+      eventName: 'INSERT',
+      dynamodb: {
+        SequenceNumber: String(seq),
+        ApproximateCreationDateTime: 1764100800,
+        Keys: marshall({ event_id: item.event_id }),
+        NewImage: marshall(item),
+      },
+    },
+    userIdentity: null,
+    captureError: 'unsupported attribute type (a bug of an earlier release)',
+  };
+}
+
+/** The store, except that its `nth` delete of a key under `prefix` fails: a use case dying halfway through. */
+export function dyingAtDelete(store: ObjectStore, prefix: string, nth: number): ObjectStore {
+  let left = nth;
+  return {
+    put: (key, body, options) => store.put(key, body, options),
+    get: (key) => store.get(key),
+    getStream: (key) => store.getStream(key),
+    head: (key) => store.head(key),
+    list: (from) => store.list(from),
+    copy: (from, to) => store.copy(from, to),
+    describe: (key) => store.describe(key),
+    delete: async (key) => {
+      if (key.startsWith(prefix) && --left === 0) throw new Error('killed');
+      await store.delete(key);
+    },
   };
 }
 
