@@ -58,7 +58,8 @@ export interface FlattenedObject {
 /** Records every resolution that lands past the seed, per row, so the main thread can repeat exactly those. */
 class TrackingRegistry extends ColumnRegistry {
   readonly resolved: ResolvedColumn[] = [];
-  readonly #ids = new Map<string, number>();
+  /** Requested name -> its resolutions by requested type (a name is almost always asked for with one type). */
+  readonly #ids = new Map<string, { type: ColumnType; id: number }[]>();
   row: number[] = [];
 
   constructor(
@@ -72,14 +73,18 @@ class TrackingRegistry extends ColumnRegistry {
     const column = super.resolve(segments, name, type);
     const index = this.indexOf(column.name) as number;
     if (index < this.seedSize) return column;
-    const call = `${name}\u0000${type}`;
-    let id = this.#ids.get(call);
-    if (id === undefined) {
-      id = this.resolved.length;
-      this.#ids.set(call, id);
+    let calls = this.#ids.get(name);
+    if (calls === undefined) {
+      calls = [];
+      this.#ids.set(name, calls);
+    }
+    let call = calls.find((c) => c.type === type);
+    if (call === undefined) {
+      call = { type, id: this.resolved.length };
+      calls.push(call);
       this.resolved.push({ segments: [...segments], name, type, column, index });
     }
-    this.row.push(id);
+    this.row.push(call.id);
     return column;
   }
 }
