@@ -70,35 +70,30 @@ function log(message: string): void {
 /** Children are bundled once (dependencies stay external), so no loader runs inside a measured process. */
 async function buildChildren(): Promise<string> {
   const outdir = join(root, '.tmp', 'bench-build');
-  await build({
-    entryPoints: [
-      'captureChild',
-      'floorChild',
-      'duckdbStrongChild',
-      'duckdbNativeChild',
-      'oursChild',
-      'parquetChild',
-    ].map((n) => join(here, 'children', `${n}.ts`)),
+  const options = {
     outdir,
     bundle: true,
     platform: 'node',
     target: 'node20',
     format: 'esm',
     packages: 'external',
-    outExtension: { '.js': '.mjs' },
     logLevel: 'warning',
+  } as const;
+  const children = [
+    'captureChild',
+    'floorChild',
+    'duckdbStrongChild',
+    'duckdbNativeChild',
+    'oursChild',
+    'parquetChild',
+  ];
+  await build({
+    ...options,
+    entryPoints: children.map((n) => join(here, 'children', `${n}.ts`)),
+    outExtension: { '.js': '.mjs' },
   });
   // FlattenPool starts its worker from flattenWorker.js beside the bundle that uses it.
-  await build({
-    entryPoints: [join(root, 'src', 'process', 'flattenWorker.ts')],
-    outdir,
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'esm',
-    packages: 'external',
-    logLevel: 'warning',
-  });
+  await build({ ...options, entryPoints: [join(root, 'src', 'process', 'flattenWorker.ts')] });
   return outdir;
 }
 
