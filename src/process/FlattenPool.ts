@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { deserialize } from 'node:v8';
 import { Worker } from 'node:worker_threads';
 import type { FlattenedObject, FlattenJob } from './flattenObject.js';
 
@@ -23,9 +24,21 @@ export function defaultWorkers(): number {
   return cores >= 2 ? cores : 0;
 }
 
+/** A worker's result as it arrived: bytes outside the V8 heap until {@link read} (once, at merge time). */
+export class SerializedFlattening {
+  constructor(private bytes: Uint8Array | undefined) {}
+
+  read(): FlattenedObject {
+    if (!this.bytes) throw new Error('a flattening result is read once');
+    const result = deserialize(this.bytes) as FlattenedObject;
+    this.bytes = undefined;
+    return result;
+  }
+}
+
 interface Slot {
   readonly worker: Worker;
-  readonly jobs: Map<number, { resolve: (r: FlattenedObject) => void; reject: (e: Error) => void }>;
+  readonly jobs: Map<number, { resolve: (r: SerializedFlattening) => void; reject: (e: Error) => void }>;
 }
 
 /**
@@ -34,7 +47,7 @@ interface Slot {
  *
  * @example
  * const pool = new FlattenPool(2);
- * try { const flattened = await pool.flatten({ key, body, seed: columns.all(), quarantinePrefix }); }
+ * try { const flattened = (await pool.flatten({ key, body, seed: columns.all(), quarantinePrefix })).read(); }
  * finally { await pool.close(); }
  */
 export class FlattenPool {
@@ -49,10 +62,10 @@ export class FlattenPool {
         resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB },
       });
       const slot: Slot = { worker, jobs: new Map() };
-      worker.on('message', (m: { id: number; result?: FlattenedObject; error?: string }) => {
+      worker.on('message', (m: { id: number; bytes?: Uint8Array; error?: string }) => {
         const job = slot.jobs.get(m.id);
         slot.jobs.delete(m.id);
-        if (m.result) job?.resolve(m.result);
+        if (m.bytes) job?.resolve(new SerializedFlattening(m.bytes));
         else job?.reject(new Error(`flattening worker: ${m.error}`));
       });
       const failAll = (error: Error): void => {
@@ -65,7 +78,7 @@ export class FlattenPool {
     }
   }
 
-  flatten(job: FlattenJob): Promise<FlattenedObject> {
+  flatten(job: FlattenJob): Promise<SerializedFlattening> {
     const slot = this.#slots.reduce((a, b) => (b.jobs.size < a.jobs.size ? b : a));
     const id = this.#next++;
     // Moved to the worker, so a copy: the store may keep (or pool) the bytes it returned (a memcpy, ~1 ms per 10 MB).

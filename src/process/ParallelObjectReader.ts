@@ -1,7 +1,7 @@
 import type { ColumnRegistry } from '../core/schema/ColumnRegistry.js';
 import { ObjectNotFoundError, type ObjectStore } from '../ports/ObjectStore.js';
 import type { BatchBuilder } from './BatchBuilder.js';
-import type { FlattenPool } from './FlattenPool.js';
+import type { FlattenPool, SerializedFlattening } from './FlattenPool.js';
 import type { FlattenedObject } from './flattenObject.js';
 import { quarantineEntryKey } from './quarantineEntry.js';
 import { damageEntry, type ObjectRead, readObjectInto } from './readObjectInto.js';
@@ -12,7 +12,7 @@ class ColumnConflict extends Error {}
 
 type Fetched =
   | { readonly kind: 'gone' }
-  | { readonly kind: 'flattened'; readonly result: FlattenedObject; readonly generation: number };
+  | { readonly kind: 'flattened'; readonly result: SerializedFlattening; readonly generation: number };
 
 /**
  * {@link readObjectInto} with the flattening done ahead, in worker threads: objects are fetched and flattened
@@ -80,7 +80,7 @@ export class ParallelObjectReader {
     const got = await fetched;
     if (got.kind === 'gone') return { kind: 'gone' };
     if (got.generation !== this.columns.generation) return this.#reread(key, batch);
-    return this.#merge(got.result, batch);
+    return this.#merge(got.result.read(), batch);
   }
 
   #reread(key: string, batch: BatchBuilder): Promise<ObjectRead> {
