@@ -120,7 +120,10 @@ export class RawObjectWriter {
    * durable and idempotent. Nothing is written for no lines.
    */
   async put(store: ObjectStore, options: CaptureOptions): Promise<CaptureResult | undefined> {
-    if (!this.first || !this.last) return undefined;
+    if (!this.first || !this.last) {
+      this.gzip.destroy(); // nothing to write: release zlib's memory now
+      return undefined;
+    }
     const key = rawObjectKey(options.rawPrefix, options.source, [this.first, this.last]);
     const body = await this.body();
     await store.put(key, body, { contentType: 'application/x-ndjson' });

@@ -1,7 +1,8 @@
 import { gunzipSync } from 'node:zlib';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { describe, expect, it } from 'vitest';
-import { RawObjectWriter } from '../../src/capture/captureBatch.js';
+import { MemoryObjectStore } from '../../src/adapters/memory/MemoryObjectStore.js';
+import { captureBatch, RawObjectWriter } from '../../src/capture/captureBatch.js';
 import { unmarshallImage } from '../../src/capture/unmarshallImage.js';
 
 describe('unmarshalling stream images', () => {
@@ -54,5 +55,17 @@ describe('unmarshalling stream images', () => {
       writer.last?.sequenceNumber,
     ]).toEqual([20_000, -18_999, '0', '19999']);
     expect(gunzipSync(await new RawObjectWriter().body()).toString('utf8')).toBe('');
+  });
+
+  it('no records: no object and no key', async () => {
+    // Prepare
+    const store = new MemoryObjectStore();
+
+    // Act
+    const result = await captureBatch([], store, { rawPrefix: 'raw/', source: 's' });
+
+    // Assess
+    expect(result).toBeUndefined();
+    for await (const o of store.list('')) expect.unreachable(o.key);
   });
 });
