@@ -1,6 +1,6 @@
 import { type AttributeValue, type DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { captureBatch } from '../capture/captureBatch.js';
-import { unmarshallImage } from '../capture/fromStreamRecord.js';
+import { unmarshallImage } from '../capture/unmarshallImage.js';
 import { snapshotOrderKey } from '../core/model/orderKey.js';
 import type { RawRecord } from '../core/model/RawRecord.js';
 import { isPlainObject } from '../core/model/TelemetryItem.js';

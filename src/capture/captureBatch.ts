@@ -26,40 +26,125 @@ export const RAW_GZIP_LEVEL = 3;
 const CHUNK_BYTES = 1 << 20;
 
 /**
- * Encodes records as NDJSON and gzips them. Each line is written as UTF-8 straight into a chunk buffer (no string
- * concatenation: turning a long concatenated string into bytes cost more than the JSON encoding itself), and each
- * full chunk goes to zlib, which compresses on the libuv thread pool while this thread encodes the next chunk.
+ * Chunk buffers in use at once: zlib compresses some while this thread fills the next. Reused, because fresh ones
+ * (~100 per 10,000 records) cost page faults and, as memory outside the JS heap, made V8 run full collections.
  */
-export async function gzipNdjson(records: readonly unknown[]): Promise<Buffer> {
-  const gzip = createGzip({ level: RAW_GZIP_LEVEL });
-  const out: Buffer[] = [];
-  gzip.on('data', (chunk: Buffer) => out.push(chunk));
-  const done = new Promise<void>((resolve, reject) => {
-    gzip.once('end', resolve);
-    gzip.once('error', reject);
-  });
-  let chunk = Buffer.allocUnsafe(CHUNK_BYTES);
-  let used = 0;
-  for (const record of records) {
-    const line = String(JSON.stringify(record));
-    const most = line.length * 3 + 1; // UTF-8 needs at most 3 bytes per UTF-16 unit, plus the newline
-    if (used + most > chunk.length) {
-      if (used > 0) gzip.write(chunk.subarray(0, used)); // zlib keeps this buffer: start a new one
-      chunk = Buffer.allocUnsafe(Math.max(CHUNK_BYTES, most));
-      used = 0;
-    }
-    used += chunk.write(line, used, 'utf8');
-    chunk[used++] = 0x0a;
-  }
-  if (used > 0) gzip.write(chunk.subarray(0, used));
-  gzip.end();
-  await done;
-  return Buffer.concat(out);
+const CHUNKS = 4;
+
+/** A raw record already encoded as its NDJSON line, with what the object key and the logs need. */
+export interface RawLine extends Pick<RawRecord, 'eventName' | 'sequenceNumber' | 'approximateCreationTime'> {
+  /** The record as JSON text (no newline). */
+  readonly text: string;
 }
 
 /**
- * Stage 1: writes one batch of stream records as ONE gzip NDJSON object. Capture never judges content
- * (that is process's job, where bad records are quarantined); it only has to be durable and idempotent.
+ * Builds one raw object line by line: each line is written as UTF-8 straight into a chunk buffer (no string
+ * concatenation: turning a long concatenated string into bytes cost more than the JSON encoding itself), and each
+ * full chunk goes to zlib, which compresses on the libuv thread pool while this thread encodes the next lines.
+ */
+export class RawObjectWriter {
+  private readonly gzip = createGzip({ level: RAW_GZIP_LEVEL });
+  private readonly out: Buffer[] = [];
+  private readonly done: Promise<void>;
+  private chunk: Buffer = Buffer.allocUnsafe(CHUNK_BYTES);
+  private used = 0;
+  private chunks = 1;
+  private readonly free: Buffer[] = [];
+  private freed: (() => void) | undefined;
+  /** The first and the last line added (they name the object). */
+  first: RawLine | undefined;
+  last: RawLine | undefined;
+  /** Lines added so far. */
+  records = 0;
+  /** The earliest approximate creation time among them (Infinity while empty). */
+  oldest = Number.POSITIVE_INFINITY;
+
+  constructor() {
+    this.gzip.on('data', (chunk: Buffer) => this.out.push(chunk));
+    this.done = new Promise<void>((resolve, reject) => {
+      this.gzip.once('end', resolve);
+      this.gzip.once('error', reject);
+    });
+    this.done.catch(() => {}); // handled where it is awaited (a wait for a chunk or the body)
+  }
+
+  /** Adds a line; waits only when every chunk buffer is still with zlib. */
+  async add(line: RawLine): Promise<void> {
+    const text = line.text;
+    const most = text.length * 3 + 1; // UTF-8 needs at most 3 bytes per UTF-16 unit, plus the newline
+    if (this.used + most > this.chunk.length) {
+      this.send();
+      this.chunk = most > CHUNK_BYTES ? Buffer.allocUnsafe(most) : await this.nextChunk();
+    }
+    this.used += this.chunk.write(text, this.used, 'utf8');
+    this.chunk[this.used++] = 0x0a;
+    this.first ??= line;
+    this.last = line;
+    this.records += 1;
+    if (line.approximateCreationTime < this.oldest) this.oldest = line.approximateCreationTime;
+  }
+
+  /** Hands the filled part of the current chunk to zlib, which gives a pooled chunk back once it has read it. */
+  private send(): void {
+    if (this.used === 0) return;
+    const chunk = this.chunk;
+    this.gzip.write(chunk.subarray(0, this.used), () => {
+      if (chunk.length !== CHUNK_BYTES) return; // a line's own buffer: not pooled
+      this.free.push(chunk);
+      this.freed?.();
+    });
+    this.used = 0;
+  }
+
+  private async nextChunk(): Promise<Buffer> {
+    while (this.free.length === 0 && this.chunks >= CHUNKS) {
+      await Promise.race([new Promise<void>((resolve) => (this.freed = resolve)), this.done]);
+    }
+    const chunk = this.free.pop();
+    if (chunk) return chunk;
+    this.chunks += 1;
+    return Buffer.allocUnsafe(CHUNK_BYTES);
+  }
+
+  /** The gzip bytes of every line added (the writer is finished after this). */
+  async body(): Promise<Buffer> {
+    this.send();
+    this.gzip.end();
+    await this.done;
+    return Buffer.concat(this.out);
+  }
+
+  /**
+   * Stage 1: writes the lines as ONE gzip NDJSON object, keyed by source and first and last sequence number.
+   * Capture never judges content (that is process's job, where bad records are quarantined); it only has to be
+   * durable and idempotent. Nothing is written for no lines.
+   */
+  async put(store: ObjectStore, options: CaptureOptions): Promise<CaptureResult | undefined> {
+    if (!this.first || !this.last) {
+      this.gzip.destroy(); // nothing to write: release zlib's memory now
+      return undefined;
+    }
+    const key = rawObjectKey(options.rawPrefix, options.source, [this.first, this.last]);
+    const body = await this.body();
+    await store.put(key, body, { contentType: 'application/x-ndjson' });
+    return { key, records: this.records, bytes: body.byteLength };
+  }
+}
+
+/** Writes lines already encoded (see {@link RawObjectWriter.put}). */
+export async function captureLines(
+  lines: Iterable<RawLine>,
+  store: ObjectStore,
+  options: CaptureOptions,
+): Promise<CaptureResult | undefined> {
+  const writer = new RawObjectWriter();
+  for (const line of lines) await writer.add(line);
+  return writer.put(store, options);
+}
+
+/**
+ * Stage 1 for records as objects: writes them as ONE gzip NDJSON object, one `JSON.stringify` line each
+ * (see {@link RawObjectWriter.put}).
  *
  * @example
  * const { key } = await captureBatch(records, store, { rawPrefix: 'telemetry/', source: 'stream-label' });
@@ -69,9 +154,10 @@ export async function captureBatch(
   store: ObjectStore,
   options: CaptureOptions,
 ): Promise<CaptureResult | undefined> {
-  if (records.length === 0) return undefined;
-  const key = rawObjectKey(options.rawPrefix, options.source, records);
-  const body = await gzipNdjson(records);
-  await store.put(key, body, { contentType: 'application/x-ndjson' });
-  return { key, records: records.length, bytes: body.byteLength };
+  const writer = new RawObjectWriter();
+  for (const r of records) {
+    const { eventName, sequenceNumber, approximateCreationTime } = r;
+    await writer.add({ eventName, sequenceNumber, approximateCreationTime, text: JSON.stringify(r) });
+  }
+  return writer.put(store, options);
 }

@@ -2,7 +2,8 @@ import { errorMessage } from '../core/errors.js';
 import { asRawRecord, toChange } from '../core/model/Change.js';
 import type { RawRecord } from '../core/model/RawRecord.js';
 import { isPlainObject } from '../core/model/TelemetryItem.js';
-import { fromStreamRecord, type StreamRecordLike, unmarshallImage } from './fromStreamRecord.js';
+import { fromStreamRecord, type StreamRecordLike } from './fromStreamRecord.js';
+import { unmarshallImage } from './unmarshallImage.js';
 
 const ATTRIBUTE_TYPES = new Set(['S', 'N', 'B', 'SS', 'NS', 'BS', 'M', 'L', 'NULL', 'BOOL']);
 

@@ -1,8 +1,7 @@
-import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { streamOrderKey } from '../core/model/orderKey.js';
 import type { RawRecord } from '../core/model/RawRecord.js';
-import { exactNumber } from '../core/ndjson/parseJson.js';
+import type { RawLine } from './captureBatch.js';
+import { unmarshallImage } from './unmarshallImage.js';
 
 /** A DynamoDB stream record as Lambda delivers it and as `aws dynamodbstreams get-records` prints it. */
 export interface StreamRecordLike {
@@ -16,45 +15,6 @@ export interface StreamRecordLike {
     readonly OldImage?: Record<string, unknown>;
     readonly SequenceNumber?: string;
   };
-}
-
-/** A value that is not plain JSON: a set (SS/NS/BS) becomes an array, binary becomes base64. */
-function plainLeaf(value: Set<unknown> | Uint8Array): unknown {
-  if (value instanceof Uint8Array) return Buffer.from(value).toString('base64');
-  return [...value].map((v) => (v instanceof Set || v instanceof Uint8Array ? plainLeaf(v) : v));
-}
-
-/**
- * Makes a freshly unmarshalled value plain JSON in place: only sets and binary values are replaced (they are rare),
- * everything else is left as it is, so the common image is walked once and never copied.
- */
-function makePlainInPlace(value: object): void {
-  if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) {
-      const v: unknown = value[i];
-      if (typeof v !== 'object' || v === null) continue;
-      if (v instanceof Set || v instanceof Uint8Array) value[i] = plainLeaf(v);
-      else makePlainInPlace(v);
-    }
-    return;
-  }
-  const record = value as Record<string, unknown>;
-  for (const k of Object.keys(record)) {
-    const v = record[k];
-    if (typeof v !== 'object' || v === null) continue;
-    if (v instanceof Set || v instanceof Uint8Array) record[k] = plainLeaf(v);
-    else makePlainInPlace(v);
-  }
-}
-
-/**
- * Unmarshalls DynamoDB JSON (typed attribute values) into plain JSON without losing number precision: an `N` that a
- * double cannot hold exactly stays the string of its digits. Throws on malformed DynamoDB JSON (e.g. `{"Q": "1"}`).
- */
-export function unmarshallImage(image: Record<string, unknown>): Record<string, unknown> {
-  const plain = unmarshall(image as Record<string, AttributeValue>, { wrapNumbers: exactNumber });
-  makePlainInPlace(plain);
-  return plain;
 }
 
 function epochMs(value: number | string | Date | undefined, fallback: number): number {
@@ -88,4 +48,14 @@ export function fromStreamRecord(record: StreamRecordLike, now: number = Date.no
     ...(d.OldImage ? { oldImage: unmarshallImage(d.OldImage) } : {}),
     userIdentity: record.userIdentity ?? null,
   };
+}
+
+/**
+ * {@link fromStreamRecord} as its NDJSON line, encoded at once: the record's objects die young (cheap to collect)
+ * instead of living until the whole batch is written.
+ */
+export function streamRecordLine(record: StreamRecordLike, now: number = Date.now()): RawLine {
+  const raw = fromStreamRecord(record, now);
+  const { eventName, sequenceNumber, approximateCreationTime } = raw;
+  return { eventName, sequenceNumber, approximateCreationTime, text: JSON.stringify(raw) };
 }

@@ -4,10 +4,10 @@ import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { CAPTURE_METRICS } from '../config/metrics.js';
 import { errorMessage } from '../core/errors.js';
 import type { ObjectStore } from '../ports/ObjectStore.js';
-import { captureBatch } from './captureBatch.js';
+import { RawObjectWriter } from './captureBatch.js';
 import type { StreamRecordLike } from './fromStreamRecord.js';
 import { streamName } from './streamName.js';
-import { toRawRecords } from './toRawRecords.js';
+import { toRawLines } from './toRawLines.js';
 
 export interface CaptureHandlerDeps {
   readonly store: ObjectStore;
@@ -37,33 +37,41 @@ export function makeCaptureHandler(deps: CaptureHandlerDeps): CaptureHandler {
     const stream = (event.Records ?? []) as unknown as StreamRecordLike[];
     if (stream.length === 0) return { batchItemFailures: [] };
     const started = now();
-    const { records, rejected } = toRawRecords(stream, started);
     const source = streamName(event.Records[0]?.eventSourceARN);
+    const writer = new RawObjectWriter();
+    let rejected = 0;
     try {
-      const result = await captureBatch(records, deps.store, { rawPrefix: deps.rawPrefix, source });
-      const oldest = Math.min(...records.map((r) => r.approximateCreationTime));
+      for (const line of toRawLines(stream, started)) {
+        await writer.add(line);
+        if (line.rejected) rejected += 1;
+      }
+      const result = await writer.put(deps.store, { rawPrefix: deps.rawPrefix, source });
       deps.logger.info('captured batch', {
         key: result?.key,
-        records: records.length,
+        records: writer.records,
         rejected,
         bytes: result?.bytes,
-        firstSequenceNumber: records[0]?.sequenceNumber,
-        lastSequenceNumber: records[records.length - 1]?.sequenceNumber,
+        firstSequenceNumber: writer.first?.sequenceNumber,
+        lastSequenceNumber: writer.last?.sequenceNumber,
       });
       if (rejected > 0)
         deps.logger.warn('records kept for quarantine: capture could not convert them', { rejected });
       const m = deps.metrics;
       if (m) {
-        m.addMetric(CAPTURE_METRICS.recordsIn, MetricUnit.Count, records.length);
+        m.addMetric(CAPTURE_METRICS.recordsIn, MetricUnit.Count, writer.records);
         m.addMetric(CAPTURE_METRICS.bytesWritten, MetricUnit.Bytes, result?.bytes ?? 0);
         m.addMetric(CAPTURE_METRICS.objectsWritten, MetricUnit.Count, result ? 1 : 0);
         m.addMetric(CAPTURE_METRICS.recordsRejected, MetricUnit.Count, rejected);
-        m.addMetric(CAPTURE_METRICS.iteratorLagMs, MetricUnit.Milliseconds, Math.max(0, started - oldest));
+        m.addMetric(
+          CAPTURE_METRICS.iteratorLagMs,
+          MetricUnit.Milliseconds,
+          Math.max(0, started - writer.oldest),
+        );
       }
       return { batchItemFailures: [] };
     } catch (error) {
       deps.logger.error('raw object write failed; the whole batch will be retried', {
-        records: records.length,
+        records: stream.length,
         error: errorMessage(error),
       });
       throw error;

@@ -1,6 +1,6 @@
-import { captureBatch } from '../capture/captureBatch.js';
+import { captureLines } from '../capture/captureBatch.js';
 import { streamName } from '../capture/streamName.js';
-import { toRawRecords } from '../capture/toRawRecords.js';
+import { toRawLines } from '../capture/toRawLines.js';
 import { errorMessage } from '../core/errors.js';
 import { rawObjectKey } from '../core/model/rawObjectKey.js';
 import type { ObjectStore } from '../ports/ObjectStore.js';
@@ -85,11 +85,11 @@ export async function replayFailedRecords(
       continue;
     }
     // The clock capture would have used for an unconvertible record is the failure time: same bytes every replay.
-    const converted = toRawRecords(parsed.records, parsed.failedAt);
+    const converted = [...toRawLines(parsed.records, parsed.failedAt)];
     const source = streamName(parsed.streamArn);
     let rawKey: string;
     try {
-      rawKey = rawObjectKey(options.rawPrefix, source, converted.records);
+      rawKey = rawObjectKey(options.rawPrefix, source, converted);
     } catch (error) {
       problems.push({ key, reason: errorMessage(error) });
       continue;
@@ -98,17 +98,18 @@ export async function replayFailedRecords(
       (await exists(stores.data, rawKey)) ||
       (await exists(stores.data, relocate(rawKey, options.rawPrefix, options.archivePrefix)));
     if (!dryRun) {
-      if (!present)
-        await captureBatch(converted.records, stores.data, { rawPrefix: options.rawPrefix, source });
+      if (!present) await captureLines(converted, stores.data, { rawPrefix: options.rawPrefix, source });
       await stores.failed.copy(key, `${REPLAYED_PREFIX}${key}`);
       await stores.failed.delete(key);
     }
-    for (const r of converted.records) events[r.eventName] += 1;
-    rejected += converted.rejected;
+    for (const r of converted) {
+      events[r.eventName] += 1;
+      if (r.rejected) rejected += 1;
+    }
     replayed.push({
       key,
       rawKey,
-      records: converted.records.length,
+      records: converted.length,
       outcome: present ? 'present' : 'written',
     });
   }

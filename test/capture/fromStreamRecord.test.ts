@@ -1,8 +1,9 @@
 import { gunzipSync } from 'node:zlib';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { describe, expect, it } from 'vitest';
-import { gzipNdjson } from '../../src/capture/captureBatch.js';
-import { unmarshallImage } from '../../src/capture/fromStreamRecord.js';
+import { MemoryObjectStore } from '../../src/adapters/memory/MemoryObjectStore.js';
+import { captureBatch, RawObjectWriter } from '../../src/capture/captureBatch.js';
+import { unmarshallImage } from '../../src/capture/unmarshallImage.js';
 
 describe('unmarshalling stream images', () => {
   it('keeps DynamoDB numbers exact: beyond a double they stay their exact text', () => {
@@ -30,10 +31,41 @@ describe('unmarshalling stream images', () => {
     });
   });
 
-  it('gzipNdjson writes one JSON line per record, whatever the chunking', async () => {
-    const records = Array.from({ length: 3000 }, (_, i) => ({ i, text: 'é'.repeat(i % 700) }));
-    const text = gunzipSync(await gzipNdjson(records)).toString('utf8');
-    expect(text).toBe(records.map((r) => `${JSON.stringify(r)}\n`).join(''));
-    expect(gunzipSync(await gzipNdjson([])).toString('utf8')).toBe('');
+  it('RawObjectWriter writes one line per record, whatever the chunking', async () => {
+    // Prepare
+    // ~15 MB: more chunks than the writer keeps, so it waits for zlib to hand them back; one line above a chunk
+    const lines = Array.from({ length: 20_000 }, (_, i) => ({
+      eventName: 'INSERT' as const,
+      sequenceNumber: String(i),
+      approximateCreationTime: 1000 - i,
+      text: JSON.stringify({ i, text: 'é'.repeat(i === 7 ? 600_000 : i % 700) }),
+    }));
+    const writer = new RawObjectWriter();
+
+    // Act
+    for (const line of lines) await writer.add(line);
+    const text = gunzipSync(await writer.body()).toString('utf8');
+
+    // Assess
+    expect(text).toBe(lines.map((l) => `${l.text}\n`).join(''));
+    expect([
+      writer.records,
+      writer.oldest,
+      writer.first?.sequenceNumber,
+      writer.last?.sequenceNumber,
+    ]).toEqual([20_000, -18_999, '0', '19999']);
+    expect(gunzipSync(await new RawObjectWriter().body()).toString('utf8')).toBe('');
+  });
+
+  it('no records: no object and no key', async () => {
+    // Prepare
+    const store = new MemoryObjectStore();
+
+    // Act
+    const result = await captureBatch([], store, { rawPrefix: 'raw/', source: 's' });
+
+    // Assess
+    expect(result).toBeUndefined();
+    for await (const o of store.list('')) expect.unreachable(o.key);
   });
 });

@@ -15,7 +15,11 @@ export function hourPartition(epochMs: number): string {
  * sequence numbers, so a retried identical batch overwrites the same object instead of adding a duplicate.
  * The hour is that of the first record's approximate creation time.
  */
-export function rawObjectKey(prefix: string, source: string, records: readonly RawRecord[]): string {
+export function rawObjectKey(
+  prefix: string,
+  source: string,
+  records: readonly Pick<RawRecord, 'sequenceNumber' | 'approximateCreationTime'>[],
+): string {
   const first = records[0];
   const last = records[records.length - 1];
   if (!first || !last) throw new Error('rawObjectKey needs at least one record');

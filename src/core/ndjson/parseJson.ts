@@ -9,6 +9,9 @@
 /** Up to 15 significant decimal digits always survive a round trip through a double. */
 const SAFE_DIGITS = 15;
 
+/** The smallest normal double: below it (subnormals) a double keeps fewer digits. */
+const MIN_NORMAL = 2.2250738585072014e-308;
+
 /**
  * A number token (after `:`, `[`, `,` or white space, as JSON numbers stand) of 16+ digits, with a positive
  * exponent of 2+ digits (`5.74e+91` is an integer past 2^53) or a negative one of 3+ digits: it may not fit a double. Anchoring on the delimiter keeps the scan fast (most positions fail at once).
@@ -39,6 +42,12 @@ function significantDigits(mantissa: string): number {
  */
 export function exactNumber(text: string): number | string {
   const n = Number(text);
+  // The common case without counting digits: 15 characters hold at most 15 digits, so a normal double within 2^53
+  // is exact. (`typeof`: DynamoDB JSON from outside may carry a non-string `N`; it takes the full path below.)
+  if (typeof text === 'string' && text.length <= SAFE_DIGITS) {
+    const size = Math.abs(n);
+    if (size <= Number.MAX_SAFE_INTEGER && size >= MIN_NORMAL) return n;
+  }
   if (!Number.isFinite(n)) return text; // 1e400: out of range
   const unsigned = text.replace(/^[-+]/, '');
   const e = unsigned.search(/[eE]/);
@@ -47,7 +56,7 @@ export function exactNumber(text: string): number | string {
   if (n === 0) return digits === 0 ? n : text; // 1e-400: underflow to 0
   if (Number.isInteger(n) && !Number.isSafeInteger(n)) return text; // 2^53 + 1, a 39-digit id
   // Past 15 digits (or among subnormals, which keep fewer): a number only if the double prints back as written.
-  if (digits > SAFE_DIGITS || Math.abs(n) < 2.2250738585072014e-308) return String(n) === text ? n : text;
+  if (digits > SAFE_DIGITS || Math.abs(n) < MIN_NORMAL) return String(n) === text ? n : text;
   return n;
 }
 

@@ -7,8 +7,8 @@ import { DuckDbSink } from '../../../src/adapters/duckdb/DuckDbSink.js';
 import { MemoryObjectStore } from '../../../src/adapters/memory/MemoryObjectStore.js';
 import { S3ObjectStore } from '../../../src/adapters/s3/S3ObjectStore.js';
 import { captureBatch } from '../../../src/capture/captureBatch.js';
-import { unmarshallImage } from '../../../src/capture/fromStreamRecord.js';
 import { makeCaptureHandler } from '../../../src/capture/makeCaptureHandler.js';
+import { unmarshallImage } from '../../../src/capture/unmarshallImage.js';
 import { padSequence, type RawRecord } from '../../../src/core/model/RawRecord.js';
 import {
   ensureBucket,

@@ -2,7 +2,7 @@ import { type DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { DuckDbSink } from '../../../src/adapters/duckdb/DuckDbSink.js';
 import { MemoryObjectStore } from '../../../src/adapters/memory/MemoryObjectStore.js';
 import { captureBatch } from '../../../src/capture/captureBatch.js';
-import { unmarshallImage } from '../../../src/capture/fromStreamRecord.js';
+import { unmarshallImage } from '../../../src/capture/unmarshallImage.js';
 import { padSequence, type RawRecord } from '../../../src/core/model/RawRecord.js';
 import { processPending } from '../../../src/process/processPending.js';
 import { CLOUD } from '../../integration/support/localStack.js';
