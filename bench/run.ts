@@ -115,16 +115,21 @@ try {
   const source = join(workDir, 'source');
   rmSync(source, { recursive: true, force: true });
   log(`generating and capturing ${events} events in batches of ${batch}...`);
-  const capture = await child('captureChild', [
-    '--events',
-    String(events),
-    '--batch',
-    String(batch),
-    '--data-dir',
-    source,
-    '--raw-prefix',
-    'raw/telemetry/',
-  ]);
+  const capture = await child(
+    'captureChild',
+    [
+      '--events',
+      String(events),
+      '--batch',
+      String(batch),
+      '--data-dir',
+      source,
+      '--raw-prefix',
+      'raw/telemetry/',
+    ],
+    undefined,
+    ['--expose-gc'],
+  );
   const rawDir = join(source, 'raw');
   const raw = listRawFiles(rawDir);
 
