@@ -36,8 +36,12 @@ export class SerializedFlattening {
   }
 }
 
+/** A worker stopped (out of memory, crashed): its jobs, and jobs when none is left, fail with this. */
+export class WorkerLostError extends Error {}
+
 interface Slot {
   readonly worker: Worker;
+  alive: boolean;
   readonly jobs: Map<number, { resolve: (r: SerializedFlattening) => void; reject: (e: Error) => void }>;
 }
 
@@ -61,7 +65,7 @@ export class FlattenPool {
         execArgv: entry.execArgv,
         resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB },
       });
-      const slot: Slot = { worker, jobs: new Map() };
+      const slot: Slot = { worker, alive: true, jobs: new Map() };
       worker.on('message', (m: { id: number; bytes?: Uint8Array; error?: string }) => {
         const job = slot.jobs.get(m.id);
         slot.jobs.delete(m.id);
@@ -69,7 +73,8 @@ export class FlattenPool {
         else job?.reject(new Error(`flattening worker: ${m.error}`));
       });
       const failAll = (error: Error): void => {
-        for (const job of slot.jobs.values()) job.reject(error);
+        slot.alive = false;
+        for (const job of slot.jobs.values()) job.reject(new WorkerLostError(error.message));
         slot.jobs.clear();
       };
       worker.on('error', failAll);
@@ -79,7 +84,12 @@ export class FlattenPool {
   }
 
   flatten(job: FlattenJob): Promise<SerializedFlattening> {
-    const slot = this.#slots.reduce((a, b) => (b.jobs.size < a.jobs.size ? b : a));
+    const alive = this.#slots.filter((s) => s.alive);
+    const slot = alive.reduce<Slot | undefined>(
+      (a, b) => (a && a.jobs.size <= b.jobs.size ? a : b),
+      undefined,
+    );
+    if (!slot) return Promise.reject(new WorkerLostError('no flattening worker left'));
     const id = this.#next++;
     // Moved to the worker, so a copy: the store may keep (or pool) the bytes it returned (a memcpy, ~1 ms per 10 MB).
     const body = new Uint8Array(job.body);

@@ -1,7 +1,7 @@
 import type { ColumnRegistry } from '../core/schema/ColumnRegistry.js';
 import { ObjectNotFoundError, type ObjectStore } from '../ports/ObjectStore.js';
 import type { BatchBuilder } from './BatchBuilder.js';
-import type { FlattenPool, SerializedFlattening } from './FlattenPool.js';
+import { type FlattenPool, type SerializedFlattening, WorkerLostError } from './FlattenPool.js';
 import type { FlattenedObject } from './flattenObject.js';
 import { quarantineEntryKey } from './quarantineEntry.js';
 import { damageEntry, type ObjectRead, readObjectInto } from './readObjectInto.js';
@@ -12,6 +12,7 @@ class ColumnConflict extends Error {}
 
 type Fetched =
   | { readonly kind: 'gone' }
+  | { readonly kind: 'worker-lost' }
   | { readonly kind: 'flattened'; readonly result: SerializedFlattening; readonly generation: number };
 
 /**
@@ -49,11 +50,15 @@ export class ParallelObjectReader {
     const generation = this.columns.generation;
     const seed = this.columns.all();
     const fetched = this.store.get(key).then(
-      async (body): Promise<Fetched> => ({
-        kind: 'flattened',
-        result: await this.pool.flatten({ key, body, seed, quarantinePrefix: this.quarantinePrefix }),
-        generation,
-      }),
+      (body): Promise<Fetched> =>
+        this.pool.flatten({ key, body, seed, quarantinePrefix: this.quarantinePrefix }).then(
+          (result) => ({ kind: 'flattened', result, generation }),
+          (error: unknown): Fetched => {
+            // A worker that died (e.g. out of memory on a huge object) costs speed, never the run: read it here.
+            if (error instanceof WorkerLostError) return { kind: 'worker-lost' };
+            throw error;
+          },
+        ),
       (error: unknown): Fetched => {
         if (error instanceof ObjectNotFoundError) return { kind: 'gone' }; // a concurrent run took it
         throw error;
@@ -79,6 +84,7 @@ export class ParallelObjectReader {
       return readObjectInto(this.store, key, batch, this.columns, this.quarantinePrefix);
     const got = await fetched;
     if (got.kind === 'gone') return { kind: 'gone' };
+    if (got.kind === 'worker-lost') return this.#reread(key, batch);
     if (got.generation !== this.columns.generation) return this.#reread(key, batch);
     return this.#merge(got.result.read(), batch);
   }

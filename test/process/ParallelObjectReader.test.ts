@@ -11,6 +11,7 @@ import { BatchBuilder } from '../../src/process/BatchBuilder.js';
 import { FlattenPool } from '../../src/process/FlattenPool.js';
 import { ParallelObjectReader } from '../../src/process/ParallelObjectReader.js';
 import { processPending } from '../../src/process/processPending.js';
+import { readObjectInto } from '../../src/process/readObjectInto.js';
 import { event, insert, PREFIXES, remove } from '../support/pipeline.js';
 
 const signal = (group: string, name: string, body: unknown) => ({ group, name, body: JSON.stringify(body) });
@@ -117,6 +118,40 @@ describe('ParallelObjectReader', () => {
     } finally {
       await pool.close();
     }
+  });
+});
+
+describe('ParallelObjectReader when its workers are gone', () => {
+  it('reads every object on the main thread instead: the same batch, the run goes on', async () => {
+    // Prepare: three objects; the pool's workers stop before any job reaches them (as if they had crashed)
+    const store = new MemoryObjectStore();
+    for (let o = 0; o < 3; o++) {
+      const records = [0, 1, 2].map((i) => insert(event(`e${o}${i}`, i), o * 10 + i + 1));
+      await captureBatch(records, store, { rawPrefix: PREFIXES.rawPrefix, source: `o${o}` });
+    }
+    const keys: string[] = [];
+    for await (const o of store.list(PREFIXES.rawPrefix)) keys.push(o.key);
+    const fresh = () => {
+      const columns = new ColumnRegistry();
+      return { columns, batch: new BatchBuilder({ catalog: SignalCatalog.default(), columns }, 0) };
+    };
+    const starved = fresh();
+    const reference = fresh();
+    const pool = new FlattenPool(2);
+    const reader = new ParallelObjectReader(store, pool, keys, starved.columns, PREFIXES.quarantinePrefix);
+    await pool.close();
+
+    // Act
+    for (const key of keys) await reader.readInto(key, starved.batch);
+    for (const key of keys) {
+      await readObjectInto(store, key, reference.batch, reference.columns, PREFIXES.quarantinePrefix);
+    }
+
+    // Assess
+    expect(reader.rereads).toBe(3);
+    const built = starved.batch.build(starved.columns.takeAdded());
+    expect(built.rows).toHaveLength(9);
+    expect(built.rows).toEqual(reference.batch.build(reference.columns.takeAdded()).rows);
   });
 });
 
