@@ -1,5 +1,7 @@
+import type { FlatRow } from '../../core/flatten/flattenEvent.js';
+import type { ColumnDef } from '../../core/schema/fixedColumns.js';
 import type { ObjectStore } from '../../ports/ObjectStore.js';
-import type { LoadBatch } from '../../ports/TableSink.js';
+import type { LoadBatch, RowValues } from '../../ports/TableSink.js';
 import { encodeParquet } from './encodeParquet.js';
 import { batchFolder, DELETES_NAME, MANIFEST_NAME, type StagedManifest } from './StagedManifest.js';
 
@@ -7,6 +9,11 @@ export const DELETE_COLUMNS = [
   { name: 'event_id', type: 'VARCHAR' },
   { name: 'sequence_number', type: 'VARCHAR' },
 ] as const;
+
+// TODO(lead): remove when LoadBatch.rows is RowValues[]
+function toRowValues(rows: readonly FlatRow[], columns: readonly ColumnDef[]): RowValues[] {
+  return rows.map((row) => columns.map((c) => row[c.name]));
+}
 
 export interface StagedBatch {
   readonly manifest: StagedManifest;
@@ -40,7 +47,7 @@ export async function stageBatch(
   const parts: string[] = [];
   for (let start = 0, n = 0; start < batch.rows.length || n === 0; start += perPart, n++) {
     const name = `part-${String(n).padStart(5, '0')}.parquet`;
-    const rows = batch.rows.slice(start, start + perPart);
+    const rows = toRowValues(batch.rows.slice(start, start + perPart), batch.columns);
     await store.put(folder + name, encodeParquet(rows, batch.columns), {
       contentType: 'application/vnd.apache.parquet',
     });
@@ -48,7 +55,7 @@ export async function stageBatch(
   }
   // Always written (possibly empty), as is part-00000: the load statements are the same for every batch.
   const deletes = DELETES_NAME;
-  const deleteRows = batch.deletes.map((d) => ({ event_id: d.eventId, sequence_number: d.sequenceNumber }));
+  const deleteRows = batch.deletes.map((d) => [d.eventId, d.sequenceNumber]);
   await store.put(folder + deletes, encodeParquet(deleteRows, DELETE_COLUMNS), {
     contentType: 'application/vnd.apache.parquet',
   });
