@@ -1,16 +1,19 @@
 /**
  * Measured step 6: Parquet staging (the cloud path's encoder) on one real load batch: the raw objects are
- * processed into the batch the Databricks sink would stage (untimed), then each encoder writes it (timed).
- * Variants: `encodeParquet` as shipped, and DuckDB `COPY ... TO parquet` from an appended temp table.
+ * processed into the batch the Databricks sink would stage and its rows turned into values against the column
+ * list (untimed), then each encoder writes it (timed). Variants (`--variant`): `encodeParquet` as shipped,
+ * `hyparquet-writer` (the general writer it replaced, tuned: statistics off) and DuckDB `COPY ... TO parquet` from
+ * an appended temp table.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance, DuckDBTimestampValue } from '@duckdb/node-api';
-import { encodeParquet } from '../../src/adapters/databricks/encodeParquet.js';
+import { type ColumnSource, parquetWriteBuffer, type SchemaElement } from 'hyparquet-writer';
+import { encodeParquet, schemaElement } from '../../src/adapters/databricks/encodeParquet.js';
 import { DUCKDB_TYPES, quoteIdent } from '../../src/adapters/duckdb/duckDbSql.js';
 import { FsObjectStore } from '../../src/adapters/fs/FsObjectStore.js';
-import type { LoadBatch, TableSink } from '../../src/ports/TableSink.js';
+import type { LoadBatch, RowValues, TableSink } from '../../src/ports/TableSink.js';
 import { processPending } from '../../src/process/processPending.js';
 import { childArgs, peakRssMb, report, required } from '../lib/childResult.js';
 
@@ -39,14 +42,29 @@ await processPending(
 );
 if (!batch) throw new Error('no batch');
 const { columns } = batch;
-const rows = batch.rows.map((values) =>
-  Object.fromEntries(columns.map((c, i) => [c.name, values[i] ?? null])),
-);
+const rows: readonly RowValues[] = batch.rows;
+batch = undefined; // only what the sink would get stays referenced
 
 let bytes = 0;
 const started = performance.now();
 if (variant === 'encodeParquet') {
   bytes = encodeParquet(rows, columns).byteLength;
+} else if (variant === 'hyparquet-writer') {
+  const columnData: ColumnSource[] = columns.map((col, j) => {
+    const scale = col.type === 'TIMESTAMP' ? 1000 : 1;
+    const integer = col.type === 'BIGINT' || col.type === 'TIMESTAMP';
+    const data = rows.map((row) => {
+      const v = row[j];
+      if (v === null || v === undefined) return null;
+      return integer ? BigInt(v as number) * BigInt(scale) : v;
+    });
+    return { name: col.name, data: data as ColumnSource['data'] };
+  });
+  const schema: SchemaElement[] = [
+    { name: 'root', num_children: columns.length },
+    ...columns.map((c) => schemaElement(c.name, c.type)),
+  ];
+  bytes = parquetWriteBuffer({ columnData, schema, statistics: false, rowGroupSize: 100_000 }).byteLength;
 } else {
   const dir = mkdtempSync(join(tmpdir(), 'parquet-duckdb-'));
   const instance = await DuckDBInstance.create(':memory:');
@@ -55,8 +73,8 @@ if (variant === 'encodeParquet') {
   await c.run(`CREATE TABLE t (${defs})`);
   const appender = await c.createAppender('t');
   for (const row of rows) {
-    for (const col of columns) {
-      const v = row[col.name];
+    for (const [j, col] of columns.entries()) {
+      const v = row[j];
       if (v === null || v === undefined) appender.appendNull();
       else if (col.type === 'VARCHAR') appender.appendVarchar(v as string);
       else if (col.type === 'DOUBLE') appender.appendDouble(v as number);

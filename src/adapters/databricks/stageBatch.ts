@@ -40,14 +40,7 @@ export async function stageBatch(
   const parts: string[] = [];
   for (let start = 0, n = 0; start < batch.rows.length || n === 0; start += perPart, n++) {
     const name = `part-${String(n).padStart(5, '0')}.parquet`;
-    // TODO(lead): encodeParquet takes RowValues on the parquet branch; this conversion goes at its merge.
-    const rows = batch.rows.slice(start, start + perPart).map((values) => {
-      const row: Record<string, string | number | boolean | null> = {};
-      batch.columns.forEach((c, i) => {
-        row[c.name] = values[i] ?? null;
-      });
-      return row;
-    });
+    const rows = batch.rows.slice(start, start + perPart);
     await store.put(folder + name, encodeParquet(rows, batch.columns), {
       contentType: 'application/vnd.apache.parquet',
     });
@@ -55,7 +48,7 @@ export async function stageBatch(
   }
   // Always written (possibly empty), as is part-00000: the load statements are the same for every batch.
   const deletes = DELETES_NAME;
-  const deleteRows = batch.deletes.map((d) => ({ event_id: d.eventId, sequence_number: d.sequenceNumber }));
+  const deleteRows = batch.deletes.map((d) => [d.eventId, d.sequenceNumber]);
   await store.put(folder + deletes, encodeParquet(deleteRows, DELETE_COLUMNS), {
     contentType: 'application/vnd.apache.parquet',
   });
