@@ -135,6 +135,9 @@ class Translator:
     # ---- entry point -------------------------------------------------------------------------------------------
     def translate(self, sql: str, params: dict[str, object], types: dict[str, str] | None = None) -> Translation:
         tokens = tokenize(sql.strip().rstrip(";"))
+        immediate = self._execute_immediate(tokens)
+        if immediate is not None:
+            return self.translate(immediate, {}, {})
         tr = Translation("")
         if self._tags(tokens):
             return tr
@@ -152,6 +155,30 @@ class Translator:
         name = f"__dbx_{self._seq}"
         tr.views[name] = df
         return name
+
+    # ---- EXECUTE IMMEDIATE ----------------------------------------------------------------------------------------
+    def _execute_immediate(self, tokens: list[Tok]) -> str | None:
+        """`EXECUTE IMMEDIATE <string literal or variable>` (no INTO / USING): the statement the string holds, which then
+        goes through these rules like any statement (Spark would run it untranslated: tags, `main`, information_schema).
+        The string must be a literal or a variable and may not be another EXECUTE IMMEDIATE:
+        https://docs.databricks.com/aws/en/sql/language-manual/sql-ref-syntax-aux-execute-immediate
+        """
+        s = solid(tokens)
+        if len(s) != 3 or [tokens[i].text.upper() for i in s[:2]] != ["EXECUTE", "IMMEDIATE"]:
+            return None
+        arg = tokens[s[2]]
+        if arg.kind == "string":
+            text = arg.value
+        elif arg.kind in ("word", "ident"):
+            text = self.spark.sql(f"SELECT {quote(arg.value)}").collect()[0][0]  # a session variable
+        else:
+            return None
+        if text is None:
+            raise EngineError("NULL_QUERY_STRING_EXECUTE_IMMEDIATE", f"Execute immediate requires a non-null variable as the query string, but the provided variable `{arg.value}` is null.")
+        inner = [t.text.upper() for t in tokenize(text) if t.kind != "space"][:2]
+        if inner == ["EXECUTE", "IMMEDIATE"]:
+            raise EngineError("NESTED_EXECUTE_IMMEDIATE", f"Nested EXECUTE IMMEDIATE commands are not allowed. Please ensure that the SQL query provided ({text}) does not contain another EXECUTE IMMEDIATE command.")
+        return text
 
     # ---- typed parameters ------------------------------------------------------------------------------------------
     @staticmethod

@@ -187,4 +187,30 @@ WHERE table_catalog = :catalog AND table_schema = :schema AND table_name = :tabl
     expect(columnTags.rows).toEqual([['speed', 'unit', 'km/h']]);
     expect(tableTags.rows).toEqual([['domain', 'telemetry']]);
   });
+
+  it('EXECUTE IMMEDIATE runs the statement its variable or literal holds, translated like any statement; nesting is refused', async () => {
+    // Prepare: a Databricks-only statement (a column tag on a `main` table) in a session variable
+    const table = `${SCHEMA}.\`immediate\``;
+    await run(`CREATE TABLE ${table} (\`speed\` DOUBLE) USING DELTA`);
+    await run('DECLARE OR REPLACE VARIABLE engine_statement STRING');
+    await run(
+      `SET VAR engine_statement = concat('ALTER TABLE ${table} ALTER COLUMN ', '\`speed\`', ' SET TAGS (\\'unit\\' = \\'km/h\\')')`,
+    );
+
+    // Act
+    await run('EXECUTE IMMEDIATE engine_statement');
+    await run(`EXECUTE IMMEDIATE 'COMMENT ON COLUMN ${table}.\`speed\` IS \\'km/h\\''`);
+    const nested = await run("EXECUTE IMMEDIATE 'EXECUTE IMMEDIATE \\'SELECT 1\\''").catch((e: Error) => e);
+    const tags = await run(
+      "SELECT column_name, tag_name, tag_value FROM system.information_schema.column_tags WHERE table_name = 'immediate'",
+    );
+    const columns = await run(
+      "SELECT column_name, comment FROM system.information_schema.columns WHERE table_schema = 'engine_translation' AND table_name = 'immediate'",
+    );
+
+    // Assess
+    expect(tags.rows).toEqual([['speed', 'unit', 'km/h']]);
+    expect(columns.rows).toEqual([['speed', 'km/h']]);
+    expect(String(nested)).toContain('NESTED_EXECUTE_IMMEDIATE');
+  });
 });

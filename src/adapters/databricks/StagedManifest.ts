@@ -25,6 +25,11 @@ export const stagedManifest = z.object({
   parts: z.array(z.string()),
   /** Parquet file with REMOVE records (event_id, sequence_number), relative to the batch folder (may be empty). */
   deletes: z.string(),
+  /**
+   * What each column holds (the batch's and the fixed ones), for the load job's documentation step; absent in
+   * manifests staged before it existed (their runs document nothing).
+   */
+  docs: z.array(z.object({ name: z.string(), comment: z.string(), pii: z.boolean() })).optional(),
 });
 export type StagedManifest = z.infer<typeof stagedManifest> & {
   readonly columns: { name: string; type: (typeof COLUMN_TYPES)[number] }[];

@@ -77,6 +77,18 @@ export function sqlString(value: string): string {
   return `'${value.replaceAll('\\', '\\\\').replaceAll("'", "\\'")}'`;
 }
 
+/**
+ * The escaping of {@link quoteIdent} and {@link sqlString} in SQL, over a STRING expression (the text between the
+ * backticks or quotes): for statements built inside the warehouse from data, e.g. the load job's documentation.
+ */
+export function escapeIdentSql(expr: string): string {
+  return `replace(${expr}, '\`', '\`\`')`;
+}
+
+export function escapeStringSql(expr: string): string {
+  return `replace(replace(${expr}, ${sqlString('\\')}, ${sqlString('\\\\')}), ${sqlString("'")}, ${sqlString("\\'")})`;
+}
+
 /** information_schema.columns `data_type` words -> logical type (the types we create, and their aliases). */
 const TYPE_WORDS: Readonly<Record<string, ColumnType>> = {
   BOOLEAN: 'BOOLEAN',

@@ -1,13 +1,22 @@
+import { jobDocsSql } from './databricksDocs.js';
 import { sqlString, type TableName } from './databricksSql.js';
-import { ensureTablesSql, LOAD_PARAMETERS, loadBatchSql, loadParameters, loadSequence } from './loadSql.js';
+import {
+  ensureTablesSql,
+  LOAD_PARAMETERS,
+  loadBatchSql,
+  loadParameters,
+  loadSequence,
+  readManifestSql,
+} from './loadSql.js';
 
 export { sqlString };
 
 /**
  * The SQL file the `telemetry-load` job runs (job mode): ONE staged batch, named by the run's job parameters
  * ({@link LOAD_PARAMETERS}, passed by the trigger Lambda per manifest and read as named parameter markers), loaded
- * with exactly the statements direct mode sends (src/adapters/databricks/loadSql.ts). No discovery over the staged
- * tree; re-running a run is harmless.
+ * with exactly the statements direct mode sends (src/adapters/databricks/loadSql.ts), then documents the columns
+ * without a comment ({@link jobDocsSql}: comments, `pii` tags, table comment, `car_latest_state`, as direct mode
+ * writes them, built in SQL from the manifest's `docs`). No discovery over the staged tree; re-running is harmless.
  *
  * @example
  * const sql = loadJobSql(parseTableName('main.telemetry.car_telemetry_flattened'));
@@ -28,6 +37,8 @@ export function loadJobSql(target: TableName): string {
     `SELECT raise_error('telemetry-load loads one staged batch: start it with the job parameters ${LOAD_PARAMETERS.join(', ')} (the trigger Lambda does)')
 WHERE ${missing};`,
     ...statements.map((s) => `${s.sql};`),
+    '-- Documentation: comments, pii tags, table comment and car_latest_state for columns without a comment.',
+    ...jobDocsSql(target, readManifestSql).map((s) => `${s.sql};`),
     '',
   ].join('\n\n');
 }

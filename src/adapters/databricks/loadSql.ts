@@ -129,8 +129,9 @@ function readFiles(pathParam: string, format: 'parquet' | 'json', schema?: strin
 
 const ROWS = `(SELECT * FROM ${readFiles('rows_path', 'parquet')})`;
 const DELETES = `(SELECT * FROM ${readFiles('deletes_path', 'parquet', '`event_id` STRING, `sequence_number` STRING')})`;
-const manifest = (schema: string) => readFiles('manifest_path', 'json', schema);
-const FILES = `(SELECT explode(m.files) AS \`file\` FROM ${manifest('files ARRAY<STRING>')} AS m)`;
+/** The batch's manifest (`:manifest_path`), read with a fixed schema of the fields a statement needs. */
+export const readManifestSql = (schema: string) => readFiles('manifest_path', 'json', schema);
+const FILES = `(SELECT explode(m.files) AS \`file\` FROM ${readManifestSql('files ARRAY<STRING>')} AS m)`;
 
 /** The statements of one batch's load, in order; {@link loadBatchSql}. */
 export interface BatchLoadSql {
@@ -168,7 +169,7 @@ export function loadBatchSql(target: TableName, parameters: readonly SqlParamete
     sql,
     parameters: parameters.filter((p) => sql.includes(`:${p.name}`)),
   });
-  const columns = `(SELECT c.name, c.type FROM (SELECT explode(m.columns) AS c FROM ${manifest('columns ARRAY<STRUCT<name: STRING, type: STRING>>')} AS m))`;
+  const columns = `(SELECT c.name, c.type FROM (SELECT explode(m.columns) AS c FROM ${readManifestSql('columns ARRAY<STRUCT<name: STRING, type: STRING>>')} AS m))`;
   const guard =
     bind(`SELECT raise_error(concat('column ', b.name, ' is ', x.type, ' in the table but ', b.type, ' in batch ', :batch_id, ': types never change silently'))
 FROM ${columns} AS b

@@ -1,5 +1,7 @@
+import { FIXED_COLUMNS } from '../../core/schema/fixedColumns.js';
 import type { ObjectStore } from '../../ports/ObjectStore.js';
 import type { LoadBatch } from '../../ports/TableSink.js';
+import { columnDocEntries } from './databricksDocs.js';
 import { encodeParquet } from './encodeParquet.js';
 import { batchFolder, DELETES_NAME, MANIFEST_NAME, type StagedManifest } from './StagedManifest.js';
 
@@ -63,6 +65,7 @@ export async function stageBatch(
     files: [...batch.files],
     parts,
     deletes,
+    docs: columnDocEntries([...new Set([...FIXED_COLUMNS, ...batch.columns].map((c) => c.name))]),
   };
   const manifestKey = folder + MANIFEST_NAME;
   await store.put(manifestKey, Buffer.from(JSON.stringify(manifest, null, 2)), {

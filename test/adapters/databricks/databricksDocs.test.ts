@@ -1,14 +1,21 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   columnCommentSql,
   columnCommentsBatchSql,
   columnCommentsSql,
+  columnDocEntries,
   documentTableSql,
+  hole,
+  JOB_DOC_SLOTS,
+  jobDocsSql,
   latestStateViewSql,
+  MANIFEST_DOCS_SCHEMA,
   piiTagsSql,
   tableCommentSql,
+  textSql,
 } from '../../../src/adapters/databricks/databricksDocs.js';
-import { parseTableName, sqlString } from '../../../src/adapters/databricks/databricksSql.js';
+import { parseTableName, quoteIdent, sqlString } from '../../../src/adapters/databricks/databricksSql.js';
 import { columnComment, describeColumn } from '../../../src/core/catalog/columnDocs.js';
 
 const target = parseTableName('main.telemetry.car_telemetry_flattened');
@@ -116,5 +123,92 @@ describe('columnCommentsSql', () => {
     const s = columnCommentsSql(target);
     expect(s.sql).not.toContain('car_telemetry_flattened');
     expect(s.parameters.map((p) => p.value)).toEqual(['main', 'telemetry', 'car_telemetry_flattened']);
+  });
+});
+
+/**
+ * Evaluates what textSql builds (concat / replace over string literals with backslash escapes, as Databricks SQL
+ * reads them), so the tests can compare the warehouse-built text with the direct-mode text.
+ */
+function evaluate(sql: string): string {
+  let i = 0;
+  const space = () => {
+    while (/\s/.test(sql[i] ?? '')) i++;
+  };
+  const expr = (): string => {
+    space();
+    if (sql[i] === "'") {
+      let out = '';
+      for (i++; sql[i] !== "'"; i++) out += sql[i] === '\\' ? (sql[++i] ?? '') : sql[i];
+      i++;
+      return out;
+    }
+    const name = /^[a-z_]+/.exec(sql.slice(i))?.[0] ?? '';
+    i += name.length;
+    space();
+    if (sql[i] !== '(') throw new Error(`unexpected ${sql.slice(i, i + 20)}`);
+    i++;
+    const args: string[] = [];
+    for (;;) {
+      args.push(expr());
+      space();
+      if (sql[i++] === ')') break;
+    }
+    if (name === 'concat') return args.join('');
+    if (name === 'replace') return (args[0] ?? '').replaceAll(args[1] ?? '', args[2] ?? '');
+    throw new Error(`unknown function ${name}`);
+  };
+  const value = expr();
+  space();
+  if (i !== sql.length) throw new Error(`trailing ${sql.slice(i)}`);
+  return value;
+}
+
+describe('job mode: the same statements, built in SQL', () => {
+  it('textSql builds the text a builder makes, each value quoted where it stands (any name or text, property)', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'grapheme' }), fc.string({ unit: 'grapheme' }), (name, text) => {
+        // Prepare: the builder's text with holes, and the values as SQL (string literals here; columns in the job)
+        const shape = (n: string, t: string) =>
+          `ALTER TABLE ${T} ALTER COLUMN ${quoteIdent(n)} COMMENT ${sqlString(t)}, ${quoteIdent(`${n}__x`)} x`;
+        // Act
+        const built = evaluate(textSql(shape(hole(0), hole(1)), [sqlString(name), sqlString(text)]));
+        // Assess
+        expect(built).toBe(shape(name, text));
+      }),
+    );
+  });
+
+  it("the job's statements are the same for every batch: tags, comments, table comment and view built from the manifest and information_schema, run by EXECUTE IMMEDIATE", () => {
+    // Act
+    const statements = jobDocsSql(
+      target,
+      (schema) => `read_files(:manifest_path, schema => ${sqlString(schema)})`,
+    );
+    const program = statements[2]?.sql ?? '';
+    // Assess: two declarations, the program, then one SET VAR + EXECUTE IMMEDIATE per slot
+    expect(statements).toHaveLength(3 + 2 * JOB_DOC_SLOTS);
+    expect(statements.every((s) => s.parameters.length === 0)).toBe(true);
+    expect(program).toMatch(/^SET VAR telemetry_docs = \(/);
+    expect(program).toContain(sqlString(MANIFEST_DOCS_SCHEMA));
+    expect(program).toContain(sqlString(tableCommentSql(target).sql));
+    expect(program).toContain("replace(name, '`', '``')");
+    expect(statements.slice(3).map((s) => s.sql)).toContain('EXECUTE IMMEDIATE telemetry_doc');
+    // The comments come last: they mark columns done, so a run cut short by the slots is finished by the next one.
+    expect(program.indexOf(sqlString(tableCommentSql(target).sql))).toBeLessThan(
+      program.indexOf(`concat(${sqlString(`ALTER TABLE ${T} ALTER COLUMN `)}, array_join(`),
+    );
+  });
+
+  it('stages the docs of the fixed and batch columns in the words direct mode writes', () => {
+    // Act
+    const [vehicle, hostile] = columnDocEntries(['vehicle_id', "x`'latitude"]);
+    // Assess
+    expect(vehicle).toEqual({
+      name: 'vehicle_id',
+      comment: columnComment(describeColumn('vehicle_id')),
+      pii: true,
+    });
+    expect(hostile?.pii).toBe(true);
   });
 });

@@ -66,3 +66,77 @@ INSERT INTO `main`.`telemetry`.`_telemetry_load_ledger` (`batch_id`, `file`, `lo
 SELECT :batch_id, v.`file`, now() FROM (SELECT explode(m.files) AS `file` FROM read_files(:manifest_path, format => 'json', multiLine => true, schema => 'files ARRAY<STRING>', schemaEvolutionMode => 'none') AS m) AS v
 WHERE NOT EXISTS (SELECT 1 FROM `main`.`telemetry`.`_telemetry_load_ledger` AS l WHERE l.`file` = v.`file`);
 
+-- Documentation: comments, pii tags, table comment and car_latest_state for columns without a comment.
+
+DECLARE OR REPLACE VARIABLE telemetry_docs ARRAY<STRING> DEFAULT CAST(array() AS ARRAY<STRING>);
+
+DECLARE OR REPLACE VARIABLE telemetry_doc STRING DEFAULT 'SELECT 1';
+
+SET VAR telemetry_docs = (
+WITH d AS (SELECT e.name, max(e.comment) AS comment, bool_or(e.pii) AS pii
+           FROM (SELECT explode(m.docs) AS e FROM read_files(:manifest_path, format => 'json', multiLine => true, schema => 'docs ARRAY<STRUCT<name: STRING, comment: STRING, pii: BOOLEAN>>', schemaEvolutionMode => 'none') AS m)
+           WHERE e.name IS NOT NULL AND e.comment IS NOT NULL GROUP BY e.name),
+c AS (SELECT column_name, ordinal_position, comment FROM system.information_schema.columns WHERE table_catalog = 'main' AND table_schema = 'telemetry' AND table_name = 'car_telemetry_flattened'),
+g AS (SELECT DISTINCT column_name FROM system.information_schema.column_tags
+      WHERE catalog_name = 'main' AND schema_name = 'telemetry' AND table_name = 'car_telemetry_flattened' AND tag_name = 'classification'),
+todo AS (SELECT c.ordinal_position AS pos, c.column_name AS name, d.comment AS text, d.pii AND g.column_name IS NULL AS tag
+         FROM c JOIN d ON d.name = c.column_name LEFT JOIN g ON g.column_name = c.column_name WHERE c.comment IS NULL)
+SELECT CASE WHEN count(*) = 0 THEN CAST(array() AS ARRAY<STRING>) ELSE concat(
+  transform(sort_array(collect_list(CASE WHEN tag THEN named_struct('pos', pos, 's', concat('ALTER TABLE `main`.`telemetry`.`car_telemetry_flattened` ALTER COLUMN `', replace(name, '`', '``'), '` SET TAGS (\'classification\' = \'pii\')')) END)), x -> x.s),
+  array('COMMENT ON TABLE `main`.`telemetry`.`car_telemetry_flattened` IS \'Smartcar vehicle-signal events from the ChargeMinder DynamoDB table, flattened: one row per event_id, its latest version; one column per signal field (named from the Smartcar signal catalog). Columns with \\\'Classification: pii\\\' identify a person or a car or where it is: keep them from analysts who must not see them.\'',
+        (SELECT concat('CREATE OR REPLACE VIEW `main`.`telemetry`.`car_latest_state`
+COMMENT \'Each vehicle\\\'s latest non-null value of every signal column, with <column>__observed_at (the recorded_at it came from); recreated when columns are added.\'
+AS SELECT `vehicle_id`, count(*) AS `events`, max(`recorded_at`) AS `last_recorded_at`,
+  ', array_join(concat(array('max_by(`vehicle_make`, CASE WHEN `vehicle_make` IS NOT NULL AND `recorded_at` IS NOT NULL THEN named_struct(\'at\', `recorded_at`, \'seq\', coalesce(`pipeline_sequence_number`, \'\')) END) AS `vehicle_make`,
+  max(CASE WHEN `vehicle_make` IS NOT NULL AND `recorded_at` IS NOT NULL THEN `recorded_at` END) AS `vehicle_make__observed_at`', 'max_by(`vehicle_model`, CASE WHEN `vehicle_model` IS NOT NULL AND `recorded_at` IS NOT NULL THEN named_struct(\'at\', `recorded_at`, \'seq\', coalesce(`pipeline_sequence_number`, \'\')) END) AS `vehicle_model`,
+  max(CASE WHEN `vehicle_model` IS NOT NULL AND `recorded_at` IS NOT NULL THEN `recorded_at` END) AS `vehicle_model__observed_at`', 'max_by(`vehicle_year`, CASE WHEN `vehicle_year` IS NOT NULL AND `recorded_at` IS NOT NULL THEN named_struct(\'at\', `recorded_at`, \'seq\', coalesce(`pipeline_sequence_number`, \'\')) END) AS `vehicle_year`,
+  max(CASE WHEN `vehicle_year` IS NOT NULL AND `recorded_at` IS NOT NULL THEN `recorded_at` END) AS `vehicle_year__observed_at`'), transform(sort_array(collect_list(CASE WHEN column_name NOT IN ('event_id', 'event_type', 'recorded_at', 'record_type', 'smartcar_user_id', 'car_timezone', 'vehicle_id', 'vehicle_make', 'vehicle_model', 'vehicle_year', 'meta_mode', 'meta_version', 'meta_delivery_id', 'meta_delivered_at', 'meta_webhook_id', 'meta_webhook_name', 'meta_signal_count', 'triggers', 'signal_errors', 'vehicle_errors', '_rescued_data', 'pipeline_processed_at', 'pipeline_source_file', 'pipeline_sequence_number', 'pipeline_content_hash') THEN named_struct('pos', ordinal_position, 's', concat('max_by(`', replace(column_name, '`', '``'), '`, CASE WHEN `', replace(column_name, '`', '``'), '` IS NOT NULL AND `recorded_at` IS NOT NULL THEN named_struct(\'at\', `recorded_at`, \'seq\', coalesce(`pipeline_sequence_number`, \'\')) END) AS `', replace(column_name, '`', '``'), '`,
+  max(CASE WHEN `', replace(column_name, '`', '``'), '` IS NOT NULL AND `recorded_at` IS NOT NULL THEN `recorded_at` END) AS `', replace(column_name, '`', '``'), '__observed_at`')) END)), x -> x.s)), ',
+  '), '
+FROM `main`.`telemetry`.`car_telemetry_flattened`
+WHERE `vehicle_id` IS NOT NULL
+GROUP BY `vehicle_id`') FROM c),
+        concat('ALTER TABLE `main`.`telemetry`.`car_telemetry_flattened` ALTER COLUMN ', array_join(transform(sort_array(collect_list(named_struct('pos', pos, 's', concat('`', replace(name, '`', '``'), '` COMMENT \'', replace(replace(text, '\\', '\\\\'), '\'', '\\\''), '\'')))), x -> x.s), ',
+  ')))) END
+FROM todo);
+
+SET VAR telemetry_doc = coalesce(try_element_at(telemetry_docs, 1), 'SELECT 1');
+
+EXECUTE IMMEDIATE telemetry_doc;
+
+SET VAR telemetry_doc = coalesce(try_element_at(telemetry_docs, 2), 'SELECT 1');
+
+EXECUTE IMMEDIATE telemetry_doc;
+
+SET VAR telemetry_doc = coalesce(try_element_at(telemetry_docs, 3), 'SELECT 1');
+
+EXECUTE IMMEDIATE telemetry_doc;
+
+SET VAR telemetry_doc = coalesce(try_element_at(telemetry_docs, 4), 'SELECT 1');
+
+EXECUTE IMMEDIATE telemetry_doc;
+
+SET VAR telemetry_doc = coalesce(try_element_at(telemetry_docs, 5), 'SELECT 1');
+
+EXECUTE IMMEDIATE telemetry_doc;
+
+SET VAR telemetry_doc = coalesce(try_element_at(telemetry_docs, 6), 'SELECT 1');
+
+EXECUTE IMMEDIATE telemetry_doc;
+
+SET VAR telemetry_doc = coalesce(try_element_at(telemetry_docs, 7), 'SELECT 1');
+
+EXECUTE IMMEDIATE telemetry_doc;
+
+SET VAR telemetry_doc = coalesce(try_element_at(telemetry_docs, 8), 'SELECT 1');
+
+EXECUTE IMMEDIATE telemetry_doc;
+
+SET VAR telemetry_doc = coalesce(try_element_at(telemetry_docs, 9), 'SELECT 1');
+
+EXECUTE IMMEDIATE telemetry_doc;
+
+SET VAR telemetry_doc = coalesce(try_element_at(telemetry_docs, 10), 'SELECT 1');
+
+EXECUTE IMMEDIATE telemetry_doc;
+
