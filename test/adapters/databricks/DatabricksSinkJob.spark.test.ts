@@ -21,6 +21,7 @@ import type { LoadBatch, TableSink } from '../../../src/ports/TableSink.js';
 import { tableSinkContract } from '../../ports/tableSinkContract.js';
 import { DatabricksFake } from '../../support/databricksFake.js';
 import { readRowsById } from '../../support/databricksHarness.js';
+import { rowValues } from '../../support/rowValues.js';
 import { acquireSparkSql } from '../../support/sparkEngine.js';
 
 // Job mode end to end: the sink stages, the trigger's own code (triggerLoadRuns) starts the deployed job with the
@@ -135,24 +136,28 @@ function docsBatch(
   added: ColumnDef[],
   values: FlatRow,
 ): LoadBatch {
+  const all = [...FIXED_COLUMNS, ...columns];
   return {
     batchId: id,
     files: [`raw/${id}.ndjson.gz`],
-    columns: [...FIXED_COLUMNS, ...columns],
+    columns: all,
     newColumns: added,
-    rows: [
-      {
-        event_id: `e-${id}`,
-        vehicle_id: 'veh-1',
-        vehicle_make: 'POLESTAR',
-        recorded_at: Date.UTC(2026, 11, 1, at),
-        pipeline_sequence_number: padSequence(at),
-        pipeline_content_hash: id,
-        pipeline_processed_at: 0,
-        pipeline_source_file: 'test',
-        ...values,
-      },
-    ],
+    rows: rowValues(
+      [
+        {
+          event_id: `e-${id}`,
+          vehicle_id: 'veh-1',
+          vehicle_make: 'POLESTAR',
+          recorded_at: Date.UTC(2026, 11, 1, at),
+          pipeline_sequence_number: padSequence(at),
+          pipeline_content_hash: id,
+          pipeline_processed_at: 0,
+          pipeline_source_file: 'test',
+          ...values,
+        },
+      ],
+      all,
+    ),
     deletes: [],
   };
 }
