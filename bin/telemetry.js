@@ -19,17 +19,22 @@ if (!existsSync(entry)) {
 }
 
 // V8 heap cap (docs/performance.md): uncapped, V8 lets the garbage of finished batches reach ~700 MB before it
-// collects. A cap already given (NODE_OPTIONS or node flags) wins; otherwise the CLI re-runs itself with one.
-const HEAP_CAP = '--max-old-space-size=384';
+// collects; a young generation of 8 MB semi-spaces (V8 sizes it larger) took ~100 MB off peak RSS at no CPU cost.
+// A cap already given (NODE_OPTIONS or node flags) wins; otherwise the CLI re-runs itself with these.
+const HEAP_FLAGS = ['--max-old-space-size=384', '--max-semi-space-size=8'];
 const capped = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)].some((a) =>
   a.startsWith('--max-old-space-size'),
 );
 if (capped) {
   await import(entry);
 } else {
-  const child = spawn(process.execPath, [HEAP_CAP, ...process.execArgv, entry, ...process.argv.slice(2)], {
-    stdio: 'inherit',
-  });
+  const child = spawn(
+    process.execPath,
+    [...HEAP_FLAGS, ...process.execArgv, entry, ...process.argv.slice(2)],
+    {
+      stdio: 'inherit',
+    },
+  );
   // Ctrl-C reaches the whole process group, so the child has it already; other signals are passed on.
   const forward = (signal) => child.kill(signal);
   process.on('SIGINT', () => {});

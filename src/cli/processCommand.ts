@@ -36,7 +36,7 @@ Options:
                     else AWS S3). Prefixes follow TELEMETRY_RAW_PREFIX etc. when set, as in the Lambdas
   --raw-prefix P    where pending raw objects are (default raw/telemetry/ locally, telemetry/ in a bucket)
   --sink NAME       duckdb (default) or databricks (TELEMETRY_DATABRICKS_* settings, see docs/databricks.md)
-  --batch-events N  events per load transaction (default 20000; bounds memory)
+  --batch-events N  events per load transaction (default 10000; bounds memory)
   --workers N       threads that flatten raw objects (default: one per core when there are 2+; 0 = none)
   --json            print the summary as JSON
   --wait            wait for another run using the same data folder to finish (default: stop with its PID)
@@ -74,7 +74,7 @@ export const processCommand: Command = async (args, io) => {
       endpoint: { type: 'string' },
       'raw-prefix': { type: 'string' },
       sink: { type: 'string', default: 'duckdb' },
-      'batch-events': { type: 'string', default: '20000' },
+      'batch-events': { type: 'string', default: '10000' },
       workers: { type: 'string' },
       json: { type: 'boolean', default: false },
       wait: { type: 'boolean', default: false },

@@ -48,7 +48,7 @@ Options:
                    instead (default $TELEMETRY_DATABRICKS_VOLUME), e.g. /Volumes/main/telemetry/staging: no bucket
                    or AWS account needed; see docs/databricks.md#from-a-laptop-stage-to-a-volume
   --events N       sample size when no --input is given (default 3000)
-  --batch-events N events per load transaction (default 20000; bounds memory)
+  --batch-events N events per load transaction (default 10000; bounds memory)
   --workers N      threads that flatten raw objects (default: one per core when there are 2+; 0 = none)
   --json           print the summary as JSON
   --wait           wait for another run using the same data folder to finish (default: stop with its PID)
@@ -159,7 +159,7 @@ export const runCommand: Command = async (args, io) => {
       sink: { type: 'string', default: 'duckdb' },
       'stage-volume': { type: 'string' },
       events: { type: 'string', default: '3000' },
-      'batch-events': { type: 'string', default: '20000' },
+      'batch-events': { type: 'string', default: '10000' },
       workers: { type: 'string' },
       json: { type: 'boolean', default: false },
       wait: { type: 'boolean', default: false },

@@ -158,6 +158,8 @@ export class BatchBuilder {
     for (let i = FIXED_COLUMNS.length; i < registry.length; i++) if (used[i] === 1) positions.push(i);
     const columns = positions.map((i) => registry[i] as ColumnDef);
     const compact: RowValues[] = rows.map((row) => positions.map((i) => row[i]));
+    // The registry-position rows are garbage from here: the batch is collectable while the sink loads it.
+    this.#winners.clear();
     const files = [...this.files].sort();
     const batchId = createHash('sha1').update(files.join('\n')).digest('hex').slice(0, 16);
     return { batchId, files, columns, newColumns, rows: compact, deletes };

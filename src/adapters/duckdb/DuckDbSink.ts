@@ -27,16 +27,38 @@ import {
 export interface DuckDbSinkOptions {
   readonly schema?: string;
   readonly table?: string;
-  /** DuckDB `memory_limit` (default {@link DUCKDB_MEMORY_LIMIT}); past it DuckDB spills to `<file>.tmp`. */
+  /**
+   * DuckDB `memory_limit` (default {@link DUCKDB_MEMORY_LIMIT}, {@link DUCKDB_MEMORY_LIMIT_LARGE_BLOCKS} for a file
+   * with larger blocks); past it DuckDB spills to `<file>.tmp`.
+   */
   readonly memoryLimit?: string;
+  /** Loads after which DuckDB is closed and opened again on the same file (default {@link REOPEN_EVERY_LOADS}). */
+  readonly reopenEveryLoads?: number;
 }
 
 /**
- * Without a limit DuckDB's buffer pool may take 80% of RAM and keeps blocks of the growing table: RSS grew by
- * ~18 MB per 20,000-row batch, to 1.5 GB at 1,000,000 events. 256-384 MB ran out of memory in a load's
- * INSERT or COMMIT on the ~300-column table (docs/performance.md), so the default leaves that much headroom.
+ * DuckDB's `memory_limit` for a warehouse file with {@link BLOCK_SIZE} blocks. A load appends a batch into the table
+ * and its COMMIT pins a block of every column (~300), so what a load needs scales with the block size: at 256 KiB
+ * blocks 128-192 MB failed in COMMIT, at 64 KiB 96 MB carries 10,000-event batches (128 MB reached 556 MB peak RSS
+ * by 360,000 events, docs/performance.md). Without a limit the buffer pool kept blocks of the growing table.
  */
-export const DUCKDB_MEMORY_LIMIT = '768MB';
+export const DUCKDB_MEMORY_LIMIT = '96MB';
+
+/** The limit for a warehouse created before {@link BLOCK_SIZE} (256 KiB blocks: four times the pinned bytes). */
+export const DUCKDB_MEMORY_LIMIT_LARGE_BLOCKS = '512MB';
+
+/** Block size of a new warehouse file (DuckDB's default is 256 KiB); an existing file keeps its own. */
+export const BLOCK_SIZE = 65_536;
+
+/**
+ * Engine settings that bound RSS: one thread (loads are appends; each thread holds its own buffers), and memory
+ * DuckDB's allocator frees is returned to the system after each task above 16 MB, not kept for later.
+ */
+const ENGINE_SETTINGS = {
+  threads: '1',
+  allocator_flush_threshold: '16MB',
+  allocator_background_threads: 'true',
+} as const;
 
 const STAGE = '_telemetry_stage';
 const STAGE_DELETES = '_telemetry_stage_deletes';
@@ -52,6 +74,49 @@ const CATALOG = 'warehouse';
  * 11.5 s -> 2.7 s in total and peak RSS 991 -> 686 MB; 8,192 was not better.
  */
 export const ROW_GROUP_SIZE = 16_384;
+
+/** Loads after which the sink reopens DuckDB (see {@link DuckDbSink} `#reopen`). */
+export const REOPEN_EVERY_LOADS = 10;
+
+interface Db {
+  readonly instance: DuckDBInstance;
+  readonly connection: DuckDBConnection;
+}
+
+/** A DuckDB instance with the warehouse file attached as {@link CATALOG}, under the memory settings above. */
+async function connect(path: string, options: DuckDbSinkOptions): Promise<Db> {
+  // The file is attached (rather than opened) so that its row group size can be set; spills go next to it.
+  const instance = await DuckDBInstance.create(':memory:', {
+    ...ENGINE_SETTINGS,
+    memory_limit: options.memoryLimit ?? DUCKDB_MEMORY_LIMIT,
+    default_block_size: String(BLOCK_SIZE),
+    ...(path === ':memory:' ? {} : { temp_directory: `${path}.tmp` }),
+  });
+  const connection = await instance.connect();
+  try {
+    await connection.run(
+      `ATTACH ${quoteLiteral(path)} AS ${quoteIdent(CATALOG)} (ROW_GROUP_SIZE ${ROW_GROUP_SIZE})`,
+    );
+    await connection.run(`USE ${quoteIdent(CATALOG)}`);
+    if (options.memoryLimit === undefined && (await blockSize(connection)) > BLOCK_SIZE) {
+      await connection.run(`SET memory_limit = ${quoteLiteral(DUCKDB_MEMORY_LIMIT_LARGE_BLOCKS)}`);
+    }
+  } catch (error) {
+    connection.closeSync();
+    instance.closeSync();
+    throw error;
+  }
+  return { instance, connection };
+}
+
+/** Block size of the attached warehouse file (0 in memory). */
+async function blockSize(connection: DuckDBConnection): Promise<number> {
+  const reader = await connection.runAndReadAll(
+    'SELECT block_size FROM pragma_database_size() WHERE database_name = $1',
+    [CATALOG],
+  );
+  return Number(reader.getRows()[0]?.[0] ?? 0);
+}
 
 function params(statement: SqlStatement): Record<string, string | null> {
   return Object.fromEntries(statement.parameters.map((p) => [p.name, p.value]));
@@ -96,38 +161,35 @@ export class DuckDbSink implements TableSink {
   readonly #tombstones: string;
   #ready = false;
 
+  #instance: DuckDBInstance;
+  #connection: DuckDBConnection;
+  /** Loads since the database was (re)opened. */
+  #loads = 0;
+
   private constructor(
-    private readonly instance: DuckDBInstance,
-    readonly connection: DuckDBConnection,
+    db: Db,
+    private readonly path: string,
+    private readonly options: DuckDbSinkOptions,
     private readonly schema: string,
     private readonly tableName: string,
   ) {
+    this.#instance = db.instance;
+    this.#connection = db.connection;
     this.#table = qualified(schema, tableName);
     this.#ledger = qualified(schema, LEDGER_TABLE);
     this.#tombstones = qualified(schema, '_deleted_events');
   }
 
+  get connection(): DuckDBConnection {
+    return this.#connection;
+  }
+
   static async open(path: string, options: DuckDbSinkOptions = {}): Promise<DuckDbSink> {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-    // The file is attached (rather than opened) so that its row group size can be set; spills go next to it.
-    const instance = await DuckDBInstance.create(':memory:', {
-      memory_limit: options.memoryLimit ?? DUCKDB_MEMORY_LIMIT,
-      ...(path === ':memory:' ? {} : { temp_directory: `${path}.tmp` }),
-    });
-    const connection = await instance.connect();
-    try {
-      await connection.run(
-        `ATTACH ${quoteLiteral(path)} AS ${quoteIdent(CATALOG)} (ROW_GROUP_SIZE ${ROW_GROUP_SIZE})`,
-      );
-      await connection.run(`USE ${quoteIdent(CATALOG)}`);
-    } catch (error) {
-      connection.closeSync();
-      instance.closeSync();
-      throw error;
-    }
     return new DuckDbSink(
-      instance,
-      connection,
+      await connect(path, options),
+      path,
+      options,
       options.schema ?? 'telemetry',
       options.table ?? 'car_telemetry_flattened',
     );
@@ -168,6 +230,27 @@ export class DuckDbSink implements TableSink {
   }
 
   async load(batch: LoadBatch): Promise<LoadResult> {
+    const result = await this.#load(batch);
+    this.#loads += 1;
+    if (this.path !== ':memory:' && this.#loads >= (this.options.reopenEveryLoads ?? REOPEN_EVERY_LOADS))
+      await this.#reopen();
+    return result;
+  }
+
+  /**
+   * DuckDB keeps memory outside `memory_limit` that grows with what a session wrote (peak RSS +160 MB over
+   * 1,000,000 events); a new instance on the same file starts from what the file needs.
+   */
+  async #reopen(): Promise<void> {
+    this.#connection.closeSync();
+    this.#instance.closeSync();
+    const db = await connect(this.path, this.options);
+    this.#instance = db.instance;
+    this.#connection = db.connection;
+    this.#loads = 0;
+  }
+
+  async #load(batch: LoadBatch): Promise<LoadResult> {
     await this.#ensureTables();
     const c = this.connection;
     await c.run('BEGIN TRANSACTION');
@@ -352,7 +435,7 @@ export class DuckDbSink implements TableSink {
   }
 
   async close(): Promise<void> {
-    this.connection.closeSync();
-    this.instance.closeSync();
+    this.#connection.closeSync();
+    this.#instance.closeSync();
   }
 }

@@ -1,3 +1,7 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll } from 'vitest';
 import { DuckDbSink } from '../../../src/adapters/duckdb/DuckDbSink.js';
 import { DUCKDB_TYPES, quoteIdent } from '../../../src/adapters/duckdb/duckDbSql.js';
 import { FIXED_COLUMNS } from '../../../src/core/schema/fixedColumns.js';
@@ -30,6 +34,18 @@ tableSinkContract('DuckDbSink (staged merge: the table has a foreign column type
       `CREATE TABLE telemetry.car_telemetry_flattened (${fixed}, legacy_count INTEGER)`,
     );
     return sink;
+  },
+  read,
+});
+
+/** The sink reopens DuckDB after some loads (memory a session keeps): the contract holds across reopens. */
+const reopenDir = mkdtempSync(join(tmpdir(), 'duckdb-reopen-'));
+afterAll(() => rmSync(reopenDir, { recursive: true, force: true }));
+let reopened = 0;
+tableSinkContract('DuckDbSink (file, reopened after every load)', {
+  open: () => {
+    reopened += 1;
+    return DuckDbSink.open(join(reopenDir, `w${reopened}`, 'warehouse.duckdb'), { reopenEveryLoads: 1 });
   },
   read,
 });

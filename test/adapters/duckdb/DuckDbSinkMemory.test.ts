@@ -1,31 +1,49 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DuckDbSink } from '../../../src/adapters/duckdb/DuckDbSink.js';
+import { BLOCK_SIZE, DuckDbSink } from '../../../src/adapters/duckdb/DuckDbSink.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'duckdb-memory-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function settings(sink: DuckDbSink): Promise<{ limit: string; temp: string }> {
+async function settings(
+  sink: DuckDbSink,
+): Promise<{ limit: string; temp: string; threads: number; blockSize: number }> {
   const reader = await sink.connection.runAndReadAll(
-    "SELECT current_setting('memory_limit'), current_setting('temp_directory')",
+    `SELECT current_setting('memory_limit'), current_setting('temp_directory'), current_setting('threads'),
+            (SELECT block_size FROM pragma_database_size() WHERE database_name = current_database())`,
   );
-  const [limit, temp] = reader.getRows()[0] ?? [];
-  return { limit: String(limit), temp: String(temp) };
+  const [limit, temp, threads, blockSize] = reader.getRows()[0] ?? [];
+  return { limit: String(limit), temp: String(temp), threads: Number(threads), blockSize: Number(blockSize) };
 }
 
 describe('DuckDbSink memory bounds', () => {
-  it('caps DuckDB memory by default and spills next to the database file', async () => {
+  it('creates the warehouse with small blocks, caps DuckDB memory and spills next to the file', async () => {
     // Prepare
     const path = join(dir, 'default', 'warehouse.duckdb');
     // Act
     const sink = await DuckDbSink.open(path);
     const got = await settings(sink);
     await sink.close();
-    // Assess: DuckDB reports the limit in its own units (768MB = 732.4 MiB)
-    expect(got.limit).toBe('732.4 MiB');
-    expect(got.temp).toBe(`${path}.tmp`);
+    // Assess: DuckDB reports the limit in its own units (96MB = 91.5 MiB)
+    expect(got).toEqual({ limit: '91.5 MiB', temp: `${path}.tmp`, threads: 1, blockSize: BLOCK_SIZE });
+  });
+
+  it('keeps the block size of an existing warehouse and gives its larger blocks a larger limit', async () => {
+    // Prepare: a warehouse created with DuckDB's default 256 KiB blocks (before this setting)
+    const path = join(dir, 'old', 'warehouse.duckdb');
+    mkdirSync(join(dir, 'old'));
+    const old = await DuckDBInstance.create(path);
+    old.closeSync();
+    // Act
+    const sink = await DuckDbSink.open(path);
+    const got = await settings(sink);
+    await sink.close();
+    // Assess: 512MB = 488.2 MiB
+    expect(got.blockSize).toBe(262_144);
+    expect(got.limit).toBe('488.2 MiB');
   });
 
   it('takes another limit from its options', async () => {
