@@ -29,11 +29,11 @@ const HELP = `Usage: npm run bench -- [--events N] [--batch N] [--work-dir DIR] 
 `;
 
 /**
- * Node flags for our process + load, as a deployment would set them (Lambda sizes the heap from the function's
- * memory the same way): the live heap stays near 200 MB, but uncapped V8 lets garbage of finished batches reach
- * ~700 MB before it collects, on a machine with plenty of RAM.
+ * Node flags and batch size of our process + load: what `telemetry run` uses (bin/telemetry.js re-runs the CLI
+ * with this heap cap and young generation; `--batch-events` defaults to 10,000), so the rows measure the command.
  */
-const OURS_NODE_FLAGS = ['--max-old-space-size=320'];
+const OURS_NODE_FLAGS = ['--max-old-space-size=384', '--max-semi-space-size=8'];
+const OURS_BATCH_EVENTS = '10000';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '..');
@@ -168,7 +168,12 @@ try {
     rmSync(dir, { recursive: true, force: true });
     cpSync(rawDir, join(dir, 'raw'), { recursive: true });
     try {
-      return await child('oursChild', ['--data-dir', dir, ...args], cpus, OURS_NODE_FLAGS);
+      return await child(
+        'oursChild',
+        ['--data-dir', dir, '--max-events', OURS_BATCH_EVENTS, ...args],
+        cpus,
+        OURS_NODE_FLAGS,
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
