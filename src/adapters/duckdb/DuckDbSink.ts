@@ -86,9 +86,12 @@ interface Db {
 /** A DuckDB instance with the warehouse file attached as {@link CATALOG}, under the memory settings above. */
 async function connect(path: string, options: DuckDbSinkOptions): Promise<Db> {
   // The file is attached (rather than opened) so that its row group size can be set; spills go next to it.
+  // An in-memory warehouse keeps the whole table in DuckDB's buffer pool: no file to spill to, so no tight limit
+  // (DuckDB's default applies); the limit bounds what a file-backed load holds on to.
+  const limit = options.memoryLimit ?? (path === ':memory:' ? undefined : DUCKDB_MEMORY_LIMIT);
   const instance = await DuckDBInstance.create(':memory:', {
     ...ENGINE_SETTINGS,
-    memory_limit: options.memoryLimit ?? DUCKDB_MEMORY_LIMIT,
+    ...(limit === undefined ? {} : { memory_limit: limit }),
     default_block_size: String(BLOCK_SIZE),
     ...(path === ':memory:' ? {} : { temp_directory: `${path}.tmp` }),
   });
@@ -98,7 +101,11 @@ async function connect(path: string, options: DuckDbSinkOptions): Promise<Db> {
       `ATTACH ${quoteLiteral(path)} AS ${quoteIdent(CATALOG)} (ROW_GROUP_SIZE ${ROW_GROUP_SIZE})`,
     );
     await connection.run(`USE ${quoteIdent(CATALOG)}`);
-    if (options.memoryLimit === undefined && (await blockSize(connection)) > BLOCK_SIZE) {
+    if (
+      limit !== undefined &&
+      options.memoryLimit === undefined &&
+      (await blockSize(connection)) > BLOCK_SIZE
+    ) {
       await connection.run(`SET memory_limit = ${quoteLiteral(DUCKDB_MEMORY_LIMIT_LARGE_BLOCKS)}`);
     }
   } catch (error) {

@@ -31,6 +31,15 @@ describe('DuckDbSink memory bounds', () => {
     expect(got).toEqual({ limit: '91.5 MiB', temp: `${path}.tmp`, threads: 1, blockSize: BLOCK_SIZE });
   });
 
+  it('leaves an in-memory warehouse without the tight limit: its whole table lives in the buffer pool', async () => {
+    // Prepare + Act
+    const sink = await DuckDbSink.open(':memory:');
+    const got = await settings(sink);
+    await sink.close();
+    // Assess
+    expect(got.limit).not.toBe('91.5 MiB');
+  });
+
   it('keeps the block size of an existing warehouse and gives its larger blocks a larger limit', async () => {
     // Prepare: a warehouse created with DuckDB's default 256 KiB blocks (before this setting)
     const path = join(dir, 'old', 'warehouse.duckdb');
