@@ -182,7 +182,7 @@ try {
   const oursOne = await ours('1 core', ['--workers', '0'], pin ? '0' : undefined);
   // Not pinned: DuckDB's threads and the zlib thread pool can use the second core.
   const oursInThread = await ours('all cores, flattening on the main thread', ['--workers', '0']);
-  // What `telemetry run` does by default: flattening in one worker thread per core (FlattenPool).
+  // `telemetry run --workers N`: flattening in one worker thread per core (FlattenPool).
   const oursBoth = await ours('all cores, flattening in workers', ['--workers', String(defaultWorkers())]);
 
   log('ours: Parquet staging of one load batch...');
@@ -286,7 +286,7 @@ try {
     row(
       'ours-n0',
       '5 ours',
-      'process + load -> DuckDB, flattening on the main thread (--workers 0)',
+      'process + load -> DuckDB, flattening on the main thread (the default)',
       'all',
       oursInThread,
       `${oursInThread.extra?.batches} batches; not pinned (DuckDB threads and zlib can use every core; flattening stays on one thread)`,
@@ -294,7 +294,7 @@ try {
     row(
       'ours-n',
       '5 ours',
-      `process + load -> DuckDB, flattening in ${defaultWorkers()} worker threads (the default)`,
+      `process + load -> DuckDB, flattening in ${defaultWorkers()} worker threads (--workers ${defaultWorkers()})`,
       'all',
       oursBoth,
       `${oursBoth.extra?.batches} batches; FlattenPool workers parse and flatten objects ahead, the main thread merges and loads`,

@@ -8,7 +8,6 @@ import type { S3ObjectStore } from '../adapters/s3/S3ObjectStore.js';
 import { scanTable } from '../backfill/scanTable.js';
 import { type StartExportOptions, startExport } from '../backfill/startExport.js';
 import { DEV_TABLE, LOCAL_CREDENTIALS, LOCAL_REGION } from '../config/localAws.js';
-import { defaultWorkers } from '../process/FlattenPool.js';
 import { type ProcessSummary, reconciles } from '../process/ProcessSummary.js';
 import { processPending } from '../process/processPending.js';
 import { openBucketLayout } from './bucketLayout.js';
@@ -140,7 +139,6 @@ async function processCaptured(
       { store, sink },
       {
         ...layout,
-        workers: defaultWorkers(),
         shouldStop: () => io.signal?.aborted === true,
         onProgress: (s) => progress.update(s.records, records || undefined),
       },
