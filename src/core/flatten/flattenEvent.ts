@@ -265,14 +265,9 @@ function nonEmptyJson(value: Record<string, unknown>): string | null {
 const rankOf = new Map<string, number>();
 let byRank: string[] = [];
 
-function rankNew(keys: readonly string[]): void {
-  let added = false;
-  for (const k of keys) {
-    if (rankOf.has(k)) continue;
-    rankOf.set(k, -1);
-    added = true;
-  }
-  if (!added) return;
+/** Ranks every name seen so far, `keys` included (rare: only when a row brings a name not seen before). */
+function rerank(keys: readonly string[]): void {
+  for (const k of keys) if (!rankOf.has(k)) rankOf.set(k, -1);
   byRank = [...rankOf.keys()].sort();
   byRank.forEach((k, i) => {
     rankOf.set(k, i);
@@ -285,9 +280,16 @@ export function contentHash(row: FlatRow): string {
   // One hash over the concatenation, one-shot: the same digest as one update per part, at a fraction of the calls
   // (integer ranks + one-shot hash: ~25% less time than sorting names and createHash, 5,000 rows, interleaved).
   const keys = Object.keys(row);
-  rankNew(keys);
   const order = new Int32Array(keys.length);
-  for (let i = 0; i < keys.length; i++) order[i] = rankOf.get(keys[i] as string) as number;
+  for (let i = 0; i < keys.length; i++) {
+    let rank = rankOf.get(keys[i] as string);
+    if (rank === undefined) {
+      rerank(keys);
+      rank = rankOf.get(keys[i] as string) as number;
+      for (let j = 0; j < i; j++) order[j] = rankOf.get(keys[j] as string) as number; // earlier ranks moved
+    }
+    order[i] = rank;
+  }
   order.sort();
   let text = '';
   for (const r of order) {
