@@ -20,6 +20,7 @@ import { MemoryObjectStore } from '../../../src/adapters/memory/MemoryObjectStor
 import type { FlatRow } from '../../../src/core/flatten/flattenEvent.js';
 import type { ColumnDef } from '../../../src/core/schema/fixedColumns.js';
 import type { RowValues } from '../../../src/ports/TableSink.js';
+import { rowValues } from '../../support/rowValues.js';
 
 const COLUMNS: ColumnDef[] = [
   { name: 'event_id', type: 'VARCHAR' },
@@ -44,7 +45,7 @@ const FLAT_ROWS: FlatRow[] = [
 ];
 
 /** The same rows as values against COLUMNS. */
-const ROWS: RowValues[] = FLAT_ROWS.map((row) => COLUMNS.map((c) => row[c.name]));
+const ROWS: RowValues[] = rowValues(FLAT_ROWS, COLUMNS);
 
 function toArrayBuffer(bytes: Uint8Array): ArrayBuffer {
   return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
