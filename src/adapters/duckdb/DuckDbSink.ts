@@ -1,18 +1,12 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import {
-  type DuckDBAppender,
-  type DuckDBConnection,
-  DuckDBInstance,
-  DuckDBTimestampValue,
-  type DuckDBValue,
-} from '@duckdb/node-api';
+import { type DuckDBConnection, DuckDBInstance, type DuckDBValue } from '@duckdb/node-api';
 import { ConfigError, TransientError } from '../../core/errors.js';
-import type { ColumnType } from '../../core/schema/ColumnType.js';
 import { type ColumnDef, FIXED_COLUMNS } from '../../core/schema/fixedColumns.js';
 import { columnIndex, type LoadBatch, type LoadResult, type TableSink } from '../../ports/TableSink.js';
 import { loadPlan, loadResult, typeChanged } from '../sql/loadRule.js';
 import type { SqlStatement } from '../sql/SqlDialect.js';
+import { appendRows } from './appendRows.js';
 import { documentTable } from './duckDbDocs.js';
 import {
   DUCKDB_DIALECT,
@@ -132,30 +126,6 @@ async function blockSize(connection: DuckDBConnection): Promise<number> {
 
 function params(statement: SqlStatement): Record<string, string | null> {
   return Object.fromEntries(statement.parameters.map((p) => [p.name, p.value]));
-}
-
-function appendValue(appender: DuckDBAppender, type: ColumnType, value: unknown): void {
-  if (value === null || value === undefined) {
-    appender.appendNull();
-    return;
-  }
-  switch (type) {
-    case 'BOOLEAN':
-      appender.appendBoolean(value as boolean);
-      return;
-    case 'DOUBLE':
-      appender.appendDouble(value as number);
-      return;
-    case 'BIGINT':
-      appender.appendBigInt(BigInt(value as number));
-      return;
-    case 'TIMESTAMP':
-      appender.appendTimestamp(new DuckDBTimestampValue(BigInt(value as number) * 1000n));
-      return;
-    case 'VARCHAR':
-      appender.appendVarchar(value as string);
-      return;
-  }
 }
 
 /**
@@ -369,10 +339,11 @@ export class DuckDbSink implements TableSink {
     );
     const keys = await c.createAppender(STAGE_KEYS, 'main', 'temp');
     try {
-      for (const row of batch.rows) {
-        for (const i of key) appendValue(keys, 'VARCHAR', i === undefined ? null : row[i]);
-        keys.endRow();
-      }
+      appendRows(
+        keys,
+        key.map((at) => ({ at, type: 'VARCHAR' as const })),
+        batch.rows,
+      );
       keys.flushSync();
     } finally {
       keys.closeSync();
@@ -387,12 +358,11 @@ export class DuckDbSink implements TableSink {
     await c.run(`CREATE OR REPLACE TEMP TABLE ${quoteIdent(STAGE)} (${defs})`);
     const appender = await c.createAppender(STAGE, 'main', 'temp');
     try {
-      for (const row of batch.rows) {
-        batch.columns.forEach((col, i) => {
-          appendValue(appender, col.type, row[i]);
-        });
-        appender.endRow();
-      }
+      appendRows(
+        appender,
+        batch.columns.map((col, at) => ({ at, type: col.type })),
+        batch.rows,
+      );
       appender.flushSync();
     } finally {
       appender.closeSync();
@@ -432,14 +402,7 @@ export class DuckDbSink implements TableSink {
     const id = columnIndex(batch, 'event_id') ?? 0;
     const appender = await this.connection.createAppender(this.tableName, this.schema, CATALOG);
     try {
-      for (const row of batch.rows) {
-        if (!insert.has(String(row[id]))) continue;
-        for (const col of plan) {
-          if (col.at === undefined) appender.appendNull();
-          else appendValue(appender, col.type, row[col.at]);
-        }
-        appender.endRow();
-      }
+      appendRows(appender, plan, batch.rows, (row) => insert.has(String(row[id])));
       appender.flushSync();
     } finally {
       appender.closeSync();
