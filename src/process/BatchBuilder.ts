@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { type FlatRow, type FlattenContext, flattenEvent } from '../core/flatten/flattenEvent.js';
+import { type FlatCells, type FlattenContext, flattenEventCells } from '../core/flatten/flattenEvent.js';
 import type { Change } from '../core/model/Change.js';
 import type { ColumnRegistry } from '../core/schema/ColumnRegistry.js';
 import { type ColumnDef, FIXED_COLUMNS } from '../core/schema/fixedColumns.js';
@@ -17,13 +17,15 @@ export type ChangeKey = Pick<
 /** Values by registry position (`ColumnRegistry.indexOf`), the batch's compact row until {@link BatchBuilder.build}. */
 type RegistryRow = (string | number | boolean | null | undefined)[];
 
-/** A flattened row as values by registry position (every key of a flattened row is a registry column). */
-export function registryRow(row: FlatRow, columns: ColumnRegistry): RegistryRow {
+/** A flattened row as values by registry position (every column of a flattened row is a registry column). */
+export function registryRow(cells: FlatCells, columns: ColumnRegistry): RegistryRow {
   const values: RegistryRow = [];
-  for (const name in row) {
+  const { names } = cells;
+  for (let k = 0; k < names.length; k++) {
+    const name = names[k] as string;
     const i = columns.indexOf(name);
     if (i === undefined) throw new Error(`flattened column ${name} is not in the column registry`);
-    values[i] = row[name];
+    values[i] = cells.values[k];
   }
   return values;
 }
@@ -98,7 +100,7 @@ export class BatchBuilder {
   add(change: Extract<Change, { kind: 'upsert' | 'delete' }>, sourceFile: string): boolean {
     return this.accept(change, () => {
       if (change.kind !== 'upsert') throw new Error('a delete has no row');
-      const row = flattenEvent(change.item, this.ctx, {
+      const row = flattenEventCells(change.item, this.ctx, {
         processedAt: this.processedAt,
         sourceFile,
         sequenceNumber: change.sequenceNumber,

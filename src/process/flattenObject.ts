@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { SignalCatalog } from '../core/catalog/SignalCatalog.js';
 import { errorMessage } from '../core/errors.js';
-import { flattenEvent } from '../core/flatten/flattenEvent.js';
+import { flattenEventCells } from '../core/flatten/flattenEvent.js';
 import { ColumnRegistry } from '../core/schema/ColumnRegistry.js';
 import type { ColumnType } from '../core/schema/ColumnType.js';
 import type { ColumnDef } from '../core/schema/fixedColumns.js';
@@ -141,10 +141,10 @@ export async function flattenObject(
         continue;
       }
       columns.row = out.touched;
-      let row: ReturnType<typeof flattenEvent>;
+      let row: ReturnType<typeof flattenEventCells>;
       try {
         // pipeline_processed_at is the batch's: the main thread sets it.
-        row = flattenEvent(
+        row = flattenEventCells(
           change.item,
           { catalog, columns },
           {
@@ -161,13 +161,11 @@ export async function flattenObject(
         };
         break;
       }
-      let cells = 0;
-      for (const name in row) {
-        out.cellIndex.push(columns.indexOf(name) as number);
-        out.cellValue.push(row[name]);
-        cells += 1;
+      for (let k = 0; k < row.names.length; k++) {
+        out.cellIndex.push(columns.indexOf(row.names[k] as string) as number);
+        out.cellValue.push(row.values[k]);
       }
-      out.cellCount.push(cells);
+      out.cellCount.push(row.names.length);
     }
   } catch (error) {
     if (!(error instanceof DamagedObjectError)) throw error;

@@ -23,13 +23,33 @@ export interface PipelineFields {
   readonly sequenceNumber: string;
 }
 
+/**
+ * A flattened row with its columns as two parallel lists (in the order they were filled), so that hashing and
+ * placing its values never enumerate the row's keys: a row of ~100 names is a dictionary-mode object, and
+ * `Object.keys` on it was a third of {@link contentHash}'s time.
+ */
+export interface FlatCells {
+  readonly row: FlatRow;
+  readonly names: readonly string[];
+  readonly values: readonly FlatRow[string][];
+}
+
 /** Per-row state while flattening one event. */
-class RowBuilder {
+class RowBuilder implements FlatCells {
   readonly row: FlatRow = {};
+  readonly names: string[] = [];
+  readonly values: FlatRow[string][] = [];
   readonly rescued: Record<string, unknown> = {};
   readonly signalErrors: Record<string, unknown> = {};
 
   constructor(readonly columns: ColumnRegistry) {}
+
+  /** Sets a column the row does not have yet (callers check, or set names no other column can take). */
+  set(name: string, value: FlatRow[string]): void {
+    this.row[name] = value;
+    this.names.push(name);
+    this.values.push(value);
+  }
 
   /** Puts a value in its column; a value the column cannot hold (or a second value for it) is rescued. */
   put(segments: readonly string[], name: string, type: ColumnType | undefined, value: unknown): void {
@@ -44,7 +64,7 @@ class RowBuilder {
     if (column.name in this.row) {
       this.rescued[column.name] = value;
     } else if (acceptsValue(column.type, value)) {
-      this.row[column.name] = value as FlatRow[string];
+      this.set(column.name, value as FlatRow[string]);
     } else {
       this.rescued[column.name] = value;
     }
@@ -53,7 +73,7 @@ class RowBuilder {
   putFixed(name: string, value: unknown): void {
     if (value === undefined || value === null) return;
     const column = this.columns.get(name);
-    if (column && acceptsValue(column.type, value)) this.row[name] = value as FlatRow[string];
+    if (column && acceptsValue(column.type, value)) this.set(name, value as FlatRow[string]);
     else this.rescued[name] = value;
   }
 
@@ -61,7 +81,7 @@ class RowBuilder {
     if (value === undefined || value === null) return;
     const t = parseTimestamp(value);
     if (t === undefined) this.rescued[name] = value;
-    else this.row[name] = t;
+    else this.set(name, t);
   }
 }
 
@@ -276,30 +296,39 @@ function rerank(keys: readonly string[]): void {
 
 /** Hash of the row's content (pipeline columns excluded): a replay with the same content is "unchanged". */
 export function contentHash(row: FlatRow): string {
+  return hashCells(Object.keys(row), Object.values(row));
+}
+
+/** {@link contentHash} of a row given as parallel name and value lists. */
+function hashCells(names: readonly string[], values: readonly FlatRow[string][]): string {
   // Keys in string order: the same content hashes the same whatever order signals and body fields arrived in.
   // One hash over the concatenation, one-shot: the same digest as one update per part, at a fraction of the calls
   // (integer ranks + one-shot hash: ~25% less time than sorting names and createHash, 5,000 rows, interleaved).
-  const keys = Object.keys(row);
-  const order = new Int32Array(keys.length);
-  for (let i = 0; i < keys.length; i++) {
-    let rank = rankOf.get(keys[i] as string);
+  const order = new Int32Array(names.length);
+  for (let i = 0; i < names.length; i++) {
+    let rank = rankOf.get(names[i] as string);
     if (rank === undefined) {
-      rerank(keys);
-      rank = rankOf.get(keys[i] as string) as number;
-      for (let j = 0; j < i; j++) order[j] = rankOf.get(keys[j] as string) as number; // earlier ranks moved
+      rerank(names);
+      rank = rankOf.get(names[i] as string) as number;
+      for (let j = 0; j < i; j++) order[j] = rankOf.get(names[j] as string) as number; // earlier ranks moved
     }
     order[i] = rank;
   }
+  // Values by rank, read back in sorted order (only this row's ranks are read, so it is never cleared).
+  for (let i = 0; i < names.length; i++) valueByRank[order[i] as number] = values[i];
   order.sort();
   let text = '';
   for (const r of order) {
     const k = byRank[r] as string;
-    const v = row[k];
+    const v = valueByRank[r];
     if (v === null || PIPELINE_COLUMNS.has(k)) continue;
     text += typeof v === 'string' ? `${k}\u0000s${v}\u0001` : `${k}\u0000${String(v)}\u0001`;
   }
   return hash('sha1', text, 'hex');
 }
+
+/** The row being hashed, its values by rank. */
+const valueByRank: (FlatRow[string] | undefined)[] = [];
 
 /**
  * The one implementation of the flattening rules: an event in item shape becomes one wide row.
@@ -311,6 +340,15 @@ export function contentHash(row: FlatRow): string {
  * row.Charge_IsCharging; // true
  */
 export function flattenEvent(item: TelemetryItem, ctx: FlattenContext, pipeline: PipelineFields): FlatRow {
+  return flattenEventCells(item, ctx, pipeline).row;
+}
+
+/** {@link flattenEvent}, with the row's columns also as parallel name and value lists ({@link FlatCells}). */
+export function flattenEventCells(
+  item: TelemetryItem,
+  ctx: FlattenContext,
+  pipeline: PipelineFields,
+): FlatCells {
   const b = new RowBuilder(ctx.columns);
   const vehicle = isPlainObject(item.vehicle) ? item.vehicle : {};
   const meta = isPlainObject(item.meta) ? item.meta : {};
@@ -333,7 +371,7 @@ export function flattenEvent(item: TelemetryItem, ctx: FlattenContext, pipeline:
   b.putFixed('meta_webhook_id', meta.webhookId);
   b.putFixed('meta_webhook_name', meta.webhookName);
   b.putFixed('meta_signal_count', meta.signalCount);
-  b.row.triggers = json(item.triggers);
+  b.set('triggers', json(item.triggers));
 
   item.signals.forEach((signal, index) => {
     flattenSignal(b, ctx.catalog, signal, index);
@@ -341,12 +379,12 @@ export function flattenEvent(item: TelemetryItem, ctx: FlattenContext, pipeline:
   recordVehicleErrors(b, ctx.catalog, item.errors);
   keepUnknownFields(b, item);
 
-  b.row.signal_errors = nonEmptyJson(b.signalErrors);
-  b.row.vehicle_errors = json(item.errors);
-  b.row._rescued_data = nonEmptyJson(b.rescued);
-  b.row.pipeline_processed_at = pipeline.processedAt;
-  b.row.pipeline_source_file = pipeline.sourceFile;
-  b.row.pipeline_sequence_number = pipeline.sequenceNumber;
-  b.row.pipeline_content_hash = contentHash(b.row);
-  return b.row;
+  b.set('signal_errors', nonEmptyJson(b.signalErrors));
+  b.set('vehicle_errors', json(item.errors));
+  b.set('_rescued_data', nonEmptyJson(b.rescued));
+  b.set('pipeline_processed_at', pipeline.processedAt);
+  b.set('pipeline_source_file', pipeline.sourceFile);
+  b.set('pipeline_sequence_number', pipeline.sequenceNumber);
+  b.set('pipeline_content_hash', hashCells(b.names, b.values));
+  return b;
 }

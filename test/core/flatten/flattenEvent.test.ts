@@ -1,5 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { SignalCatalog } from '../../../src/core/catalog/SignalCatalog.js';
+import { contentHash, flattenEventCells } from '../../../src/core/flatten/flattenEvent.js';
+import { toTelemetryItem } from '../../../src/core/model/TelemetryItem.js';
 import { ColumnRegistry } from '../../../src/core/schema/ColumnRegistry.js';
 import { FIXED_COLUMNS } from '../../../src/core/schema/fixedColumns.js';
 import { allFixtures, readFixture } from '../../support/fixtures.js';
@@ -19,6 +22,26 @@ describe('flattenEvent on the real deliveries in test/fixtures', () => {
         else expect(Number.isFinite(v)).toBe(true);
       }
       for (const name of Object.keys(row)) expect(columns.get(name)?.name).toBe(name);
+    },
+  );
+
+  it.each(allFixtures().filter((f) => !f.endsWith('verify.json')))(
+    '%s: the cells list exactly the row, and the row hash is contentHash of the row',
+    (file) => {
+      // Prepare
+      const item = toTelemetryItem(readFixture(file));
+      if (item.kind !== 'item') return;
+      const ctx = { catalog: SignalCatalog.default(), columns: new ColumnRegistry() };
+      // Act
+      const cells = flattenEventCells(item.item, ctx, {
+        processedAt: 0,
+        sourceFile: 't',
+        sequenceNumber: '1',
+      });
+      // Assess: the same entries (each name once), and the same digest as hashing the row itself
+      expect(new Set(cells.names).size).toBe(cells.names.length);
+      expect(Object.fromEntries(cells.names.map((n, i) => [n, cells.values[i]]))).toEqual(cells.row);
+      expect(cells.row.pipeline_content_hash).toBe(contentHash(cells.row));
     },
   );
 
