@@ -38,6 +38,14 @@ export interface DuckDbSinkOptions {
  */
 export const DUCKDB_MEMORY_LIMIT = '96MB';
 
+/**
+ * The limit while a load only reads (its checks and counts, before it appends). Those queries join the batch's keys
+ * with the whole table, and the blocks they read stayed cached up to the full limit, on top of what the append then
+ * needs: +64 MB per load by 1,000,000 rows. Lowered before the transaction (nothing is pinned then, so the cache is
+ * evicted down to it) and raised back before the append (raising cannot fail).
+ */
+export const DUCKDB_READ_MEMORY_LIMIT = '32MB';
+
 /** The limit for a warehouse created before {@link BLOCK_SIZE} (256 KiB blocks: four times the pinned bytes). */
 export const DUCKDB_MEMORY_LIMIT_LARGE_BLOCKS = '512MB';
 
@@ -80,6 +88,8 @@ export const REOPEN_EVERY_LOADS = 10;
 interface Db {
   readonly instance: DuckDBInstance;
   readonly connection: DuckDBConnection;
+  /** Whether loads read under {@link DUCKDB_READ_MEMORY_LIMIT} (the default limit on a small-block file). */
+  readonly readLimited: boolean;
 }
 
 /** A DuckDB instance with the warehouse file attached as {@link CATALOG}, under the memory settings above. */
@@ -95,6 +105,7 @@ async function connect(path: string, options: DuckDbSinkOptions): Promise<Db> {
     ...(path === ':memory:' ? {} : { temp_directory: `${path}.tmp` }),
   });
   const connection = await instance.connect();
+  let readLimited = false;
   try {
     await connection.run(
       `ATTACH ${quoteLiteral(path)} AS ${quoteIdent(CATALOG)} (ROW_GROUP_SIZE ${ROW_GROUP_SIZE})`,
@@ -106,13 +117,15 @@ async function connect(path: string, options: DuckDbSinkOptions): Promise<Db> {
       (await blockSize(connection)) > BLOCK_SIZE
     ) {
       await connection.run(`SET memory_limit = ${quoteLiteral(DUCKDB_MEMORY_LIMIT_LARGE_BLOCKS)}`);
+    } else {
+      readLimited = limit === DUCKDB_MEMORY_LIMIT && options.memoryLimit === undefined;
     }
   } catch (error) {
     connection.closeSync();
     instance.closeSync();
     throw error;
   }
-  return { instance, connection };
+  return { instance, connection, readLimited };
 }
 
 /** Block size of the attached warehouse file (0 in memory). */
@@ -145,6 +158,7 @@ export class DuckDbSink implements TableSink {
 
   #instance: DuckDBInstance;
   #connection: DuckDBConnection;
+  #readLimited: boolean;
   /** Loads since the database was (re)opened. */
   #loads = 0;
 
@@ -157,6 +171,7 @@ export class DuckDbSink implements TableSink {
   ) {
     this.#instance = db.instance;
     this.#connection = db.connection;
+    this.#readLimited = db.readLimited;
     this.#table = qualified(schema, tableName);
     this.#ledger = qualified(schema, LEDGER_TABLE);
     this.#tombstones = qualified(schema, '_deleted_events');
@@ -229,12 +244,14 @@ export class DuckDbSink implements TableSink {
     const db = await connect(this.path, this.options);
     this.#instance = db.instance;
     this.#connection = db.connection;
+    this.#readLimited = db.readLimited;
     this.#loads = 0;
   }
 
   async #load(batch: LoadBatch): Promise<LoadResult> {
     await this.#ensureTables();
     const c = this.connection;
+    if (this.#readLimited) await c.run(`SET memory_limit = ${quoteLiteral(DUCKDB_READ_MEMORY_LIMIT)}`);
     await c.run('BEGIN TRANSACTION');
     try {
       const already = await this.loadedFiles(batch.files);
@@ -275,6 +292,7 @@ export class DuckDbSink implements TableSink {
       const counts = await this.#all(plan.counts);
       const result = loadResult(counts[0] ?? [], batch.rows.length, batch.deletes.length);
       for (const s of plan.changes) await this.#exec(s);
+      await this.#fullLimit();
       if (ownTypesOnly) {
         const insert = new Set((await this.#all(plan.insertableKeys)).map(([id]) => String(id)));
         await this.#append(batch, tableColumns, insert);
@@ -291,10 +309,17 @@ export class DuckDbSink implements TableSink {
       await c.run('ROLLBACK').catch(() => undefined);
       throw error;
     } finally {
+      await this.#fullLimit().catch(() => undefined);
       await c.run(`DROP TABLE IF EXISTS ${quoteIdent(STAGE)}`).catch(() => undefined);
       await c.run(`DROP TABLE IF EXISTS ${quoteIdent(STAGE_DELETES)}`).catch(() => undefined);
       await c.run(`DROP TABLE IF EXISTS ${quoteIdent(STAGE_KEYS)}`).catch(() => undefined);
     }
+  }
+
+  /** Back to the full limit after a load's reads (see {@link DUCKDB_READ_MEMORY_LIMIT}). */
+  async #fullLimit(): Promise<void> {
+    if (this.#readLimited)
+      await this.connection.run(`SET memory_limit = ${quoteLiteral(DUCKDB_MEMORY_LIMIT)}`);
   }
 
   async #exec(statement: SqlStatement): Promise<void> {

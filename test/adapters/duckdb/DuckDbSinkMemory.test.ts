@@ -4,6 +4,9 @@ import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BLOCK_SIZE, DuckDbSink } from '../../../src/adapters/duckdb/DuckDbSink.js';
+import { FIXED_COLUMNS } from '../../../src/core/schema/fixedColumns.js';
+import type { LoadBatch } from '../../../src/ports/TableSink.js';
+import { rowValues } from '../../support/rowValues.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'duckdb-memory-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -77,5 +80,39 @@ describe('DuckDbSink memory bounds', () => {
     await sink.close();
     // Assess
     expect(got.limit).toBe('953.6 MiB');
+  });
+
+  it('is back at the full limit after every load, failed or not (its reads ran under a lower one)', async () => {
+    // Prepare: a load, and a batch the sink refuses (its file is already in the ledger)
+    const path = join(dir, 'reads', 'warehouse.duckdb');
+    const sink = await DuckDbSink.open(path);
+    const batch = (id: string): LoadBatch => ({
+      batchId: id,
+      files: ['raw/one.ndjson.gz'],
+      columns: FIXED_COLUMNS,
+      newColumns: [],
+      rows: rowValues(
+        [
+          {
+            event_id: id,
+            pipeline_sequence_number: '1',
+            pipeline_content_hash: 'h',
+            pipeline_source_file: 'f',
+          },
+        ],
+        FIXED_COLUMNS,
+      ),
+      deletes: [],
+    });
+    // Act
+    const loaded = await sink.load(batch('e1'));
+    const afterLoad = (await settings(sink)).limit;
+    const refused = await sink.load(batch('e2')).catch((e: unknown) => e);
+    const afterRefusal = (await settings(sink)).limit;
+    await sink.close();
+    // Assess
+    expect(loaded.inserted).toBe(1);
+    expect(refused).toBeInstanceOf(Error);
+    expect([afterLoad, afterRefusal]).toEqual(['91.5 MiB', '91.5 MiB']);
   });
 });
