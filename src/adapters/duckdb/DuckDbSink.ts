@@ -39,12 +39,12 @@ export interface DuckDbSinkOptions {
 export const DUCKDB_MEMORY_LIMIT = '96MB';
 
 /**
- * The limit while a load only reads (its checks and counts, before it appends). Those queries join the batch's keys
- * with the whole table, and the blocks they read stayed cached up to the full limit, on top of what the append then
- * needs: +64 MB per load by 1,000,000 rows. Lowered before the transaction (nothing is pinned then, so the cache is
- * evicted down to it) and raised back before the append (raising cannot fail).
+ * What DuckDB may keep cached when a load has done its reads and starts appending. Those reads (the checks and counts)
+ * join the batch's keys with the whole table, and the blocks they read stayed cached up to the full limit, on top of
+ * what the append then needs: +64 MB per load by 1,000,000 rows. Lowering the limit evicts them (spilling what is
+ * not on disk yet); it is raised back at once. Reads keep the full limit: some need more than this pinned.
  */
-export const DUCKDB_READ_MEMORY_LIMIT = '32MB';
+export const DUCKDB_EVICT_TO = '16MB';
 
 /** The limit for a warehouse created before {@link BLOCK_SIZE} (256 KiB blocks: four times the pinned bytes). */
 export const DUCKDB_MEMORY_LIMIT_LARGE_BLOCKS = '512MB';
@@ -88,8 +88,8 @@ export const REOPEN_EVERY_LOADS = 10;
 interface Db {
   readonly instance: DuckDBInstance;
   readonly connection: DuckDBConnection;
-  /** Whether loads read under {@link DUCKDB_READ_MEMORY_LIMIT} (the default limit on a small-block file). */
-  readonly readLimited: boolean;
+  /** The limit to restore after evicting before an append ({@link DUCKDB_EVICT_TO}); undefined: no eviction. */
+  readonly evictBackTo: string | undefined;
 }
 
 /** A DuckDB instance with the warehouse file attached as {@link CATALOG}, under the memory settings above. */
@@ -105,7 +105,7 @@ async function connect(path: string, options: DuckDbSinkOptions): Promise<Db> {
     ...(path === ':memory:' ? {} : { temp_directory: `${path}.tmp` }),
   });
   const connection = await instance.connect();
-  let readLimited = false;
+  let evictBackTo: string | undefined;
   try {
     await connection.run(
       `ATTACH ${quoteLiteral(path)} AS ${quoteIdent(CATALOG)} (ROW_GROUP_SIZE ${ROW_GROUP_SIZE})`,
@@ -117,15 +117,16 @@ async function connect(path: string, options: DuckDbSinkOptions): Promise<Db> {
       (await blockSize(connection)) > BLOCK_SIZE
     ) {
       await connection.run(`SET memory_limit = ${quoteLiteral(DUCKDB_MEMORY_LIMIT_LARGE_BLOCKS)}`);
+      evictBackTo = DUCKDB_MEMORY_LIMIT_LARGE_BLOCKS;
     } else {
-      readLimited = limit === DUCKDB_MEMORY_LIMIT && options.memoryLimit === undefined;
+      evictBackTo = limit;
     }
   } catch (error) {
     connection.closeSync();
     instance.closeSync();
     throw error;
   }
-  return { instance, connection, readLimited };
+  return { instance, connection, evictBackTo };
 }
 
 /** Block size of the attached warehouse file (0 in memory). */
@@ -158,7 +159,7 @@ export class DuckDbSink implements TableSink {
 
   #instance: DuckDBInstance;
   #connection: DuckDBConnection;
-  #readLimited: boolean;
+  #evictBackTo: string | undefined;
   /** Loads since the database was (re)opened. */
   #loads = 0;
 
@@ -171,7 +172,7 @@ export class DuckDbSink implements TableSink {
   ) {
     this.#instance = db.instance;
     this.#connection = db.connection;
-    this.#readLimited = db.readLimited;
+    this.#evictBackTo = db.evictBackTo;
     this.#table = qualified(schema, tableName);
     this.#ledger = qualified(schema, LEDGER_TABLE);
     this.#tombstones = qualified(schema, '_deleted_events');
@@ -244,14 +245,13 @@ export class DuckDbSink implements TableSink {
     const db = await connect(this.path, this.options);
     this.#instance = db.instance;
     this.#connection = db.connection;
-    this.#readLimited = db.readLimited;
+    this.#evictBackTo = db.evictBackTo;
     this.#loads = 0;
   }
 
   async #load(batch: LoadBatch): Promise<LoadResult> {
     await this.#ensureTables();
     const c = this.connection;
-    if (this.#readLimited) await c.run(`SET memory_limit = ${quoteLiteral(DUCKDB_READ_MEMORY_LIMIT)}`);
     await c.run('BEGIN TRANSACTION');
     try {
       const already = await this.loadedFiles(batch.files);
@@ -292,7 +292,7 @@ export class DuckDbSink implements TableSink {
       const counts = await this.#all(plan.counts);
       const result = loadResult(counts[0] ?? [], batch.rows.length, batch.deletes.length);
       for (const s of plan.changes) await this.#exec(s);
-      await this.#fullLimit();
+      await this.#evictCache();
       if (ownTypesOnly) {
         const insert = new Set((await this.#all(plan.insertableKeys)).map(([id]) => String(id)));
         await this.#append(batch, tableColumns, insert);
@@ -309,17 +309,21 @@ export class DuckDbSink implements TableSink {
       await c.run('ROLLBACK').catch(() => undefined);
       throw error;
     } finally {
-      await this.#fullLimit().catch(() => undefined);
       await c.run(`DROP TABLE IF EXISTS ${quoteIdent(STAGE)}`).catch(() => undefined);
       await c.run(`DROP TABLE IF EXISTS ${quoteIdent(STAGE_DELETES)}`).catch(() => undefined);
       await c.run(`DROP TABLE IF EXISTS ${quoteIdent(STAGE_KEYS)}`).catch(() => undefined);
     }
   }
 
-  /** Back to the full limit after a load's reads (see {@link DUCKDB_READ_MEMORY_LIMIT}). */
-  async #fullLimit(): Promise<void> {
-    if (this.#readLimited)
-      await this.connection.run(`SET memory_limit = ${quoteLiteral(DUCKDB_MEMORY_LIMIT)}`);
+  /** Drops what the load's reads left cached before it appends (see {@link DUCKDB_EVICT_TO}). */
+  async #evictCache(): Promise<void> {
+    const limit = this.#evictBackTo;
+    if (limit === undefined) return;
+    try {
+      await this.connection.run(`SET memory_limit = ${quoteLiteral(DUCKDB_EVICT_TO)}`);
+    } finally {
+      await this.connection.run(`SET memory_limit = ${quoteLiteral(limit)}`);
+    }
   }
 
   async #exec(statement: SqlStatement): Promise<void> {

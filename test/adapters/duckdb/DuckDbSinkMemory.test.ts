@@ -82,7 +82,7 @@ describe('DuckDbSink memory bounds', () => {
     expect(got.limit).toBe('953.6 MiB');
   });
 
-  it('is back at the full limit after every load, failed or not (its reads ran under a lower one)', async () => {
+  it('is back at the full limit after every load, failed or not (it evicts what its reads cached before appending)', async () => {
     // Prepare: a load, and a batch the sink refuses (its file is already in the ledger)
     const path = join(dir, 'reads', 'warehouse.duckdb');
     const sink = await DuckDbSink.open(path);
