@@ -114,33 +114,52 @@ export async function processPending(deps: ProcessDeps, options: ProcessOptions)
     let batch = new BatchBuilder({ catalog, columns }, now());
     let quarantine = new Map<string, QuarantineLine>();
 
+    /** The previous batch's load and archive, still running while the next batch is read (see {@link flush}). */
+    let loading: Promise<void> | undefined;
+    const settle = async (): Promise<void> => {
+      const pendingLoad = loading;
+      loading = undefined;
+      await pendingLoad;
+    };
+
+    /**
+     * Closes the batch: quarantine entries, then the load and the archive, which run on while the loop reads the
+     * next batch (the sink's work is mostly the engine's, off this thread). One load at a time: the next flush
+     * waits for this one first, and an error surfaces there.
+     */
     const flush = async (): Promise<void> => {
+      await settle();
       if (batch.files.length === 0) return;
       await checkpoint('after-read');
       for (const [key, entry] of quarantine) await writeQuarantineEntry(store, key, entry);
       await checkpoint('after-quarantine');
       const newColumns = columns.takeAdded();
-      const result = await sink.load(batch.build(newColumns));
-      summary.columnsAdded.push(...newColumns);
-      await checkpoint('after-load');
-      summary.inserted += result.inserted;
-      summary.updated += result.updated;
-      summary.unchanged += result.unchanged;
-      summary.deleted += result.deleted;
-      summary.staged += result.staged ?? 0;
-      for (const [reason, n] of Object.entries(result.skippedByReason ?? {})) {
-        summary.skipped += n;
-        bump(summary.skippedByReason, reason, n);
-      }
-      for (const [reason, n] of batch.skipped) {
-        summary.skipped += n;
-        bump(summary.skippedByReason, reason, n);
-      }
-      summary.batches += 1;
-      await archive(batch.files);
-      options.onProgress?.(summary);
+      const closed = batch;
+      const load = sink.load(closed.build(newColumns));
       batch = new BatchBuilder({ catalog, columns }, now());
       quarantine = new Map();
+      loading = (async () => {
+        const result = await load;
+        summary.columnsAdded.push(...newColumns);
+        await checkpoint('after-load');
+        summary.inserted += result.inserted;
+        summary.updated += result.updated;
+        summary.unchanged += result.unchanged;
+        summary.deleted += result.deleted;
+        summary.staged += result.staged ?? 0;
+        for (const [reason, n] of Object.entries(result.skippedByReason ?? {})) {
+          summary.skipped += n;
+          bump(summary.skippedByReason, reason, n);
+        }
+        for (const [reason, n] of closed.skipped) {
+          summary.skipped += n;
+          bump(summary.skippedByReason, reason, n);
+        }
+        summary.batches += 1;
+        await archive(closed.files);
+        options.onProgress?.(summary);
+      })();
+      loading.catch(() => undefined); // surfaced by the next settle, never as an unhandled rejection
     };
 
     // An object is one ledger unit, so a batch holds whole objects. Close the batch BEFORE an object that could
@@ -179,5 +198,6 @@ export async function processPending(deps: ProcessDeps, options: ProcessOptions)
       if (batch.size >= maxEvents) await flush();
     }
     await flush();
+    await settle();
   }
 }

@@ -145,3 +145,63 @@ describe('processPending (memory store + DuckDB)', () => {
     ]);
   });
 });
+
+describe('processPending overlaps loading with reading', () => {
+  it('reads the next batch while the previous one loads, one load at a time, and loads every batch in order', async () => {
+    // Prepare: three objects, one batch each; the first load finishes only once the next object has been read
+    const p = await pipeline();
+    await p.capture([insert(event('a', 1), 1)], 'shard-1');
+    await p.capture([insert(event('b', 2), 2)], 'shard-2');
+    await p.capture([insert(event('c', 3), 3)], 'shard-3');
+    const reads: string[] = [];
+    const get = p.store.get.bind(p.store);
+    let nextRead: () => void = () => undefined;
+    const secondRead = new Promise<void>((resolve) => {
+      nextRead = resolve;
+    });
+    p.store.get = async (key: string) => {
+      reads.push(key);
+      if (reads.filter((k) => k.startsWith('raw/')).length === 2) nextRead();
+      return get(key);
+    };
+    const load = p.sink.load.bind(p.sink);
+    const events: string[] = [];
+    let loading = 0;
+    p.sink.load = async (batch) => {
+      loading += 1;
+      events.push(`start ${batch.files.length} concurrent=${loading}`);
+      if (events.length === 1) await secondRead;
+      const result = await load(batch);
+      loading -= 1;
+      return result;
+    };
+    // Act
+    const summary = await p.process({ maxEventsPerBatch: 1 });
+    // Assess
+    expect(summary).toMatchObject({ batches: 3, inserted: 3, objects: 3 });
+    expect(events).toEqual(['start 1 concurrent=1', 'start 1 concurrent=1', 'start 1 concurrent=1']);
+    expect(await p.rows()).toEqual([
+      { event_id: 'a', soc: 1 },
+      { event_id: 'b', soc: 2 },
+      { event_id: 'c', soc: 3 },
+    ]);
+    expect(await p.keys('raw/')).toEqual([]);
+  });
+
+  it('a failed load stops the run with its error and leaves its objects and the later ones pending', async () => {
+    // Prepare
+    const p = await pipeline();
+    await p.capture([insert(event('a', 1), 1)], 'shard-1');
+    await p.capture([insert(event('b', 2), 2)], 'shard-2');
+    p.sink.load = async () => {
+      throw new Error('warehouse unavailable');
+    };
+    // Act
+    const outcome = await p.process({ maxEventsPerBatch: 1 }).catch((e: unknown) => e);
+    // Assess
+    expect(outcome).toBeInstanceOf(Error);
+    expect((outcome as Error).message).toBe('warehouse unavailable');
+    expect(await p.keys('raw/')).toHaveLength(2);
+    expect(await p.keys('archive/')).toEqual([]);
+  });
+});
