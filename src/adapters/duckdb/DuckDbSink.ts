@@ -26,6 +26,8 @@ export interface DuckDbSinkOptions {
    * with larger blocks); past it DuckDB spills to `<file>.tmp`.
    */
   readonly memoryLimit?: string;
+  /** The limit of a load's reads (default {@link DUCKDB_READ_MEMORY_LIMIT}; only under the default limit). */
+  readonly readMemoryLimit?: string;
   /** Loads after which DuckDB is closed and opened again on the same file (default {@link REOPEN_EVERY_LOADS}). */
   readonly reopenEveryLoads?: number;
 }
@@ -39,12 +41,13 @@ export interface DuckDbSinkOptions {
 export const DUCKDB_MEMORY_LIMIT = '96MB';
 
 /**
- * What DuckDB may keep cached when a load has done its reads and starts appending. Those reads (the checks and counts)
- * join the batch's keys with the whole table, and the blocks they read stayed cached up to the full limit, on top of
- * what the append then needs: +64 MB per load by 1,000,000 rows. Lowering the limit evicts them (spilling what is
- * not on disk yet); it is raised back at once. Reads keep the full limit: some need more than this pinned.
+ * The limit while a load only reads (its checks and counts, before it appends). Those queries join the batch's keys
+ * with the whole table, and the blocks they read stayed cached up to the full limit, on top of what the append then
+ * needs: +64 MB per load by 1,000,000 rows. Lowered before the transaction (nothing is pinned then, so the cache is
+ * evicted down to it) and raised back before the append (raising cannot fail). A load whose reads need more (a
+ * second backfill of every item did) runs out of memory, is rolled back and run again under the full limit.
  */
-export const DUCKDB_EVICT_TO = '16MB';
+export const DUCKDB_READ_MEMORY_LIMIT = '32MB';
 
 /** The limit for a warehouse created before {@link BLOCK_SIZE} (256 KiB blocks: four times the pinned bytes). */
 export const DUCKDB_MEMORY_LIMIT_LARGE_BLOCKS = '512MB';
@@ -88,8 +91,8 @@ export const REOPEN_EVERY_LOADS = 10;
 interface Db {
   readonly instance: DuckDBInstance;
   readonly connection: DuckDBConnection;
-  /** The limit to restore after evicting before an append ({@link DUCKDB_EVICT_TO}); undefined: no eviction. */
-  readonly evictBackTo: string | undefined;
+  /** Whether loads read under {@link DUCKDB_READ_MEMORY_LIMIT} (the default limit on a small-block file). */
+  readonly readLimited: boolean;
 }
 
 /** A DuckDB instance with the warehouse file attached as {@link CATALOG}, under the memory settings above. */
@@ -105,7 +108,7 @@ async function connect(path: string, options: DuckDbSinkOptions): Promise<Db> {
     ...(path === ':memory:' ? {} : { temp_directory: `${path}.tmp` }),
   });
   const connection = await instance.connect();
-  let evictBackTo: string | undefined;
+  let readLimited = false;
   try {
     await connection.run(
       `ATTACH ${quoteLiteral(path)} AS ${quoteIdent(CATALOG)} (ROW_GROUP_SIZE ${ROW_GROUP_SIZE})`,
@@ -117,16 +120,20 @@ async function connect(path: string, options: DuckDbSinkOptions): Promise<Db> {
       (await blockSize(connection)) > BLOCK_SIZE
     ) {
       await connection.run(`SET memory_limit = ${quoteLiteral(DUCKDB_MEMORY_LIMIT_LARGE_BLOCKS)}`);
-      evictBackTo = DUCKDB_MEMORY_LIMIT_LARGE_BLOCKS;
     } else {
-      evictBackTo = limit;
+      readLimited = limit === DUCKDB_MEMORY_LIMIT && options.memoryLimit === undefined;
     }
   } catch (error) {
     connection.closeSync();
     instance.closeSync();
     throw error;
   }
-  return { instance, connection, evictBackTo };
+  return { instance, connection, readLimited };
+}
+
+/** DuckDB's error when a query cannot get the memory it needs under `memory_limit`. */
+function isOutOfMemory(error: unknown): boolean {
+  return error instanceof Error && /Out of Memory Error/.test(error.message);
 }
 
 /** Block size of the attached warehouse file (0 in memory). */
@@ -159,7 +166,7 @@ export class DuckDbSink implements TableSink {
 
   #instance: DuckDBInstance;
   #connection: DuckDBConnection;
-  #evictBackTo: string | undefined;
+  #readLimited: boolean;
   /** Loads since the database was (re)opened. */
   #loads = 0;
 
@@ -172,7 +179,7 @@ export class DuckDbSink implements TableSink {
   ) {
     this.#instance = db.instance;
     this.#connection = db.connection;
-    this.#evictBackTo = db.evictBackTo;
+    this.#readLimited = db.readLimited;
     this.#table = qualified(schema, tableName);
     this.#ledger = qualified(schema, LEDGER_TABLE);
     this.#tombstones = qualified(schema, '_deleted_events');
@@ -228,7 +235,10 @@ export class DuckDbSink implements TableSink {
   }
 
   async load(batch: LoadBatch): Promise<LoadResult> {
-    const result = await this.#load(batch);
+    const result = await this.#load(batch, this.#readLimited).catch((error: unknown) => {
+      if (!this.#readLimited || !isOutOfMemory(error)) throw error;
+      return this.#load(batch, false); // rolled back: the same load, reading under the full limit
+    });
     this.#loads += 1;
     if (this.path !== ':memory:' && this.#loads >= (this.options.reopenEveryLoads ?? REOPEN_EVERY_LOADS))
       await this.#reopen();
@@ -245,13 +255,18 @@ export class DuckDbSink implements TableSink {
     const db = await connect(this.path, this.options);
     this.#instance = db.instance;
     this.#connection = db.connection;
-    this.#evictBackTo = db.evictBackTo;
+    this.#readLimited = db.readLimited;
     this.#loads = 0;
   }
 
-  async #load(batch: LoadBatch): Promise<LoadResult> {
+  async #load(batch: LoadBatch, readLimited: boolean): Promise<LoadResult> {
     await this.#ensureTables();
     const c = this.connection;
+    // Outside the transaction: should DuckDB refuse to evict, the load goes on under the full limit.
+    if (readLimited) {
+      const readLimit = this.options.readMemoryLimit ?? DUCKDB_READ_MEMORY_LIMIT;
+      await c.run(`SET memory_limit = ${quoteLiteral(readLimit)}`).catch(() => undefined);
+    }
     await c.run('BEGIN TRANSACTION');
     try {
       const already = await this.loadedFiles(batch.files);
@@ -292,7 +307,7 @@ export class DuckDbSink implements TableSink {
       const counts = await this.#all(plan.counts);
       const result = loadResult(counts[0] ?? [], batch.rows.length, batch.deletes.length);
       for (const s of plan.changes) await this.#exec(s);
-      await this.#evictCache();
+      await this.#fullLimit();
       if (ownTypesOnly) {
         const insert = new Set((await this.#all(plan.insertableKeys)).map(([id]) => String(id)));
         await this.#append(batch, tableColumns, insert);
@@ -309,21 +324,17 @@ export class DuckDbSink implements TableSink {
       await c.run('ROLLBACK').catch(() => undefined);
       throw error;
     } finally {
+      await this.#fullLimit().catch(() => undefined);
       await c.run(`DROP TABLE IF EXISTS ${quoteIdent(STAGE)}`).catch(() => undefined);
       await c.run(`DROP TABLE IF EXISTS ${quoteIdent(STAGE_DELETES)}`).catch(() => undefined);
       await c.run(`DROP TABLE IF EXISTS ${quoteIdent(STAGE_KEYS)}`).catch(() => undefined);
     }
   }
 
-  /** Drops what the load's reads left cached before it appends (see {@link DUCKDB_EVICT_TO}). */
-  async #evictCache(): Promise<void> {
-    const limit = this.#evictBackTo;
-    if (limit === undefined) return;
-    try {
-      await this.connection.run(`SET memory_limit = ${quoteLiteral(DUCKDB_EVICT_TO)}`);
-    } finally {
-      await this.connection.run(`SET memory_limit = ${quoteLiteral(limit)}`);
-    }
+  /** Back to the full limit after a load's reads (see {@link DUCKDB_READ_MEMORY_LIMIT}). */
+  async #fullLimit(): Promise<void> {
+    if (this.#readLimited)
+      await this.connection.run(`SET memory_limit = ${quoteLiteral(DUCKDB_MEMORY_LIMIT)}`);
   }
 
   async #exec(statement: SqlStatement): Promise<void> {

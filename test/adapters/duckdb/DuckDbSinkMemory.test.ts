@@ -82,7 +82,7 @@ describe('DuckDbSink memory bounds', () => {
     expect(got.limit).toBe('953.6 MiB');
   });
 
-  it('is back at the full limit after every load, failed or not (it evicts what its reads cached before appending)', async () => {
+  it('is back at the full limit after every load, failed or not (its reads run under a lower one)', async () => {
     // Prepare: a load, and a batch the sink refuses (its file is already in the ledger)
     const path = join(dir, 'reads', 'warehouse.duckdb');
     const sink = await DuckDbSink.open(path);
@@ -114,5 +114,39 @@ describe('DuckDbSink memory bounds', () => {
     expect(loaded.inserted).toBe(1);
     expect(refused).toBeInstanceOf(Error);
     expect([afterLoad, afterRefusal]).toEqual(['91.5 MiB', '91.5 MiB']);
+  });
+
+  it('runs a load whose reads need more than their lower limit again under the full one', async () => {
+    // Prepare: reads limited to 1MB, far too little for a 20,000-row batch
+    const path = join(dir, 'retry', 'warehouse.duckdb');
+    const sink = await DuckDbSink.open(path, { readMemoryLimit: '1MB' });
+    const ids = Array.from({ length: 20_000 }, (_, i) => `event-${i}`);
+    const batch: LoadBatch = {
+      batchId: 'big',
+      files: ['raw/big.ndjson.gz'],
+      columns: FIXED_COLUMNS,
+      newColumns: [],
+      rows: rowValues(
+        ids.map((id) => ({
+          event_id: id,
+          pipeline_sequence_number: '1',
+          pipeline_content_hash: 'h',
+          pipeline_source_file: 'f',
+        })),
+        FIXED_COLUMNS,
+      ),
+      deletes: [],
+    };
+    // Act
+    const loaded = await sink.load(batch);
+    const rows = await sink.connection.runAndReadAll(
+      'SELECT count(*) FROM telemetry.car_telemetry_flattened',
+    );
+    const limit = (await settings(sink)).limit;
+    await sink.close();
+    // Assess: loaded once, and the full limit is back
+    expect(loaded.inserted).toBe(20_000);
+    expect(Number(rows.getRows()[0]?.[0])).toBe(20_000);
+    expect(limit).toBe('91.5 MiB');
   });
 });
