@@ -29,6 +29,24 @@ async function settings(
   };
 }
 
+/** A batch of one raw object whose rows have only their keys (every other fixed column NULL). */
+function fixedOnlyBatch(batchId: string, file: string, ids: readonly string[]): LoadBatch {
+  const rows = ids.map((id) => ({
+    event_id: id,
+    pipeline_sequence_number: '1',
+    pipeline_content_hash: 'h',
+    pipeline_source_file: 'f',
+  }));
+  return {
+    batchId,
+    files: [file],
+    columns: FIXED_COLUMNS,
+    newColumns: [],
+    rows: rowValues(rows, FIXED_COLUMNS),
+    deletes: [],
+  };
+}
+
 describe('DuckDbSink memory bounds', () => {
   it('creates the warehouse with small blocks, caps DuckDB memory, spills next to the file and never vacuums', async () => {
     // Prepare
@@ -86,28 +104,12 @@ describe('DuckDbSink memory bounds', () => {
     // Prepare: a load, and a batch the sink refuses (its file is already in the ledger)
     const path = join(dir, 'reads', 'warehouse.duckdb');
     const sink = await DuckDbSink.open(path);
-    const batch = (id: string): LoadBatch => ({
-      batchId: id,
-      files: ['raw/one.ndjson.gz'],
-      columns: FIXED_COLUMNS,
-      newColumns: [],
-      rows: rowValues(
-        [
-          {
-            event_id: id,
-            pipeline_sequence_number: '1',
-            pipeline_content_hash: 'h',
-            pipeline_source_file: 'f',
-          },
-        ],
-        FIXED_COLUMNS,
-      ),
-      deletes: [],
-    });
     // Act
-    const loaded = await sink.load(batch('e1'));
+    const loaded = await sink.load(fixedOnlyBatch('b1', 'raw/one.ndjson.gz', ['e1']));
     const afterLoad = (await settings(sink)).limit;
-    const refused = await sink.load(batch('e2')).catch((e: unknown) => e);
+    const refused = await sink
+      .load(fixedOnlyBatch('b2', 'raw/one.ndjson.gz', ['e2']))
+      .catch((e: unknown) => e);
     const afterRefusal = (await settings(sink)).limit;
     await sink.close();
     // Assess
@@ -121,24 +123,8 @@ describe('DuckDbSink memory bounds', () => {
     const path = join(dir, 'retry', 'warehouse.duckdb');
     const sink = await DuckDbSink.open(path, { readMemoryLimit: '1MB' });
     const ids = Array.from({ length: 20_000 }, (_, i) => `event-${i}`);
-    const batch: LoadBatch = {
-      batchId: 'big',
-      files: ['raw/big.ndjson.gz'],
-      columns: FIXED_COLUMNS,
-      newColumns: [],
-      rows: rowValues(
-        ids.map((id) => ({
-          event_id: id,
-          pipeline_sequence_number: '1',
-          pipeline_content_hash: 'h',
-          pipeline_source_file: 'f',
-        })),
-        FIXED_COLUMNS,
-      ),
-      deletes: [],
-    };
     // Act
-    const loaded = await sink.load(batch);
+    const loaded = await sink.load(fixedOnlyBatch('big', 'raw/big.ndjson.gz', ids));
     const rows = await sink.connection.runAndReadAll(
       'SELECT count(*) FROM telemetry.car_telemetry_flattened',
     );
