@@ -107,13 +107,15 @@ function writeColumn(
     }
     case 'BIGINT':
     case 'TIMESTAMP': {
-      // TIMESTAMP values are epoch milliseconds; DuckDB stores microseconds.
+      // TIMESTAMP values are epoch milliseconds; DuckDB stores microseconds. A BIGINT past 2^53 arrives as its exact
+      // decimal text (flattening never rounds it to a double).
       const out = buffers.bigints;
       for (let i = 0; i < n; i++) {
         const v = value(i);
         if (isNull(i, v)) continue;
-        if (typeof v !== 'number') throw mismatch(type, v);
-        out[i] = type === 'TIMESTAMP' ? BigInt(v) * 1000n : BigInt(v);
+        if (typeof v === 'number') out[i] = type === 'TIMESTAMP' ? BigInt(v) * 1000n : BigInt(v);
+        else if (type === 'BIGINT' && typeof v === 'string') out[i] = BigInt(v);
+        else throw mismatch(type, v);
       }
       duckdb.copy_data_to_vector(vector, 0, out.buffer, 0, n * 8);
       break;
