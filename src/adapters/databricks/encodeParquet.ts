@@ -163,6 +163,20 @@ function writeInt64(out: Bytes, v: number, scale: number, col: ColumnDef): void 
   out.pos += 8;
 }
 
+/** Appends a BIGINT given as its exact decimal text (one past what a double holds exactly) as one INT64. */
+function writeInt64Text(out: Bytes, text: string, col: ColumnDef): void {
+  let big: bigint;
+  try {
+    big = BigInt(text);
+  } catch {
+    throw typeError(col, 'an integer', text);
+  }
+  if (big < INT64_MIN || big > INT64_MAX)
+    throw new RangeError(`Parquet column ${col.name}: ${text} is out of INT64 range`);
+  out.view.setBigInt64(out.pos, big, true);
+  out.pos += 8;
+}
+
 /** Appends one PLAIN BYTE_ARRAY: 4-byte length, then UTF-8 (ASCII copied inline, the rest by Buffer's encoder). */
 function writeString(out: Bytes, s: string): void {
   const len = s.length;
@@ -291,10 +305,14 @@ class ColumnWriter {
         for (let r = from; r < to; r++) {
           const v = (rows[r] as RowValues)[j];
           if (v === null || v === undefined) continue;
-          if (typeof v !== 'number') throw typeError(col, scale === 1 ? 'a number' : 'epoch milliseconds', v);
+          // A BIGINT past 2^53 arrives as its exact decimal text (flattening never rounds it to a double).
+          const text = typeof v === 'string' && scale === 1;
+          if (typeof v !== 'number' && !text)
+            throw typeError(col, scale === 1 ? 'a number' : 'epoch milliseconds', v);
           levels[r - groupFrom] = 1;
           values.ensure(8);
-          writeInt64(values, v, scale, col);
+          if (text) writeInt64Text(values, v as string, col);
+          else writeInt64(values, v as number, scale, col);
           if (values.pos >= PAGE_BYTES) this.flushPage(r + 1 - groupFrom);
         }
         return;

@@ -86,6 +86,20 @@ describe('encodeParquet (read back by hyparquet, Snappy)', () => {
     expect(rows[2]).toMatchObject({ event_id: 'ü名', recorded_at: new Date(0), soc: null, charging: null });
   });
 
+  it('writes a BIGINT past 2^53, which arrives as its exact text, as that exact INT64', async () => {
+    // Prepare: what flattening makes of 9223372036854775807 (a double cannot hold it)
+    const rows: RowValues[] = [['big', null, '9223372036854775807']];
+    // Act
+    const got = await parquetReadObjects({
+      file: toArrayBuffer(encodeParquet(rows, COLUMNS.slice(0, 3), 'SNAPPY')),
+    });
+    // Assess
+    expect(got).toEqual([{ event_id: 'big', recorded_at: null, vehicle_year: 9223372036854775807n }]);
+    expect(() => encodeParquet([[null, null, '9223372036854775808']], COLUMNS.slice(0, 3))).toThrow(
+      /vehicle_year: 9223372036854775808 is out of INT64 range/,
+    );
+  });
+
   it('writes a valid file with every column for an empty batch', async () => {
     const file = toArrayBuffer(encodeParquet([], COLUMNS, 'SNAPPY'));
     expect(parquetSchema(parquetMetadata(file)).children.map((c) => c.element.name)).toEqual(
