@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { type DuckDBConnection, DuckDBInstance, type DuckDBValue } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
 import { ConfigError, TransientError } from '../../core/errors.js';
 import { type ColumnDef, FIXED_COLUMNS } from '../../core/schema/fixedColumns.js';
 import { columnIndex, type LoadBatch, type LoadResult, type TableSink } from '../../ports/TableSink.js';
@@ -17,133 +17,31 @@ import {
   quoteIdent,
   quoteLiteral,
 } from './duckDbSql.js';
+import {
+  CATALOG,
+  DUCKDB_MEMORY_LIMIT,
+  DUCKDB_READ_MEMORY_LIMIT,
+  isOutOfMemory,
+  openWarehouse,
+  type Warehouse,
+  type WarehouseOptions,
+} from './openWarehouse.js';
 
-export interface DuckDbSinkOptions {
+export interface DuckDbSinkOptions extends WarehouseOptions {
   readonly schema?: string;
   readonly table?: string;
-  /**
-   * DuckDB `memory_limit` (default {@link DUCKDB_MEMORY_LIMIT}, {@link DUCKDB_MEMORY_LIMIT_LARGE_BLOCKS} for a file
-   * with larger blocks); past it DuckDB spills to `<file>.tmp`.
-   */
-  readonly memoryLimit?: string;
   /** The limit of a load's reads (default {@link DUCKDB_READ_MEMORY_LIMIT}; only under the default limit). */
   readonly readMemoryLimit?: string;
   /** Loads after which DuckDB is closed and opened again on the same file (default {@link REOPEN_EVERY_LOADS}). */
   readonly reopenEveryLoads?: number;
 }
 
-/**
- * DuckDB's `memory_limit` for a warehouse file with {@link BLOCK_SIZE} blocks. A load appends a batch into the table
- * and its COMMIT pins a block of every column (~300), so what a load needs scales with the block size: at 256 KiB
- * blocks 128-192 MB failed in COMMIT, at 64 KiB 96 MB carries 10,000-event batches (128 MB reached 556 MB peak RSS
- * by 360,000 events, docs/performance.md). Without a limit the buffer pool kept blocks of the growing table.
- */
-export const DUCKDB_MEMORY_LIMIT = '96MB';
-
-/**
- * The limit while a load only reads (its checks and counts, before it appends). Those queries join the batch's keys
- * with the whole table, and the blocks they read stayed cached up to the full limit, on top of what the append then
- * needs: +64 MB per load by 1,000,000 rows. Lowered before the transaction (nothing is pinned then, so the cache is
- * evicted down to it) and raised back before the append (raising cannot fail). A load whose reads need more (a
- * second backfill of every item did) runs out of memory, is rolled back and run again under the full limit.
- */
-export const DUCKDB_READ_MEMORY_LIMIT = '32MB';
-
-/** The limit for a warehouse created before {@link BLOCK_SIZE} (256 KiB blocks: four times the pinned bytes). */
-export const DUCKDB_MEMORY_LIMIT_LARGE_BLOCKS = '512MB';
-
-/** Block size of a new warehouse file (DuckDB's default is 256 KiB); an existing file keeps its own. */
-export const BLOCK_SIZE = 65_536;
-
-/**
- * Engine settings. RSS: one thread (loads are appends; each thread holds its own buffers), and memory DuckDB's
- * allocator frees is returned to the system after each task above 16 MB, not kept for later. Time: no vacuum in
- * checkpoints. Each load commits fewer rows than a row group holds, and the checkpoint's vacuum merged those
- * under-filled row groups again and again, at a cost growing with the table: at 100,000 bench events (10 loads of
- * 10,000) COMMIT took 10.0 s in total, without vacuum 2.6 s, and the file shrank from 102 to 81 MB. The price: rows
- * a newer version replaced are not compacted away (their row groups keep the deletion marks).
- */
-const ENGINE_SETTINGS = {
-  threads: '1',
-  allocator_flush_threshold: '16MB',
-  allocator_background_threads: 'true',
-  max_vacuum_tasks: '0',
-} as const;
-
 const STAGE = '_telemetry_stage';
 const STAGE_DELETES = '_telemetry_stage_deletes';
 const STAGE_KEYS = '_telemetry_stage_keys';
 
-/** The catalog name the database file is attached under (and made the default with USE). */
-const CATALOG = 'warehouse';
-
-/**
- * Rows per DuckDB row group (DuckDB's default is 122,880). Every COMMIT checkpoints, and a checkpoint rewrites the
- * table's last, partly filled row group: on a table with hundreds of columns that rewrite costs time and memory
- * in proportion to the row group. Measured at 100,000 bench events (288 columns, batches of 20,000): COMMIT time
- * 11.5 s -> 2.7 s in total and peak RSS 991 -> 686 MB; 8,192 was not better.
- */
-export const ROW_GROUP_SIZE = 16_384;
-
 /** Loads after which the sink reopens DuckDB (see {@link DuckDbSink} `#reopen`). */
 export const REOPEN_EVERY_LOADS = 10;
-
-interface Db {
-  readonly instance: DuckDBInstance;
-  readonly connection: DuckDBConnection;
-  /** Whether loads read under {@link DUCKDB_READ_MEMORY_LIMIT} (the default limit on a small-block file). */
-  readonly readLimited: boolean;
-}
-
-/** A DuckDB instance with the warehouse file attached as {@link CATALOG}, under the memory settings above. */
-async function connect(path: string, options: DuckDbSinkOptions): Promise<Db> {
-  // The file is attached (rather than opened) so that its row group size can be set; spills go next to it.
-  // An in-memory warehouse keeps the whole table in DuckDB's buffer pool: no file to spill to, so no tight limit
-  // (DuckDB's default applies); the limit bounds what a file-backed load holds on to.
-  const limit = options.memoryLimit ?? (path === ':memory:' ? undefined : DUCKDB_MEMORY_LIMIT);
-  const instance = await DuckDBInstance.create(':memory:', {
-    ...ENGINE_SETTINGS,
-    ...(limit === undefined ? {} : { memory_limit: limit }),
-    default_block_size: String(BLOCK_SIZE),
-    ...(path === ':memory:' ? {} : { temp_directory: `${path}.tmp` }),
-  });
-  const connection = await instance.connect();
-  let readLimited = false;
-  try {
-    await connection.run(
-      `ATTACH ${quoteLiteral(path)} AS ${quoteIdent(CATALOG)} (ROW_GROUP_SIZE ${ROW_GROUP_SIZE})`,
-    );
-    await connection.run(`USE ${quoteIdent(CATALOG)}`);
-    if (
-      limit !== undefined &&
-      options.memoryLimit === undefined &&
-      (await blockSize(connection)) > BLOCK_SIZE
-    ) {
-      await connection.run(`SET memory_limit = ${quoteLiteral(DUCKDB_MEMORY_LIMIT_LARGE_BLOCKS)}`);
-    } else {
-      readLimited = limit === DUCKDB_MEMORY_LIMIT && options.memoryLimit === undefined;
-    }
-  } catch (error) {
-    connection.closeSync();
-    instance.closeSync();
-    throw error;
-  }
-  return { instance, connection, readLimited };
-}
-
-/** DuckDB's error when a query cannot get the memory it needs under `memory_limit`. */
-function isOutOfMemory(error: unknown): boolean {
-  return error instanceof Error && /Out of Memory Error/.test(error.message);
-}
-
-/** Block size of the attached warehouse file (0 in memory). */
-async function blockSize(connection: DuckDBConnection): Promise<number> {
-  const reader = await connection.runAndReadAll(
-    'SELECT block_size FROM pragma_database_size() WHERE database_name = $1',
-    [CATALOG],
-  );
-  return Number(reader.getRows()[0]?.[0] ?? 0);
-}
 
 function params(statement: SqlStatement): Record<string, string | null> {
   return Object.fromEntries(statement.parameters.map((p) => [p.name, p.value]));
@@ -164,35 +62,32 @@ export class DuckDbSink implements TableSink {
   readonly #tombstones: string;
   #ready = false;
 
-  #instance: DuckDBInstance;
-  #connection: DuckDBConnection;
-  #readLimited: boolean;
+  /** The open DuckDB (replaced by {@link DuckDbSink} `#reopen`). */
+  #db: Warehouse;
   /** Loads since the database was (re)opened. */
   #loads = 0;
 
   private constructor(
-    db: Db,
+    db: Warehouse,
     private readonly path: string,
     private readonly options: DuckDbSinkOptions,
     private readonly schema: string,
     private readonly tableName: string,
   ) {
-    this.#instance = db.instance;
-    this.#connection = db.connection;
-    this.#readLimited = db.readLimited;
+    this.#db = db;
     this.#table = qualified(schema, tableName);
     this.#ledger = qualified(schema, LEDGER_TABLE);
     this.#tombstones = qualified(schema, '_deleted_events');
   }
 
   get connection(): DuckDBConnection {
-    return this.#connection;
+    return this.#db.connection;
   }
 
   static async open(path: string, options: DuckDbSinkOptions = {}): Promise<DuckDbSink> {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     return new DuckDbSink(
-      await connect(path, options),
+      await openWarehouse(path, options),
       path,
       options,
       options.schema ?? 'telemetry',
@@ -235,8 +130,8 @@ export class DuckDbSink implements TableSink {
   }
 
   async load(batch: LoadBatch): Promise<LoadResult> {
-    const result = await this.#load(batch, this.#readLimited).catch((error: unknown) => {
-      if (!this.#readLimited || !isOutOfMemory(error)) throw error;
+    const result = await this.#load(batch, this.#db.readLimited).catch((error: unknown) => {
+      if (!this.#db.readLimited || !isOutOfMemory(error)) throw error;
       return this.#load(batch, false); // rolled back: the same load, reading under the full limit
     });
     this.#loads += 1;
@@ -250,12 +145,8 @@ export class DuckDbSink implements TableSink {
    * 1,000,000 events); a new instance on the same file starts from what the file needs.
    */
   async #reopen(): Promise<void> {
-    this.#connection.closeSync();
-    this.#instance.closeSync();
-    const db = await connect(this.path, this.options);
-    this.#instance = db.instance;
-    this.#connection = db.connection;
-    this.#readLimited = db.readLimited;
+    await this.close();
+    this.#db = await openWarehouse(this.path, this.options);
     this.#loads = 0;
   }
 
@@ -333,7 +224,7 @@ export class DuckDbSink implements TableSink {
 
   /** Back to the full limit after a load's reads (see {@link DUCKDB_READ_MEMORY_LIMIT}). */
   async #fullLimit(): Promise<void> {
-    if (this.#readLimited)
+    if (this.#db.readLimited)
       await this.connection.run(`SET memory_limit = ${quoteLiteral(DUCKDB_MEMORY_LIMIT)}`);
   }
 
@@ -450,7 +341,7 @@ export class DuckDbSink implements TableSink {
   }
 
   async close(): Promise<void> {
-    this.#connection.closeSync();
-    this.#instance.closeSync();
+    this.#db.connection.closeSync();
+    this.#db.instance.closeSync();
   }
 }
