@@ -13,28 +13,35 @@ export const PREFIXES = {
   quarantinePrefix: 'quarantine/telemetry/',
 } as const;
 
-export function insert(item: Record<string, unknown>, seq: number): RawRecord {
+/** What every test stream record shares: its ids and times from `seq`. */
+function streamRecord(
+  seq: number,
+  fields: Pick<RawRecord, 'eventName' | 'keys' | 'newImage' | 'userIdentity'>,
+): RawRecord {
   return {
-    eventName: 'INSERT',
     eventID: `ev-${seq}`,
     sequenceNumber: padSequence(seq),
     approximateCreationTime: Date.UTC(2025, 10, 25, 20),
-    keys: { event_id: item.event_id },
-    newImage: item,
-    userIdentity: null,
+    ...fields,
   };
 }
 
+export function insert(item: Record<string, unknown>, seq: number): RawRecord {
+  return streamRecord(seq, {
+    eventName: 'INSERT',
+    keys: { event_id: item.event_id },
+    newImage: item,
+    userIdentity: null,
+  });
+}
+
 export function remove(eventId: string, seq: number, ttl = false): RawRecord {
-  return {
+  return streamRecord(seq, {
     eventName: 'REMOVE',
-    eventID: `ev-${seq}`,
-    sequenceNumber: padSequence(seq),
-    approximateCreationTime: Date.UTC(2025, 10, 25, 20),
     keys: { event_id: eventId },
     newImage: null,
     userIdentity: ttl ? { type: 'Service', principalId: 'dynamodb.amazonaws.com' } : null,
-  };
+  });
 }
 
 export function event(id: string, soc: number, extra: Record<string, unknown> = {}): Record<string, unknown> {
@@ -57,22 +64,21 @@ export function event(id: string, soc: number, extra: Record<string, unknown> = 
 /** A stream record an earlier capture could not convert: kept whole with its error, as toRawRecords does. */
 export function unconverted(item: Record<string, unknown>, seq: number): RawRecord {
   return {
-    eventName: 'INSERT',
-    eventID: `ev-${seq}`,
-    sequenceNumber: padSequence(seq),
-    approximateCreationTime: Date.UTC(2025, 10, 25, 20),
-    keys: null,
-    newImage: {
-      eventID: `ev-${seq}`,
+    ...streamRecord(seq, {
       eventName: 'INSERT',
-      dynamodb: {
-        SequenceNumber: String(seq),
-        ApproximateCreationDateTime: 1764100800,
-        Keys: marshall({ event_id: item.event_id }),
-        NewImage: marshall(item),
+      keys: null,
+      newImage: {
+        eventID: `ev-${seq}`,
+        eventName: 'INSERT',
+        dynamodb: {
+          SequenceNumber: String(seq),
+          ApproximateCreationDateTime: 1764100800,
+          Keys: marshall({ event_id: item.event_id }),
+          NewImage: marshall(item),
+        },
       },
-    },
-    userIdentity: null,
+      userIdentity: null,
+    }),
     captureError: 'unsupported attribute type (a bug of an earlier release)',
   };
 }
