@@ -1,8 +1,7 @@
 import { snapshotOrderKey } from '../core/model/orderKey.js';
-import type { RawRecord } from '../core/model/RawRecord.js';
 import type { ObjectStore } from '../ports/ObjectStore.js';
-import { captureBatch } from './captureBatch.js';
-import { fromInputRecord, type ParsedInput } from './fromInputRecord.js';
+import { RawObjectWriter } from './captureBatch.js';
+import { inputLine, type ParsedInput } from './fromInputRecord.js';
 
 /** One record read from an input file (or generated), with where it came from. */
 export interface InputItem {
@@ -56,10 +55,11 @@ export async function captureInputs<T extends InputItem>(
   let objects = 0;
   let bytes = 0;
   let damaged = 0;
-  let chunk: RawRecord[] = [];
+  // Each line goes into the object as it is read: memory holds one object's gzip bytes, not its records.
+  let writer: RawObjectWriter | undefined;
   const flush = async (): Promise<void> => {
-    const result = await captureBatch(chunk, store, { rawPrefix: options.rawPrefix, source });
-    chunk = [];
+    const result = await writer?.put(store, { rawPrefix: options.rawPrefix, source });
+    writer = undefined;
     if (!result) return;
     objects += 1;
     bytes += result.bytes;
@@ -68,15 +68,16 @@ export async function captureInputs<T extends InputItem>(
   for await (const record of input) {
     records += 1;
     if ('damaged' in record.parsed) damaged += 1;
-    chunk.push(
-      fromInputRecord(record.parsed, {
+    writer ??= new RawObjectWriter();
+    await writer.add(
+      inputLine(record.parsed, {
         file: record.file,
         position: record.position,
         sequenceNumber: orderKey(record, records),
         now: options.snapshotTime,
       }),
     );
-    if (chunk.length >= options.chunkSize) await flush();
+    if (writer.records >= options.chunkSize) await flush();
     options.onRecord?.(records);
     if (options.shouldStop?.()) break;
   }

@@ -2,6 +2,7 @@ import { errorMessage } from '../core/errors.js';
 import { asRawRecord, toChange } from '../core/model/Change.js';
 import type { RawRecord } from '../core/model/RawRecord.js';
 import { isPlainObject } from '../core/model/TelemetryItem.js';
+import type { RawLine } from './captureBatch.js';
 import { fromStreamRecord, type StreamRecordLike } from './fromStreamRecord.js';
 import { unmarshallImage } from './unmarshallImage.js';
 
@@ -29,11 +30,22 @@ export interface InputPosition {
 
 /** What the reader made of one record (see `InputRecord` in the fs adapter). */
 export type ParsedInput =
-  | { ok: true; value: unknown; text?: string }
+  | { ok: true; value: unknown; text?: string; plain?: boolean }
   | { ok: false; text: string }
   | { ok: false; damaged: { reason: string; byteOffset: number } };
 
 type Base = Omit<RawRecord, 'eventName' | 'keys' | 'newImage'>;
+
+/** What every record read from input carries: where it came from, and its place in the version order. */
+function baseOf(at: InputPosition): Base {
+  return {
+    eventID: `${at.file}#${at.position}`,
+    sequenceNumber: at.sequenceNumber,
+    approximateCreationTime: at.now,
+    userIdentity: null,
+    source: { file: at.file, position: at.position },
+  };
+}
 
 function decode(value: unknown, at: InputPosition, base: Base): RawRecord {
   // A line of a raw or archived object (our own format): replayed as it is, with its own sequence number.
@@ -52,6 +64,11 @@ function decode(value: unknown, at: InputPosition, base: Base): RawRecord {
   } else if (isPlainObject(value) && isTypedItem(value)) {
     image = unmarshallImage(value);
   }
+  return insertOf(base, image);
+}
+
+/** An item read from input is an INSERT of that image, keyed by its event id. */
+function insertOf(base: Base, image: unknown): RawRecord {
   const id = isPlainObject(image) ? (image.event_id ?? image.eventId) : undefined;
   return {
     ...base,
@@ -69,13 +86,7 @@ function decode(value: unknown, at: InputPosition, base: Base): RawRecord {
  * record keeps the line's text as it arrived (`originalText`) and where it came from.
  */
 export function fromInputRecord(parsed: ParsedInput, at: InputPosition): RawRecord {
-  const base: Base = {
-    eventID: `${at.file}#${at.position}`,
-    sequenceNumber: at.sequenceNumber,
-    approximateCreationTime: at.now,
-    userIdentity: null,
-    source: { file: at.file, position: at.position },
-  };
+  const base = baseOf(at);
   const unusable = { ...base, eventName: 'INSERT', keys: null, newImage: null } as const;
   if ('damaged' in parsed) {
     const { reason, byteOffset } = parsed.damaged;
@@ -95,4 +106,41 @@ export function fromInputRecord(parsed: ParsedInput, at: InputPosition): RawReco
   }
   // Only a record process will quarantine keeps its text (a cheap check, no flattening): raw objects stay small.
   return toChange(raw).kind === 'quarantine' ? { ...raw, originalText } : raw;
+}
+
+/**
+ * The raw object line of one input record: `JSON.stringify` of {@link fromInputRecord}'s record. For the common
+ * record, an item as stored (its id a string), the line holds the item's text as it arrived in place of its
+ * re-encoding (half of capture's CPU on file input), when that text reads back the same: one line, and no number a
+ * double would round (process reads raw lines with plain JSON.parse; the exact reading made such numbers strings).
+ * Input already in `JSON.stringify`'s form gives the same bytes either way; other input, the same values.
+ */
+export function inputLine(parsed: ParsedInput, at: InputPosition): RawLine {
+  const text = parsed.ok && parsed.plain ? parsed.text : undefined;
+  const line =
+    text !== undefined && parsed.ok && !/[\r\n]/.test(text) ? itemLine(parsed.value, text, at) : undefined;
+  if (line) return line;
+  const r = fromInputRecord(parsed, at);
+  const { eventName, sequenceNumber, approximateCreationTime } = r;
+  return { eventName, sequenceNumber, approximateCreationTime, text: JSON.stringify(r) };
+}
+
+/**
+ * {@link inputLine} for an item as stored (what {@link decode} takes as it is), or undefined for any other shape and
+ * for a record process will quarantine (it keeps its original text): those take the encoding path.
+ */
+function itemLine(value: unknown, text: string, at: InputPosition): RawLine | undefined {
+  if (!isPlainObject(value) || asRawRecord(value)) return undefined;
+  if (isPlainObject(value.dynamodb) || isPlainObject(value.Item) || isTypedItem(value)) return undefined;
+  const record = insertOf(baseOf(at), value);
+  if (toChange(record).kind === 'quarantine') return undefined;
+  const { newImage: _, ...head } = record;
+  const envelope = JSON.stringify(head);
+  const { eventName, sequenceNumber, approximateCreationTime } = record;
+  return {
+    eventName,
+    sequenceNumber,
+    approximateCreationTime,
+    text: `${envelope.slice(0, -1)},"newImage":${text.trim()}}`,
+  };
 }

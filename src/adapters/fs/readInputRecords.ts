@@ -5,17 +5,18 @@ import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
 import { createGunzip, gunzipSync } from 'node:zlib';
 import { errorMessage } from '../../core/errors.js';
-import { parseJson } from '../../core/ndjson/parseJson.js';
+import { parseJsonChecked } from '../../core/ndjson/parseJson.js';
 
 /**
- * One record of an input file: parsed JSON (with the line's text as it arrived), the text of a line that is not
+ * One record of an input file: parsed JSON (with the text as it arrived and whether plain JSON.parse of it gives the
+ * same value: `plain`, see parseJsonChecked), the text of a line that is not
  * JSON, or the damage that ended the file early (the rest of the file, from `byteOffset` on, could not be read).
  */
 export interface InputRecord {
   readonly file: string;
   readonly position: number;
   readonly parsed:
-    | { ok: true; value: unknown; text?: string }
+    | { ok: true; value: unknown; text?: string; plain?: boolean }
     | { ok: false; text: string }
     | { ok: false; damaged: { reason: string; byteOffset: number } };
 }
@@ -64,7 +65,8 @@ const BOM = '\uFEFF';
 
 function parse(text: string): InputRecord['parsed'] {
   try {
-    return { ok: true, value: parseJson(text), text };
+    const { value, plain } = parseJsonChecked(text);
+    return { ok: true, value, text, plain };
   } catch {
     return { ok: false, text };
   }

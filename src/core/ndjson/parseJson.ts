@@ -108,3 +108,12 @@ function parseExactly(text: string): unknown {
 export function parseJson(text: string): unknown {
   return mayHoldInexactNumber(text) ? parseExactly(text) : JSON.parse(text);
 }
+
+/**
+ * {@link parseJson}, also saying whether `JSON.parse(text)` gives the same value (`plain`: no number needed its
+ * text kept), so a caller can pass the text on to a reader that uses plain JSON.parse.
+ */
+export function parseJsonChecked(text: string): { readonly value: unknown; readonly plain: boolean } {
+  const plain = !mayHoldInexactNumber(text);
+  return { value: plain ? JSON.parse(text) : parseExactly(text), plain };
+}

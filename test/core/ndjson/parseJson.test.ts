@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { exactNumber, parseJson } from '../../../src/core/ndjson/parseJson.js';
+import { exactNumber, parseJson, parseJsonChecked } from '../../../src/core/ndjson/parseJson.js';
 
 /** A decimal's value as text: sign, significant digits, exponent (so `1.50e2` and `150` compare equal). */
 function decimalValue(text: string): string {
@@ -82,5 +82,25 @@ describe('exact numbers', () => {
       1.5e-10,
     ]);
     expect(() => parseJson('{"a": 1e400')).toThrow(SyntaxError);
+  });
+
+  it('parseJsonChecked says when plain JSON.parse gives the same value (nothing kept as text)', () => {
+    expect(parseJsonChecked('{"a":[1.5,-7,"9007199254740993"]}')).toEqual({
+      value: { a: [1.5, -7, '9007199254740993'] },
+      plain: true,
+    });
+    expect(parseJsonChecked('{"a":9007199254740993}')).toEqual({
+      value: { a: '9007199254740993' },
+      plain: false,
+    });
+    fc.assert(
+      fc.property(fc.jsonValue(), (value) => {
+        const json = JSON.stringify(value);
+        const checked = parseJsonChecked(json);
+        expect(checked.value).toEqual(parseJson(json));
+        if (checked.plain) expect(checked.value).toEqual(JSON.parse(json));
+      }),
+      { numRuns: 300 },
+    );
   });
 });
