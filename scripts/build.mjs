@@ -2,8 +2,12 @@
 import { build } from 'esbuild';
 
 await build({
-  // The flattening worker is its own entry: FlattenPool starts it from dist/flattenWorker.js.
-  entryPoints: { cli: 'src/cli/main.ts', flattenWorker: 'src/process/flattenWorker.ts' },
+  // The worker threads are entries of their own: FlattenPool and captureInThread start them from dist/.
+  entryPoints: {
+    cli: 'src/cli/main.ts',
+    flattenWorker: 'src/process/flattenWorker.ts',
+    captureWorker: 'src/cli/captureWorker.ts',
+  },
   outdir: 'dist',
   bundle: true,
   platform: 'node',

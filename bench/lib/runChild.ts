@@ -4,12 +4,18 @@ import { type ChildResult, RESULT_PREFIX } from './childResult.js';
 
 /**
  * Runs one measured implementation in its own process (so its peak RSS is its own) and returns what it
- * reported. With `cpus`, the process is pinned to those cores (taskset), e.g. '0' for a one-core run.
+ * reported. With `cpus`, the process is pinned to those cores (taskset), e.g. '0' for a one-core run; `env`: its
+ * environment (default this process's).
  */
-export function runChild(command: string, args: readonly string[], cpus?: string): Promise<ChildResult> {
+export function runChild(
+  command: string,
+  args: readonly string[],
+  cpus?: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<ChildResult> {
   const [cmd, argv] = cpus ? ['taskset', ['-c', cpus, command, ...args]] : [command, [...args]];
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'inherit'], env });
     let out = '';
     child.stdout.setEncoding('utf8');
     child.stdout.on('data', (chunk: string) => {

@@ -18,6 +18,8 @@ export interface CaptureExportOptions {
   /** Lines per raw object. */
   readonly chunkSize: number;
   readonly onRecord?: (records: number) => void;
+  /** Called after each raw object is written, with its key (see captureInputs). */
+  readonly onObject?: (key: string) => void | Promise<void>;
   readonly shouldStop?: () => boolean;
 }
 
@@ -79,6 +81,7 @@ export async function captureExport(
         BigInt(line.fileIndex) * FILE_STRIDE + BigInt(line.position),
       ),
     ...(options.onRecord ? { onRecord: options.onRecord } : {}),
+    ...(options.onObject ? { onObject: options.onObject } : {}),
     ...(options.shouldStop ? { shouldStop: options.shouldStop } : {}),
   });
   const mismatched = options.files.flatMap((f, i) =>

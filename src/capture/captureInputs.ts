@@ -20,8 +20,8 @@ export interface CaptureInputsOptions<T extends InputItem = InputItem> {
   readonly orderKey?: (record: T, n: number) => string;
   /** The raw objects' source label (default `local-file`). */
   readonly source?: string;
-  /** Called after each raw object is written (the CLI's crash tests kill it here). */
-  readonly onObject?: () => void;
+  /** Called after each raw object is written, with its key (awaited; the CLI's crash tests kill it here). */
+  readonly onObject?: (key: string) => void | Promise<void>;
   /** Called after each record (progress). */
   readonly onRecord?: (records: number) => void;
   readonly shouldStop?: () => boolean;
@@ -63,7 +63,7 @@ export async function captureInputs<T extends InputItem>(
     if (!result) return;
     objects += 1;
     bytes += result.bytes;
-    options.onObject?.();
+    await options.onObject?.(result.key);
   };
   for await (const record of input) {
     records += 1;

@@ -11,7 +11,13 @@ import { progressReporter } from './progress.js';
 export async function captureExports(
   exports: readonly DynamoDbExport[],
   store: ObjectStore,
-  options: { readonly rawPrefix: string; readonly chunkSize: number },
+  options: {
+    readonly rawPrefix: string;
+    readonly chunkSize: number;
+    /** Called after each raw object is written, with its key. */
+    readonly onObject?: (key: string) => void | Promise<void>;
+    readonly shouldStop?: () => boolean;
+  },
   io: CliIO,
 ): Promise<ExportCaptureSummary[]> {
   const total = exports.reduce((n, e) => n + e.itemCount, 0);
@@ -26,7 +32,8 @@ export async function captureExports(
       rawPrefix: options.rawPrefix,
       chunkSize: options.chunkSize,
       onRecord: (n) => progress.update(before + n, total),
-      shouldStop: () => io.signal?.aborted === true,
+      ...(options.onObject ? { onObject: options.onObject } : {}),
+      shouldStop: () => io.signal?.aborted === true || options.shouldStop?.() === true,
     });
     before += summary.items;
     summaries.push(summary);

@@ -6,14 +6,23 @@ import { relocate } from '../process/relocate.js';
  * read a second time writes the same object keys). Process finds them in the sink's ledger and archives them
  * without loading; only the others among those it finds already loaded were left by an interrupted run.
  */
-export async function countRecaptured(
-  store: ObjectStore,
-  prefixes: { readonly rawPrefix: string; readonly archivePrefix: string },
-): Promise<number> {
-  let n = 0;
+export async function countRecaptured(store: ObjectStore, prefixes: Prefixes): Promise<number> {
+  return (await recapturedKeys(store, prefixes)).size;
+}
+
+type Prefixes = { readonly rawPrefix: string; readonly archivePrefix: string };
+
+/** The pending raw objects that the archive already holds (see {@link countRecaptured}). */
+export async function recapturedKeys(store: ObjectStore, prefixes: Prefixes): Promise<Set<string>> {
+  const keys = new Set<string>();
   for await (const o of store.list(prefixes.rawPrefix))
-    if (await store.head(relocate(o.key, prefixes.rawPrefix, prefixes.archivePrefix))) n += 1;
-  return n;
+    if (await isRecaptured(store, prefixes, o.key)) keys.add(o.key);
+  return keys;
+}
+
+/** Whether the archive already holds this raw object (asked right after capture wrote it, before process runs). */
+export async function isRecaptured(store: ObjectStore, prefixes: Prefixes, key: string): Promise<boolean> {
+  return (await store.head(relocate(key, prefixes.rawPrefix, prefixes.archivePrefix))) !== undefined;
 }
 
 /**

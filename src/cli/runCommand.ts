@@ -2,8 +2,6 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { expandInputSources, type InputSources } from '../adapters/fs/expandInputSources.js';
 import { FsObjectStore } from '../adapters/fs/FsObjectStore.js';
-import { type InputRecord, readInputRecords } from '../adapters/fs/readInputRecords.js';
-import { captureInputs } from '../capture/captureInputs.js';
 import { openSink as openRegisteredSink } from '../compose/openSink.js';
 import { resolveDatabricksEnv } from '../config/databricksProfile.js';
 import {
@@ -15,12 +13,13 @@ import {
 } from '../config/databricksSettings.js';
 import { ConfigError } from '../core/errors.js';
 import type { TableSink } from '../ports/TableSink.js';
+import { ObjectFeed } from '../process/ObjectFeed.js';
 import { type ProcessSummary, reconciles } from '../process/ProcessSummary.js';
 import { processPending } from '../process/processPending.js';
-import { generateSampleItems } from '../sample/generateSample.js';
 import { type CliIO, type Command, UsageError, wholeNumberOption } from './CliIO.js';
 import { captureExports } from './captureExports.js';
-import { countRecaptured } from './countRecaptured.js';
+import { type CaptureJob, captureInThread, captureJob, worthAThread } from './captureJob.js';
+import { isRecaptured, recapturedKeys } from './countRecaptured.js';
 import { lockDataDir } from './dataDirLock.js';
 import { faultInjector } from './faults.js';
 import { type LocalLayout, localLayout, TABLE_NAME } from './localLayout.js';
@@ -59,18 +58,6 @@ Options:
 
 /** Records per raw object: like one capture Lambda invocation. */
 const CAPTURE_CHUNK = 5000;
-
-async function* sampleInput(events: number): AsyncGenerator<InputRecord> {
-  let position = 0;
-  for (const item of generateSampleItems({ vehicles: 25, events, seed: 7 })) {
-    position += 1;
-    yield { file: 'sample', position, parsed: { ok: true, value: item } };
-  }
-}
-
-async function* allInputs(files: readonly string[]): AsyncGenerator<InputRecord> {
-  for (const f of files) yield* readInputRecords(f);
-}
 
 /**
  * The Databricks sink stages Parquet where the warehouse can read it: the Unity Catalog volume when one was chosen
@@ -221,32 +208,10 @@ async function runLocked(
 ): Promise<number> {
   const store = new FsObjectStore(layout.dataDir);
   const fault = faultInjector(io.env);
-  const capturing = progressReporter(io.stderr, { label: 'capturing', unit: 'records' });
   const started = Date.now();
-  const input = values.input ? allInputs(sources.files) : sampleInput(events);
-  const captured = await captureInputs(input, store, {
-    rawPrefix: layout.rawPrefix,
-    chunkSize: Math.min(CAPTURE_CHUNK, batchEvents),
-    snapshotTime: started,
-    onObject: () => fault('after-capture-object'),
-    onRecord: (n) => capturing.update(n, values.input ? undefined : events),
-    shouldStop: () => io.signal?.aborted === true,
-  });
-  capturing.done();
-  const exports = await captureExports(
-    sources.exports,
-    store,
-    { rawPrefix: layout.rawPrefix, chunkSize: Math.min(CAPTURE_CHUNK, batchEvents) },
-    io,
-  );
-  const sum = (f: (e: (typeof exports)[number]) => number) => exports.reduce((n, e) => n + f(e), 0);
-  const inputRecords = captured.records + sum((e) => e.records);
-  const captureObjects = captured.objects + sum((e) => e.objects);
-  const captureBytes = captured.bytes + sum((e) => e.bytes);
-  const damaged = captured.damaged + sum((e) => e.damaged);
-  const processing = progressReporter(io.stderr, { label: 'processing', unit: 'records' });
-
-  const recaptured = await countRecaptured(store, layout);
+  const chunkSize = Math.min(CAPTURE_CHUNK, batchEvents);
+  // Raw objects the archive already holds: the same input captured again (see countRecaptured).
+  const recaptured = await recapturedKeys(store, layout);
   const sink = await openSink(
     values.sink,
     io,
@@ -255,6 +220,49 @@ async function runLocked(
     layout.stagedPrefix,
     values.stageVolume,
   );
+
+  // Capture and process run side by side, as the capture and process Lambdas do: each raw object is announced to
+  // process once written, and process reads it (when it is done with earlier ones) while capture reads on.
+  const feed = new ObjectFeed();
+  let processingFailed = false;
+  const stop = (): boolean => io.signal?.aborted === true || processingFailed;
+  const onObject = async (key: string): Promise<void> => {
+    if (!recaptured.has(key) && (await isRecaptured(store, layout, key))) recaptured.add(key);
+    feed.push(key);
+  };
+  const capturing = progressReporter(io.stderr, { label: 'capturing', unit: 'records' });
+  let inputRecords: number | undefined;
+  const capture = (async () => {
+    const job: CaptureJob = {
+      dataDir: layout.dataDir,
+      rawPrefix: layout.rawPrefix,
+      chunkSize,
+      snapshotTime: started,
+      input: values.input ? { files: sources.files } : { sample: events },
+      fault: io.env.TELEMETRY_FAULT,
+    };
+    const callbacks = {
+      onObject,
+      onRecord: (n: number) => capturing.update(n, values.input ? undefined : events),
+      shouldStop: stop,
+    };
+    const captured = await (worthAThread(job) ? captureInThread : captureJob)(job, callbacks);
+    capturing.done();
+    const exports = await captureExports(
+      sources.exports,
+      store,
+      { rawPrefix: layout.rawPrefix, chunkSize, onObject, shouldStop: stop },
+      io,
+    );
+    inputRecords = captured.records + exports.reduce((n, e) => n + e.records, 0);
+    return { captured, exports, records: inputRecords };
+  })();
+  capture.then(
+    () => feed.end(),
+    (error: unknown) => feed.fail(error),
+  );
+  // Progress of processing shows once capture is done (one line at a time); its rate counts from the start.
+  const processing = progressReporter(io.stderr, { label: 'processing', unit: 'records' });
   let processed: ProcessSummary;
   try {
     processed = await processPending(
@@ -265,14 +273,26 @@ async function runLocked(
         quarantinePrefix: layout.quarantinePrefix,
         maxEventsPerBatch: batchEvents,
         workers: values.workers,
+        incoming: feed,
         shouldStop: () => io.signal?.aborted === true,
         checkpoint: fault,
-        onProgress: (s) => processing.update(s.records, inputRecords),
+        onProgress: (s) => {
+          if (inputRecords !== undefined) processing.update(s.records, inputRecords);
+        },
       },
     );
+  } catch (error) {
+    processingFailed = true;
+    await capture.catch(() => undefined); // stopped at its next record; the error to report is processing's
+    throw error;
   } finally {
     await sink.close();
   }
+  const { captured, exports, records } = await capture;
+  const sum = (f: (e: (typeof exports)[number]) => number) => exports.reduce((n, e) => n + f(e), 0);
+  const captureObjects = captured.objects + sum((e) => e.objects);
+  const captureBytes = captured.bytes + sum((e) => e.bytes);
+  const damaged = captured.damaged + sum((e) => e.damaged);
   processing.done();
   const seconds = (Date.now() - started) / 1000;
   const summary: RunSummary = {
@@ -280,20 +300,20 @@ async function runLocked(
     table: values.sink === 'duckdb' ? `${layout.warehouse} :: ${TABLE_NAME}` : 'databricks',
     input: {
       files: sources.files.length,
-      records: inputRecords,
+      records,
       sample: !values.input,
       exports,
     },
     capture: { objects: captureObjects, bytes: captureBytes },
     process: processed,
-    recaptured,
+    recaptured: recaptured.size,
     quarantine: join(layout.dataDir, layout.quarantinePrefix),
     reconciled: reconciles(processed),
     seconds,
     eventsPerSecond: seconds > 0 ? Math.round(processed.records / seconds) : processed.records,
   };
   io.stdout.write(values.json ? `${JSON.stringify(summary, null, 2)}\n` : formatRunSummary(summary));
-  const nothingRead = damaged > 0 && damaged === inputRecords;
+  const nothingRead = damaged > 0 && damaged === records;
   const strictFailure = values.failOnQuarantine && quarantinedAny(processed);
   const exportsRead = exports.every((e) => e.reconciled);
   return summary.reconciled && exportsRead && !nothingRead && !strictFailure ? 0 : 1;

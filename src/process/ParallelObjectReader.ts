@@ -29,6 +29,7 @@ type Fetched =
 export class ParallelObjectReader {
   readonly #inflight = new Map<string, Promise<Fetched>>();
   readonly #position = new Map<string, number>();
+  readonly #keys: string[] = [];
   #dispatched = 0;
   /** Objects read again on the main thread because a worker's columns did not match (see class comment). */
   rereads = 0;
@@ -36,14 +37,20 @@ export class ParallelObjectReader {
   constructor(
     private readonly store: ObjectStore,
     private readonly pool: FlattenPool,
-    private readonly keys: readonly string[],
+    keys: readonly string[],
     private readonly columns: ColumnRegistry,
     private readonly quarantinePrefix: string,
     private readonly window = pool.size + 1,
   ) {
-    keys.forEach((k, i) => {
-      this.#position.set(k, i);
-    });
+    this.append(keys);
+  }
+
+  /** Objects to read after those given so far (announced while reading: see ObjectFeed), in their order. */
+  append(keys: readonly string[]): void {
+    for (const key of keys) {
+      this.#position.set(key, this.#keys.length);
+      this.#keys.push(key);
+    }
   }
 
   #dispatch(key: string): void {
@@ -74,8 +81,8 @@ export class ParallelObjectReader {
     if (at === undefined) return readObjectInto(this.store, key, batch, this.columns, this.quarantinePrefix);
     // Dispatch before merging: no seed ever holds a column that this object's merge may still roll back.
     this.#dispatched = Math.max(this.#dispatched, at);
-    while (this.#dispatched < Math.min(this.keys.length, at + 1 + this.window)) {
-      this.#dispatch(this.keys[this.#dispatched] as string);
+    while (this.#dispatched < Math.min(this.#keys.length, at + 1 + this.window)) {
+      this.#dispatch(this.#keys[this.#dispatched] as string);
       this.#dispatched += 1;
     }
     const fetched = this.#inflight.get(key);

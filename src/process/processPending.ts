@@ -40,6 +40,11 @@ export interface ProcessOptions {
    */
   readonly workers?: number;
   readonly checkpoint?: (step: Checkpoint) => void | Promise<void>;
+  /**
+   * Objects written while this runs (a capture alongside: see ObjectFeed): read after the listed ones, in the order
+   * announced, into the same batches a listing of them all would make; the run ends when the feed does.
+   */
+  readonly incoming?: AsyncIterable<readonly string[]>;
 }
 
 function bump(counts: Record<string, number>, reason: string, by = 1): void {
@@ -66,8 +71,10 @@ export async function processPending(deps: ProcessDeps, options: ProcessOptions)
   const pending: string[] = [];
   for await (const o of store.list(options.rawPrefix)) pending.push(o.key);
   pending.sort();
-  // List first: with nothing pending the sink is not asked anything (a warehouse can stay stopped).
-  if (pending.length === 0) return summary;
+  const incoming = options.incoming?.[Symbol.asyncIterator]();
+  const first = pending.length > 0 ? pending : ((await incoming?.next())?.value ?? []);
+  // List first: with nothing pending (or announced) the sink is not asked anything (a warehouse can stay stopped).
+  if (first.length === 0) return summary;
   const columns = new ColumnRegistry(await sink.readColumns());
 
   const archive = async (keys: readonly string[]): Promise<void> => {
@@ -86,29 +93,48 @@ export async function processPending(deps: ProcessDeps, options: ProcessOptions)
     await checkpoint('after-archive');
   };
 
-  const alreadyLoaded = await sink.loadedFiles(pending);
-  if (alreadyLoaded.size > 0) {
-    await archive([...alreadyLoaded].sort());
-    summary.objectsRecovered += alreadyLoaded.size;
-  }
+  /** The keys not seen before that still need reading: those the sink's ledger has are archived, not loaded again. */
+  const seen = new Set<string>();
+  const unread = async (keys: readonly string[]): Promise<string[]> => {
+    const fresh = keys.filter((key) => !seen.has(key));
+    for (const key of fresh) seen.add(key);
+    if (fresh.length === 0) return fresh;
+    const alreadyLoaded = await sink.loadedFiles(fresh);
+    if (alreadyLoaded.size > 0) {
+      await archive([...alreadyLoaded].sort());
+      summary.objectsRecovered += alreadyLoaded.size;
+    }
+    return fresh.filter((key) => !alreadyLoaded.has(key));
+  };
 
-  const toRead = pending.filter((key) => !alreadyLoaded.has(key));
+  const toRead = await unread(first);
   const workers = deps.catalog === undefined ? (options.workers ?? 0) : 0;
   // One object cannot be split between threads: workers pay off from two objects on.
-  const pool =
-    workers > 0 && toRead.length > 1 ? new FlattenPool(Math.min(workers, toRead.length)) : undefined;
+  const expected = incoming ? workers : toRead.length;
+  const pool = workers > 0 && expected > 1 ? new FlattenPool(Math.min(workers, expected)) : undefined;
   try {
     const reader = pool
       ? new ParallelObjectReader(store, pool, toRead, columns, options.quarantinePrefix)
       : undefined;
-    await processObjects(toRead, reader);
+    await processObjects(keysToRead(reader), reader);
   } finally {
     await pool?.close();
   }
   return summary;
 
+  /** The listed keys, then each group announced (the reader learns a group before its first key is read). */
+  async function* keysToRead(reader: ParallelObjectReader | undefined): AsyncGenerator<string> {
+    yield* toRead;
+    if (!incoming) return;
+    for (let next = await incoming.next(); !next.done; next = await incoming.next()) {
+      const keys = await unread(next.value);
+      reader?.append(keys);
+      yield* keys;
+    }
+  }
+
   async function processObjects(
-    keys: readonly string[],
+    keys: AsyncIterable<string>,
     reader: ParallelObjectReader | undefined,
   ): Promise<void> {
     let batch = new BatchBuilder({ catalog, columns }, now());
@@ -165,39 +191,48 @@ export async function processPending(deps: ProcessDeps, options: ProcessOptions)
     // An object is one ledger unit, so a batch holds whole objects. Close the batch BEFORE an object that could
     // take it past maxEvents (its size guessed from the largest object so far), so a batch stays near maxEvents.
     let largestObject = 0;
-    for (const key of keys) {
-      if (options.shouldStop?.()) {
-        summary.stoppedEarly = true;
-        break;
-      }
-      if (batch.files.length > 0 && batch.size + largestObject > maxEvents) await flush();
-      const read = reader
-        ? await reader.readInto(key, batch)
-        : await readObjectInto(store, key, batch, columns, options.quarantinePrefix);
-      // Gone since the listing: a concurrent run took it.
-      if (read.kind === 'gone') continue;
-      if (read.kind === 'unreadable') {
-        await quarantineObject(store, key, options, read.error);
-        summary.objectsQuarantined += 1;
-        continue;
-      }
-      const { lines: lineNo, skipped, quarantine: lines } = read;
-      summary.records += lineNo;
-      largestObject = Math.max(largestObject, lineNo);
-      for (const [reason, n] of skipped) {
-        summary.skipped += n;
-        bump(summary.skippedByReason, reason, n);
-      }
-      for (const [entryKey, entry] of lines) {
-        summary.quarantined += 1;
-        bump(summary.quarantinedByReason, entry.reason);
-        quarantine.set(entryKey, entry);
-      }
-      summary.objects += 1;
-      batch.files.push(key);
-      if (batch.size >= maxEvents) await flush();
+    try {
+      await readAll();
+    } catch (error) {
+      await settle().catch(() => undefined); // the sink is closed next: never with a load still running
+      throw error;
     }
     await flush();
     await settle();
+
+    async function readAll(): Promise<void> {
+      for await (const key of keys) {
+        if (options.shouldStop?.()) {
+          summary.stoppedEarly = true;
+          break;
+        }
+        if (batch.files.length > 0 && batch.size + largestObject > maxEvents) await flush();
+        const read = reader
+          ? await reader.readInto(key, batch)
+          : await readObjectInto(store, key, batch, columns, options.quarantinePrefix);
+        // Gone since the listing: a concurrent run took it.
+        if (read.kind === 'gone') continue;
+        if (read.kind === 'unreadable') {
+          await quarantineObject(store, key, options, read.error);
+          summary.objectsQuarantined += 1;
+          continue;
+        }
+        const { lines: lineNo, skipped, quarantine: lines } = read;
+        summary.records += lineNo;
+        largestObject = Math.max(largestObject, lineNo);
+        for (const [reason, n] of skipped) {
+          summary.skipped += n;
+          bump(summary.skippedByReason, reason, n);
+        }
+        for (const [entryKey, entry] of lines) {
+          summary.quarantined += 1;
+          bump(summary.quarantinedByReason, entry.reason);
+          quarantine.set(entryKey, entry);
+        }
+        summary.objects += 1;
+        batch.files.push(key);
+        if (batch.size >= maxEvents) await flush();
+      }
+    }
   }
 }

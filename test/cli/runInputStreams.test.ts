@@ -1,5 +1,5 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cli, tableContent, tempDir } from '../support/cli.js';
@@ -57,5 +57,38 @@ describe('telemetry run: input from a pipe', () => {
     // Assess
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout).process).toMatchObject({ records: 25, quarantined: 0 });
+  }, 60_000);
+
+  it('processes what is captured while input still arrives: objects are loaded and archived before it ends', async () => {
+    // Prepare: 60 events now, 40 more once the first objects are archived
+    const lines = (await cli(['sample', '--events', '100', '--vehicles', '3'])).stdout.trim().split('\n');
+    const fifo = join(tmp.path, 'slow.ndjson');
+    execFileSync('mkfifo', [fifo]);
+    const data = join(tmp.path, 'slow');
+    const archived = () =>
+      existsSync(join(data, 'archive'))
+        ? (readdirSync(join(data, 'archive'), { recursive: true }) as string[]).filter((f) =>
+            f.endsWith('.gz'),
+          )
+        : [];
+
+    // Act
+    const running = runWithStdin(
+      ['run', '--input', fifo, '--data-dir', data, '--batch-events', '20', '--json'],
+      '',
+    );
+    const pipe = createWriteStream(fifo);
+    pipe.write(`${lines.slice(0, 60).join('\n')}\n`);
+    const deadline = Date.now() + 30_000;
+    while (archived().length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    const archivedBeforeTheEnd = archived().length;
+    pipe.end(`${lines.slice(60).join('\n')}\n`);
+    const r = await running;
+
+    // Assess
+    expect(r.code, r.stderr).toBe(0);
+    expect(archivedBeforeTheEnd).toBeGreaterThan(0);
+    expect(JSON.parse(r.stdout).process).toMatchObject({ records: 100, objects: 5, quarantined: 0 });
+    expect(archived()).toHaveLength(5);
   }, 60_000);
 });

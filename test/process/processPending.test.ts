@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { ObjectFeed } from '../../src/process/ObjectFeed.js';
 import { reconciles } from '../../src/process/ProcessSummary.js';
 import { event, insert, pipeline, remove } from '../support/pipeline.js';
 
@@ -203,5 +204,109 @@ describe('processPending overlaps loading with reading', () => {
     expect((outcome as Error).message).toBe('warehouse unavailable');
     expect(await p.keys('raw/')).toHaveLength(2);
     expect(await p.keys('archive/')).toEqual([]);
+  });
+});
+
+describe('processPending with objects announced while it runs (a capture alongside)', () => {
+  it('reads the announced objects after the listed ones, into the batches a listing of them all would make', async () => {
+    // Prepare: one object pending before; three captured while process runs, the third after the first batch loaded
+    const listed = await pipeline();
+    const fed = await pipeline();
+    const records = [
+      [insert(event('a', 1), 1), insert(event('b', 1), 2)],
+      [insert(event('a', 2), 3)],
+      [insert(event('c', 3), 4), insert(event('b', 3), 5)],
+      [insert(event('a', 4), 6)],
+    ];
+    for (const [i, r] of records.entries()) await listed.capture(r, `shard-${i}`);
+    await fed.capture(records[0] ?? [], 'shard-0');
+    const feed = new ObjectFeed();
+    const load = fed.sink.load.bind(fed.sink);
+    let loads = 0;
+    fed.sink.load = async (batch) => {
+      const result = await load(batch);
+      if (++loads === 1) {
+        const last = await fed.capture(records[3] ?? [], 'shard-3');
+        feed.push(last?.key as string);
+        feed.end();
+      }
+      return result;
+    };
+
+    // Act
+    const processing = fed.process({ maxEventsPerBatch: 3, incoming: feed });
+    for (const i of [1, 2]) feed.push((await fed.capture(records[i] ?? [], `shard-${i}`))?.key as string);
+    const summary = await processing;
+
+    // Assess
+    const expected = await listed.process({ maxEventsPerBatch: 3 });
+    expect(summary).toEqual(expected);
+    expect(summary).toMatchObject({ objects: 4, batches: 3, records: 6 });
+    expect(await fed.rows()).toEqual(await listed.rows());
+    expect(await fed.keys('raw/')).toEqual([]);
+  });
+
+  it('with nothing pending, waits for the first announced object before asking the sink anything', async () => {
+    // Prepare
+    const p = await pipeline();
+    const asked: string[] = [];
+    const readColumns = p.sink.readColumns.bind(p.sink);
+    p.sink.readColumns = () => {
+      asked.push('columns');
+      return readColumns();
+    };
+    const empty = new ObjectFeed();
+    empty.end();
+    const feed = new ObjectFeed();
+
+    // Act
+    const none = await p.process({ incoming: empty });
+    const running = p.process({ incoming: feed });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const askedBeforeAnObject = [...asked];
+    feed.push((await p.capture([insert(event('a', 1), 1)]))?.key as string);
+    feed.end();
+    const one = await running;
+
+    // Assess
+    expect(none).toMatchObject({ objects: 0, batches: 0 });
+    expect(askedBeforeAnObject).toEqual([]);
+    expect(one).toMatchObject({ objects: 1, inserted: 1 });
+  });
+
+  it('an announced object the sink already loaded is archived, not loaded again', async () => {
+    // Prepare: loaded and archived once; the same object (same key) captured again and announced
+    const p = await pipeline();
+    const first = await p.capture([insert(event('a', 1), 1)]);
+    await p.process();
+    const feed = new ObjectFeed();
+
+    // Act
+    const running = p.process({ incoming: feed });
+    const again = await p.capture([insert(event('a', 1), 1)]);
+    feed.push(again?.key as string);
+    feed.end();
+    const s = await running;
+
+    // Assess
+    expect(again?.key).toBe(first?.key);
+    expect(s).toMatchObject({ objectsRecovered: 1, objects: 0, records: 0, inserted: 0 });
+    expect(await p.keys('raw/')).toEqual([]);
+  });
+
+  it('a capture that fails stops the run with its error once the batches before it are loaded', async () => {
+    // Prepare
+    const p = await pipeline();
+    const feed = new ObjectFeed();
+    const running = p.process({ maxEventsPerBatch: 1, incoming: feed }).catch((e: unknown) => e);
+
+    // Act
+    feed.push((await p.capture([insert(event('a', 1), 1)]))?.key as string);
+    feed.fail(new Error('disk full'));
+    const outcome = await running;
+
+    // Assess
+    expect((outcome as Error).message).toBe('disk full');
+    expect(await p.rows()).toEqual([{ event_id: 'a', soc: 1 }]);
   });
 });
