@@ -1,7 +1,8 @@
 /**
  * `npm run bench [-- --events N]`: generates N realistic events, captures them into raw gzip NDJSON objects and
  * measures, on the same files and each in its own process: the parse floor, the DuckDB-native anchor, the
- * pure-Python anchor, our capture handler and our process + load (one core and both cores). Checks that every
+ * pure-Python anchor, our capture handler and our process + load (one core and both cores), then `telemetry run`
+ * itself on the same events as an NDJSON file (by default and with workers) and Parquet staging. Checks that every
  * implementation produced the same rows, prints the table and writes bench/results/bench-<N>.{json,md}.
  */
 
@@ -99,10 +100,10 @@ async function buildChildren(): Promise<string> {
   // FlattenPool and the capture thread start their workers from beside the bundle that uses them.
   await build({
     ...options,
-    entryPoints: [
-      join(root, 'src', 'process', 'flattenWorker.ts'),
-      join(root, 'src', 'cli', 'captureWorker.ts'),
-    ],
+    entryPoints: {
+      flattenWorker: join(root, 'src', 'process', 'flattenWorker.ts'),
+      captureWorker: join(root, 'src', 'cli', 'captureWorker.ts'),
+    },
   });
   return outdir;
 }

@@ -3,12 +3,11 @@
  * the same use case and adapters as `telemetry run` (processPending, FsObjectStore, DuckDbSink).
  */
 import { join } from 'node:path';
-import { DuckDBInstance } from '@duckdb/node-api';
 import { DuckDbSink } from '../../src/adapters/duckdb/DuckDbSink.js';
 import { FsObjectStore } from '../../src/adapters/fs/FsObjectStore.js';
 import { processPending } from '../../src/process/processPending.js';
 import { childArgs, peakRssMb, report, required } from '../lib/childResult.js';
-import { tableChecksum } from '../lib/tableChecksum.js';
+import { warehouseChecksum } from '../lib/tableChecksum.js';
 
 const args = childArgs(process.argv.slice(2));
 const dataDir = required(args, 'data-dir');
@@ -31,17 +30,11 @@ await sink.close();
 const seconds = (performance.now() - started) / 1000;
 const cpu = process.cpuUsage();
 const rss = peakRssMb();
-const reader = await DuckDBInstance.create(join(dataDir, 'warehouse.duckdb'), { access_mode: 'READ_ONLY' });
-const connection = await reader.connect();
-const check = await tableChecksum(connection, 'telemetry', 'car_telemetry_flattened');
-connection.closeSync();
-reader.closeSync();
+const check = await warehouseChecksum(join(dataDir, 'warehouse.duckdb'));
 report({
   seconds,
   records: summary.records,
-  rows: check.rows,
-  checksum: check.checksum,
-  columns: check.columns,
+  ...check, // rows, checksum, columns
   peakRssMb: rss,
   extra: {
     cpuSeconds: Math.round((cpu.user + cpu.system) / 1e4) / 100,

@@ -5,10 +5,9 @@
  */
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { DuckDBInstance } from '@duckdb/node-api';
 import { runCli } from '../../src/cli/main.js';
 import { childArgs, peakRssMb, report, required } from '../lib/childResult.js';
-import { tableChecksum } from '../lib/tableChecksum.js';
+import { warehouseChecksum } from '../lib/tableChecksum.js';
 
 const args = childArgs(process.argv.slice(2));
 const dataDir = required(args, 'data-dir');
@@ -17,8 +16,11 @@ let summary = '';
 stdout.on('data', (d) => {
   summary += d;
 });
-const quiet = new PassThrough(); // progress lines: not part of the result
-quiet.resume();
+const quiet = new PassThrough(); // progress lines: not part of the result, kept for an error
+let errors = '';
+quiet.on('data', (d) => {
+  errors = (errors + d).slice(-4000);
+});
 const started = performance.now();
 const code = await runCli(
   [
@@ -36,22 +38,16 @@ const code = await runCli(
 const seconds = (performance.now() - started) / 1000;
 const cpu = process.cpuUsage();
 const rss = peakRssMb();
-if (code !== 0) throw new Error(`telemetry run exited with ${code}: ${summary}`);
+if (code !== 0) throw new Error(`telemetry run exited with ${code}: ${summary}\n${errors}`);
 const run = JSON.parse(summary) as {
   process: { records: number; batches: number };
   capture: { objects: number };
 };
-const reader = await DuckDBInstance.create(join(dataDir, 'warehouse.duckdb'), { access_mode: 'READ_ONLY' });
-const connection = await reader.connect();
-const check = await tableChecksum(connection, 'telemetry', 'car_telemetry_flattened');
-connection.closeSync();
-reader.closeSync();
+const check = await warehouseChecksum(join(dataDir, 'warehouse.duckdb'));
 report({
   seconds,
   records: run.process.records,
-  rows: check.rows,
-  checksum: check.checksum,
-  columns: check.columns,
+  ...check, // rows, checksum, columns
   peakRssMb: rss,
   extra: {
     cpuSeconds: Math.round((cpu.user + cpu.system) / 1e4) / 100,

@@ -1,4 +1,4 @@
-import type { DuckDBConnection } from '@duckdb/node-api';
+import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { FIXED_COLUMN_NAMES } from '../../src/core/schema/fixedColumns.js';
 import { RowChecksum, SAMPLE_COLUMNS } from './sampleColumns.js';
 
@@ -28,4 +28,18 @@ export async function tableChecksum(
     (n) => /^[A-Za-z0-9_]+$/.test(n) && !n.includes('__h') && !FIXED_COLUMN_NAMES.has(n),
   ).length;
   return { rows: sum.rows, checksum: sum.hex(), columns: dataColumns };
+}
+
+/** {@link tableChecksum} of our table in a finished warehouse file, opened read-only. */
+export async function warehouseChecksum(
+  file: string,
+): Promise<{ rows: number; checksum: string; columns: number }> {
+  const reader = await DuckDBInstance.create(file, { access_mode: 'READ_ONLY' });
+  const connection = await reader.connect();
+  try {
+    return await tableChecksum(connection, 'telemetry', 'car_telemetry_flattened');
+  } finally {
+    connection.closeSync();
+    reader.closeSync();
+  }
 }

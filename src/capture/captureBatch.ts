@@ -22,6 +22,12 @@ export interface CaptureResult {
  */
 export const RAW_GZIP_LEVEL = 3;
 
+/**
+ * zlib's output buffers (its default is 16 KiB): a 10 MB object came out as ~640 allocations, freed together once
+ * concatenated, which fragmented the heap the process shares with DuckDB's threads.
+ */
+const GZIP_OUT_BYTES = 256 * 1024;
+
 /** Bytes handed to the gzip stream at a time: big enough to keep the zlib thread busy, small next to a batch. */
 const CHUNK_BYTES = 1 << 20;
 
@@ -43,7 +49,7 @@ export interface RawLine extends Pick<RawRecord, 'eventName' | 'sequenceNumber' 
  * full chunk goes to zlib, which compresses on the libuv thread pool while this thread encodes the next lines.
  */
 export class RawObjectWriter {
-  private readonly gzip = createGzip({ level: RAW_GZIP_LEVEL });
+  private readonly gzip = createGzip({ level: RAW_GZIP_LEVEL, chunkSize: GZIP_OUT_BYTES });
   private readonly out: Buffer[] = [];
   private readonly done: Promise<void>;
   private chunk: Buffer = Buffer.allocUnsafe(CHUNK_BYTES);

@@ -2,7 +2,12 @@ import { existsSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { FsObjectStore } from '../adapters/fs/FsObjectStore.js';
-import { type InputRecord, readInputRecords, STDIN } from '../adapters/fs/readInputRecords.js';
+import {
+  type InputRecord,
+  readInputRecords,
+  readLineByLine,
+  STDIN,
+} from '../adapters/fs/readInputRecords.js';
 import { type CaptureInputsResult, captureInputs } from '../capture/captureInputs.js';
 import { generateSampleItems } from '../sample/generateSample.js';
 import { faultInjector } from './faults.js';
@@ -60,7 +65,8 @@ export function captureJob(job: CaptureJob, callbacks: CaptureCallbacks): Promis
 
 /**
  * Input worth a thread of its own: more than two raw objects of ~10 KB events, so that process has objects to read
- * while capture goes on. Standard input and named pipes (size unknown, read once) stay on the main thread.
+ * while capture goes on. Standard input and named pipes (size unknown, read once) stay on the main thread, and so
+ * do inputs with a file read whole (a `.json` array is one string: the main thread's heap is the larger).
  */
 const THREAD_BYTES = 96 * 1024 * 1024;
 const THREAD_EVENTS = 10_000;
@@ -69,7 +75,7 @@ export function worthAThread(job: CaptureJob): boolean {
   if ('sample' in job.input) return job.input.sample >= THREAD_EVENTS;
   let bytes = 0;
   for (const f of job.input.files) {
-    if (f === STDIN) return false;
+    if (f === STDIN || !readLineByLine(f)) return false;
     const s = statSync(f);
     if (!s.isFile()) return false;
     bytes += s.size;
@@ -100,8 +106,9 @@ export function captureInThread(job: CaptureJob, callbacks: CaptureCallbacks): P
   const worker = new Worker(entry.url, {
     execArgv: entry.execArgv,
     workerData: job,
-    // A cap against a runaway, not a working size: the thread holds a line and one object's gzip bytes.
-    resourceLimits: { maxOldGenerationSizeMb: 256, maxYoungGenerationSizeMb: 16 },
+    // The thread holds a line and one object's gzip bytes (outside its heap): a small heap is plenty, and what it
+    // does not reserve stays available to processing alongside.
+    resourceLimits: { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 8 },
   });
   let announced: Promise<void> = Promise.resolve();
   let stopping = false;

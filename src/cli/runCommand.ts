@@ -31,6 +31,8 @@ const HELP = `Usage: telemetry run [--input PATH]... [--data-dir DIR] [--sink du
 Runs the whole pipeline locally: capture (input -> raw gzip NDJSON objects under DIR/raw/telemetry/YYYY/MM/DD/HH/),
 process (flatten, quarantine bad records), load (DuckDB file DIR/warehouse.duckdb, table ${TABLE_NAME}),
 archive (raw objects move to DIR/archive/ once loaded). Re-running the same input leaves the table unchanged.
+Capture and process run side by side: each raw object is processed once written (an input of 96 MiB or more is
+captured on a thread of its own meanwhile).
 
 Options:
   --input PATH     file or folder (.json, .ndjson, .jsonl, .ndjson.gz), repeatable; '-' reads NDJSON from standard

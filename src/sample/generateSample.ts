@@ -159,6 +159,13 @@ function body(def: SignalDefinition, v: VehicleState, r: () => number): Record<s
 }
 
 /**
+ * Events kept for re-delivery (as JSON text, ~10 KB each): 5% of the first ~40,000 events, then a random one makes
+ * room for each newly kept one, so memory stays flat for millions of events (the pool used to grow without bound:
+ * `telemetry sample --events 1000000` ran out of heap near 800,000).
+ */
+const MAX_EARLIER = 2_000;
+
+/**
  * Realistic sample events in the DynamoDB item shape (signal bodies as JSON strings), built from the catalog:
  * several makes, charging sessions that evolve over time, signal errors, nulls, grids and lists, a few unknown
  * signals, and some events re-delivered later with new content (latest wins).
@@ -194,7 +201,7 @@ export function* generateSampleItems(options: SampleOptions = {}): Generator<Rec
       lon: -122 + r() * 140,
     };
   });
-  const earlier: Record<string, unknown>[] = [];
+  const earlier: string[] = [];
   for (let n = 0; n < events; n++) {
     const v = vehicles[n % vehicleCount] as VehicleState;
     const t = start + n * 60_000 + Math.floor(r() * 30_000);
@@ -211,7 +218,7 @@ export function* generateSampleItems(options: SampleOptions = {}): Generator<Rec
 
     // Re-deliver an earlier event with corrected content now and then: the newer version must win.
     if (earlier.length > 0 && r() < 0.01) {
-      const old = earlier[Math.floor(r() * earlier.length)] as Record<string, unknown>;
+      const old = JSON.parse(earlier[Math.floor(r() * earlier.length)] as string) as Record<string, unknown>;
       yield { ...old, record_type: 'ALL', meta: { ...(old.meta as object), deliveryId: uuid(r) } };
       continue;
     }
@@ -268,7 +275,11 @@ export function* generateSampleItems(options: SampleOptions = {}): Generator<Rec
         },
       ],
     };
-    if (r() < 0.05) earlier.push(item);
+    if (r() < 0.05) {
+      const text = JSON.stringify(item);
+      if (earlier.length < MAX_EARLIER) earlier.push(text);
+      else earlier[Math.floor(r() * MAX_EARLIER)] = text;
+    }
     yield item;
   }
 }

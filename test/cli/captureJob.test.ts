@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type CaptureJob, captureInThread, captureJob, worthAThread } from '../../src/cli/captureJob.js';
@@ -84,15 +84,20 @@ describe('capture jobs of telemetry run', () => {
     expect(String((outcome as Error).message)).toMatch(/ENOTDIR|not a directory/);
   });
 
-  it('a thread is worth it from ~10,000 events: sample size, or the input files bytes; never for a pipe', () => {
+  it('a thread is worth it from ~10,000 events: sample size, or the input files bytes; never for a pipe or a file read whole', () => {
     // Prepare
     const small = join(tmp.path, 'small.ndjson');
     writeFileSync(small, '{}\n');
+    const large = join(tmp.path, 'large.ndjson.gz');
+    writeFileSync(large, '');
+    truncateSync(large, 96 * 1024 * 1024); // sparse: its size is what counts
 
     // Assess
     expect(worthAThread(job('d', { sample: 10_000 }))).toBe(true);
     expect(worthAThread(job('d', { sample: 9_999 }))).toBe(false);
     expect(worthAThread(job('d', { files: [small] }))).toBe(false);
+    expect(worthAThread(job('d', { files: [small, large] }))).toBe(true);
     expect(worthAThread(job('d', { files: ['-'] }))).toBe(false);
+    expect(worthAThread(job('d', { files: [small.replace('.ndjson', '.json')] }))).toBe(false); // read whole
   });
 });

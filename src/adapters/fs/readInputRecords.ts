@@ -72,6 +72,15 @@ function parse(text: string): InputRecord['parsed'] {
   }
 }
 
+/** Whether {@link readInputRecords} streams this file's lines (NDJSON, gzip or not) rather than reading it whole. */
+export function readLineByLine(file: string): boolean {
+  return (
+    file === STDIN ||
+    /\.(ndjson|jsonl)(\.gz)?$/.test(file) ||
+    (file.endsWith('.gz') && !file.endsWith('.json.gz'))
+  );
+}
+
 /**
  * Streams the records of one input file. NDJSON (optionally gzip) is read line by line, so memory stays bounded;
  * a `.json` file holds one event or an array of events (read whole: such files are small by nature) unless the
@@ -81,11 +90,7 @@ export async function* readInputRecords(
   file: string,
   options: { readonly ndjson?: boolean } = {},
 ): AsyncGenerator<InputRecord> {
-  const ndjson =
-    options.ndjson === true ||
-    file === STDIN ||
-    /\.(ndjson|jsonl)(\.gz)?$/.test(file) ||
-    (file.endsWith('.gz') && !file.endsWith('.json.gz'));
+  const ndjson = options.ndjson === true || readLineByLine(file);
   let input: NodeJS.ReadableStream;
   /** How far into the file's own bytes reading got (for a damage record). */
   let offset: () => number;
