@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { expandInputSources, type InputSources } from '../adapters/fs/expandInputSources.js';
 import { FsObjectStore } from '../adapters/fs/FsObjectStore.js';
+import type { ExportCaptureSummary } from '../backfill/captureExport.js';
 import { openSink as openRegisteredSink } from '../compose/openSink.js';
 import { resolveDatabricksEnv } from '../config/databricksProfile.js';
 import {
@@ -18,7 +19,13 @@ import { type ProcessSummary, reconciles } from '../process/ProcessSummary.js';
 import { processPending } from '../process/processPending.js';
 import { type CliIO, type Command, UsageError, wholeNumberOption } from './CliIO.js';
 import { captureExports } from './captureExports.js';
-import { type CaptureJob, captureInThread, captureJob, worthAThread } from './captureJob.js';
+import {
+  type CaptureCallbacks,
+  type CaptureJob,
+  captureInThread,
+  captureJob,
+  worthAThread,
+} from './captureJob.js';
 import { isRecaptured, recapturedKeys } from './countRecaptured.js';
 import { lockDataDir } from './dataDirLock.js';
 import { faultInjector } from './faults.js';
@@ -193,6 +200,48 @@ export const runCommand: Command = async (args, io) => {
   }
 };
 
+/** What capture did, the input (files or sample) and the DynamoDB exports together. */
+interface Captured {
+  readonly exports: ExportCaptureSummary[];
+  readonly records: number;
+  readonly objects: number;
+  readonly bytes: number;
+  /** Inputs damaged part-way (their records before the damage were captured). */
+  readonly damaged: number;
+}
+
+/**
+ * Captures the run's input into raw objects: the files or sample events (on a thread of their own when the input
+ * is worth it, see worthAThread), then the DynamoDB exports; `onObject` hears of each object once written.
+ */
+async function captureAll(
+  job: CaptureJob,
+  exportDirs: InputSources['exports'],
+  store: FsObjectStore,
+  io: CliIO,
+  callbacks: Pick<CaptureCallbacks, 'onObject' | 'shouldStop'>,
+): Promise<Captured> {
+  const capturing = progressReporter(io.stderr, { label: 'capturing', unit: 'records' });
+  const events = 'sample' in job.input ? job.input.sample : undefined;
+  const onRecord = (n: number) => capturing.update(n, events);
+  const input = await (worthAThread(job) ? captureInThread : captureJob)(job, { ...callbacks, onRecord });
+  capturing.done();
+  const exports = await captureExports(
+    exportDirs,
+    store,
+    { rawPrefix: job.rawPrefix, chunkSize: job.chunkSize, ...callbacks },
+    io,
+  );
+  const sum = (f: (e: ExportCaptureSummary) => number) => exports.reduce((n, e) => n + f(e), 0);
+  return {
+    exports,
+    records: input.records + sum((e) => e.records),
+    objects: input.objects + sum((e) => e.objects),
+    bytes: input.bytes + sum((e) => e.bytes),
+    damaged: input.damaged + sum((e) => e.damaged),
+  };
+}
+
 async function runLocked(
   values: {
     input?: string[] | undefined;
@@ -232,37 +281,27 @@ async function runLocked(
     if (!recaptured.has(key) && (await isRecaptured(store, layout, key))) recaptured.add(key);
     feed.push(key);
   };
-  const capturing = progressReporter(io.stderr, { label: 'capturing', unit: 'records' });
+  const job: CaptureJob = {
+    dataDir: layout.dataDir,
+    rawPrefix: layout.rawPrefix,
+    chunkSize,
+    snapshotTime: started,
+    input: values.input ? { files: sources.files } : { sample: events },
+    fault: io.env.TELEMETRY_FAULT,
+  };
   let inputRecords: number | undefined;
-  const capture = (async () => {
-    const job: CaptureJob = {
-      dataDir: layout.dataDir,
-      rawPrefix: layout.rawPrefix,
-      chunkSize,
-      snapshotTime: started,
-      input: values.input ? { files: sources.files } : { sample: events },
-      fault: io.env.TELEMETRY_FAULT,
-    };
-    const callbacks = {
-      onObject,
-      onRecord: (n: number) => capturing.update(n, values.input ? undefined : events),
-      shouldStop: stop,
-    };
-    const captured = await (worthAThread(job) ? captureInThread : captureJob)(job, callbacks);
-    capturing.done();
-    const exports = await captureExports(
-      sources.exports,
-      store,
-      { rawPrefix: layout.rawPrefix, chunkSize, onObject, shouldStop: stop },
-      io,
-    );
-    inputRecords = captured.records + exports.reduce((n, e) => n + e.records, 0);
-    return { captured, exports, records: inputRecords };
-  })();
-  capture.then(
-    () => feed.end(),
-    (error: unknown) => feed.fail(error),
+  const capture = captureAll(job, sources.exports, store, io, { onObject, shouldStop: stop }).then(
+    (captured) => {
+      inputRecords = captured.records;
+      feed.end();
+      return captured;
+    },
+    (error: unknown) => {
+      feed.fail(error);
+      throw error;
+    },
   );
+  capture.catch(() => undefined); // surfaced through the feed (processing fails with it) and awaited below
   // Progress of processing shows once capture is done (one line at a time); its rate counts from the start.
   const processing = progressReporter(io.stderr, { label: 'processing', unit: 'records' });
   let processed: ProcessSummary;
@@ -290,11 +329,7 @@ async function runLocked(
   } finally {
     await sink.close();
   }
-  const { captured, exports, records } = await capture;
-  const sum = (f: (e: (typeof exports)[number]) => number) => exports.reduce((n, e) => n + f(e), 0);
-  const captureObjects = captured.objects + sum((e) => e.objects);
-  const captureBytes = captured.bytes + sum((e) => e.bytes);
-  const damaged = captured.damaged + sum((e) => e.damaged);
+  const { exports, records, objects, bytes, damaged } = await capture;
   processing.done();
   const seconds = (Date.now() - started) / 1000;
   const summary: RunSummary = {
@@ -306,7 +341,7 @@ async function runLocked(
       sample: !values.input,
       exports,
     },
-    capture: { objects: captureObjects, bytes: captureBytes },
+    capture: { objects, bytes },
     process: processed,
     recaptured: recaptured.size,
     quarantine: join(layout.dataDir, layout.quarantinePrefix),
