@@ -1,5 +1,4 @@
-import { existsSync, statSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { statSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { FsObjectStore } from '../adapters/fs/FsObjectStore.js';
 import {
@@ -9,6 +8,7 @@ import {
   STDIN,
 } from '../adapters/fs/readInputRecords.js';
 import { type CaptureInputsResult, captureInputs } from '../capture/captureInputs.js';
+import { workerEntry } from '../process/workerEntry.js';
 import { generateSampleItems } from '../sample/generateSample.js';
 import { faultInjector } from './faults.js';
 
@@ -89,20 +89,13 @@ export type CaptureMessage =
   | { readonly records: number }
   | { readonly done: CaptureInputsResult };
 
-/** The thread's code: beside this module when bundled (dist/), else the TypeScript source through tsx. */
-function workerEntry(): { readonly url: URL; readonly execArgv: string[] } {
-  const bundled = new URL('./captureWorker.js', import.meta.url);
-  if (existsSync(fileURLToPath(bundled))) return { url: bundled, execArgv: [] };
-  return { url: new URL('./captureWorker.ts', import.meta.url), execArgv: ['--import', 'tsx'] };
-}
-
 /**
  * {@link captureJob} in a worker thread, so that capture (reading and encoding input, gzip) uses the second core
  * while this thread processes. The thread announces each object once written and waits for nothing: objects are
  * announced here in order; a stop is passed on at the next progress report.
  */
 export function captureInThread(job: CaptureJob, callbacks: CaptureCallbacks): Promise<CaptureInputsResult> {
-  const entry = workerEntry();
+  const entry = workerEntry('captureWorker', import.meta.url);
   const worker = new Worker(entry.url, {
     execArgv: entry.execArgv,
     workerData: job,

@@ -1,22 +1,14 @@
-import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import { deserialize } from 'node:v8';
 import { Worker } from 'node:worker_threads';
 import type { FlattenedObject, FlattenJob } from './flattenObject.js';
+import { workerEntry } from './workerEntry.js';
 
 /**
  * V8 heap cap of each worker: it holds one object's lines while it reads and that object's cells until they are
  * passed on (~30-50 MB for 10,000 events), so the cap only stops a runaway, it is not a working size.
  */
 const WORKER_HEAP_MB = 256;
-
-/** The worker's code: beside this module when bundled (dist/, the bench), else the TypeScript source through tsx. */
-function workerEntry(): { readonly url: URL; readonly execArgv: string[] } {
-  const bundled = new URL('./flattenWorker.js', import.meta.url);
-  if (existsSync(fileURLToPath(bundled))) return { url: bundled, execArgv: [] };
-  return { url: new URL('./flattenWorker.ts', import.meta.url), execArgv: ['--import', 'tsx'] };
-}
 
 /** Workers for `telemetry run/process` by default: one per core when there are two or more, else none. */
 export function defaultWorkers(): number {
@@ -59,7 +51,7 @@ export class FlattenPool {
   #next = 0;
 
   constructor(readonly size: number) {
-    const entry = workerEntry();
+    const entry = workerEntry('flattenWorker', import.meta.url);
     for (let i = 0; i < size; i++) {
       const worker = new Worker(entry.url, {
         execArgv: entry.execArgv,
