@@ -64,11 +64,6 @@ function decode(value: unknown, at: InputPosition, base: Base): RawRecord {
   } else if (isPlainObject(value) && isTypedItem(value)) {
     image = unmarshallImage(value);
   }
-  return insertOf(base, image);
-}
-
-/** An item read from input is an INSERT of that image, keyed by its event id. */
-function insertOf(base: Base, image: unknown): RawRecord {
   const id = isPlainObject(image) ? (image.event_id ?? image.eventId) : undefined;
   return {
     ...base,
@@ -126,14 +121,18 @@ export function inputLine(parsed: ParsedInput, at: InputPosition): RawLine {
 }
 
 /**
- * {@link inputLine} for an item as stored (what {@link decode} takes as it is), or undefined for any other shape and
- * for a record process will quarantine (it keeps its original text): those take the encoding path.
+ * {@link inputLine} for an item as stored: the record {@link decode} makes of it holds the value itself as its image.
+ * Undefined for any other shape, and for a record process will quarantine (it keeps its original text): those take
+ * the encoding path.
  */
 function itemLine(value: unknown, text: string, at: InputPosition): RawLine | undefined {
-  if (!isPlainObject(value) || asRawRecord(value)) return undefined;
-  if (isPlainObject(value.dynamodb) || isPlainObject(value.Item) || isTypedItem(value)) return undefined;
-  const record = insertOf(baseOf(at), value);
-  if (toChange(record).kind === 'quarantine') return undefined;
+  let record: RawRecord;
+  try {
+    record = decode(value, at, baseOf(at));
+  } catch {
+    return undefined; // malformed DynamoDB JSON: the encoding path says why
+  }
+  if (record.newImage !== value || toChange(record).kind === 'quarantine') return undefined;
   const { newImage: _, ...head } = record;
   const envelope = JSON.stringify(head);
   const { eventName, sequenceNumber, approximateCreationTime } = record;
