@@ -28,7 +28,10 @@ export interface InputPosition {
   readonly now: number;
 }
 
-/** What the reader made of one record (see `InputRecord` in the fs adapter). */
+/**
+ * What the reader made of one record (see `InputRecord` in the fs adapter). `plain`: `text` is one line that plain
+ * JSON.parse reads as this same value.
+ */
 export type ParsedInput =
   | { ok: true; value: unknown; text?: string; plain?: boolean }
   | { ok: false; text: string }
@@ -106,14 +109,13 @@ export function fromInputRecord(parsed: ParsedInput, at: InputPosition): RawReco
 /**
  * The raw object line of one input record: `JSON.stringify` of {@link fromInputRecord}'s record. For the common
  * record, an item as stored (its id a string), the line holds the item's text as it arrived in place of its
- * re-encoding (half of capture's CPU on file input), when that text reads back the same: one line, and no number a
- * double would round (process reads raw lines with plain JSON.parse; the exact reading made such numbers strings).
+ * re-encoding (half of capture's CPU on file input), when that text reads back the same (`plain`: one line, and no
+ * number a double would round: process reads raw lines with plain JSON.parse; the exact reading made them strings).
  * Input already in `JSON.stringify`'s form gives the same bytes either way; other input, the same values.
  */
 export function inputLine(parsed: ParsedInput, at: InputPosition): RawLine {
   const text = parsed.ok && parsed.plain ? parsed.text : undefined;
-  const line =
-    text !== undefined && parsed.ok && !/[\r\n]/.test(text) ? itemLine(parsed.value, text, at) : undefined;
+  const line = text !== undefined && parsed.ok ? itemLine(parsed.value, text, at) : undefined;
   if (line) return line;
   const r = fromInputRecord(parsed, at);
   const { eventName, sequenceNumber, approximateCreationTime } = r;

@@ -11,10 +11,11 @@ const at = {
   now: 1796000000000,
 };
 
-/** What readInputRecords makes of a line. */
+/** What readInputRecords makes of a text: a line, or a whole `.json` file when it spans lines (never `plain`). */
 function read(text: string): ParsedInput {
   try {
-    return { ok: true, ...parseJsonChecked(text), text };
+    const { value, plain } = parseJsonChecked(text);
+    return { ok: true, value, text, plain: plain && !text.includes('\n') };
   } catch {
     return { ok: false, text };
   }

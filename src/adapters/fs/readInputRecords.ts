@@ -8,8 +8,9 @@ import { errorMessage } from '../../core/errors.js';
 import { parseJsonChecked } from '../../core/ndjson/parseJson.js';
 
 /**
- * One record of an input file: parsed JSON (with the text as it arrived and whether plain JSON.parse of it gives the
- * same value: `plain`, see parseJsonChecked), the text of a line that is not
+ * One record of an input file: parsed JSON (with the text as it arrived; for a line, `plain` says whether plain
+ * JSON.parse of it gives the same value, see parseJsonChecked: such a line can be passed on as it is), the text of a
+ * line that is not
  * JSON, or the damage that ended the file early (the rest of the file, from `byteOffset` on, could not be read).
  */
 export interface InputRecord {
@@ -63,10 +64,11 @@ export async function expandInputs(paths: readonly string[]): Promise<string[]> 
 
 const BOM = '\uFEFF';
 
-function parse(text: string): InputRecord['parsed'] {
+/** One JSON text; `line`: one line of NDJSON (a whole file's text may span lines: never `plain`). */
+function parse(text: string, line: boolean): InputRecord['parsed'] {
   try {
     const { value, plain } = parseJsonChecked(text);
-    return { ok: true, value, text, plain };
+    return { ok: true, value, text, plain: line && plain };
   } catch {
     return { ok: false, text };
   }
@@ -116,7 +118,7 @@ export async function* readInputRecords(
       return;
     }
     if (raw.startsWith(BOM)) raw = raw.slice(1); // JSON allows a parser to ignore it
-    const parsed = parse(raw);
+    const parsed = parse(raw, false);
     if (parsed.ok && Array.isArray(parsed.value)) {
       let i = 0;
       for (const value of parsed.value) yield { file, position: ++i, parsed: { ok: true, value } };
@@ -137,7 +139,7 @@ export async function* readInputRecords(
       line += 1;
       const clean = line === 1 && text.startsWith(BOM) ? text.slice(1) : text;
       if (clean.trim() === '') continue;
-      yield { file, position: line, parsed: parse(clean) };
+      yield { file, position: line, parsed: parse(clean, true) };
     }
   } catch (error) {
     // Damaged (corrupt or cut-off gzip, unreadable file): the lines before the damage were yielded; the rest of
