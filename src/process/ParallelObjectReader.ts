@@ -1,6 +1,7 @@
 import type { ColumnRegistry } from '../core/schema/ColumnRegistry.js';
 import { ObjectNotFoundError, type ObjectStore } from '../ports/ObjectStore.js';
 import type { BatchBuilder } from './BatchBuilder.js';
+import { type CellValue, cellValue } from './CellColumns.js';
 import { type FlattenPool, type SerializedFlattening, WorkerLostError } from './FlattenPool.js';
 import type { FlattenedObject } from './flattenObject.js';
 import { quarantineEntryKey } from './quarantineEntry.js';
@@ -161,14 +162,11 @@ export class ParallelObjectReader {
           }
           mainIndex.set(c.index, columns.indexOf(column.name) as number);
         }
-        const values: (string | number | boolean | null | undefined)[] = [];
+        const values: (CellValue | undefined)[] = [];
+        const { cells } = r;
         for (let k = start; k < start + count; k++) {
-          const w = r.cellIndex[k] as number;
-          values[w < r.seedSize ? w : (mainIndex.get(w) as number)] = r.cellValue[k] as
-            | string
-            | number
-            | boolean
-            | null;
+          const w = cells.index[k] as number;
+          values[w < r.seedSize ? w : (mainIndex.get(w) as number)] = cellValue(cells, k);
         }
         values[processedAt] = batch.processedAt;
         return values;

@@ -5,6 +5,7 @@ import { flattenEventCells } from '../core/flatten/flattenEvent.js';
 import { ColumnRegistry } from '../core/schema/ColumnRegistry.js';
 import type { ColumnType } from '../core/schema/ColumnType.js';
 import type { ColumnDef } from '../core/schema/fixedColumns.js';
+import { type CellColumns, type CellValue, CellWriter } from './CellColumns.js';
 import { lineChange } from './lineChange.js';
 import type { QuarantineLine } from './quarantineEntry.js';
 import { DamagedObjectError, rawLines } from './readRawLines.js';
@@ -29,8 +30,8 @@ export interface ResolvedColumn {
 }
 
 /**
- * An object's changes in line order, as plain arrays (cheap to pass between threads). Upsert `i` has
- * `cellCount[i]` cells (column position, value) in `cellIndex`/`cellValue`, and resolved the columns
+ * An object's changes in line order, as plain and typed arrays (cheap to pass between threads). Upsert `i` has
+ * the next `cellCount[i]` cells (column position, value) of `cells`, and resolved the columns
  * `touched[touchStart[i] .. touchStart[i+1])` (ids into `resolved`) past the seed, in the order flattening did.
  */
 export interface FlattenedObject {
@@ -41,8 +42,7 @@ export interface FlattenedObject {
   readonly eventId: string[];
   readonly sequenceNumber: string[];
   readonly cellCount: number[];
-  readonly cellIndex: number[];
-  readonly cellValue: unknown[];
+  readonly cells: CellColumns;
   readonly touchStart: number[];
   readonly touched: number[];
   readonly resolved: ResolvedColumn[];
@@ -99,7 +99,8 @@ export async function flattenObject(
   catalog = SignalCatalog.default(),
 ): Promise<FlattenedObject> {
   const columns = new TrackingRegistry(job.seed, job.seed.length);
-  const out: FlattenedObject = {
+  const cells = new CellWriter();
+  const out: Omit<FlattenedObject, 'cells'> = {
     key: job.key,
     seedSize: job.seed.length,
     lines: 0,
@@ -107,8 +108,6 @@ export async function flattenObject(
     eventId: [],
     sequenceNumber: [],
     cellCount: [],
-    cellIndex: [],
-    cellValue: [],
     touchStart: [],
     touched: [],
     resolved: columns.resolved,
@@ -162,8 +161,7 @@ export async function flattenObject(
         break;
       }
       for (let k = 0; k < row.names.length; k++) {
-        out.cellIndex.push(columns.indexOf(row.names[k] as string) as number);
-        out.cellValue.push(row.values[k]);
+        cells.push(columns.indexOf(row.names[k] as string) as number, row.values[k] as CellValue);
       }
       out.cellCount.push(row.names.length);
     }
@@ -173,5 +171,5 @@ export async function flattenObject(
   }
   out.touchStart.push(out.touched.length);
   out.skipped.push(...skipped);
-  return { ...out, lines, end };
+  return { ...out, cells: cells.finish(), lines, end };
 }
