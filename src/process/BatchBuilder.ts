@@ -159,7 +159,10 @@ export class BatchBuilder {
     const positions: number[] = FIXED_COLUMNS.map((_, i) => i);
     for (let i = FIXED_COLUMNS.length; i < registry.length; i++) if (used[i] === 1) positions.push(i);
     const columns = positions.map((i) => registry[i] as ColumnDef);
-    const compact: RowValues[] = rows.map((row) => positions.map((i) => row[i]));
+    // When the batch uses every registry column (usual once a table has its columns), positions are the registry's
+    // own and the rows are already compact: no second array of ~300 values per row.
+    const compact: RowValues[] =
+      positions.length === registry.length ? rows : rows.map((row) => positions.map((i) => row[i]));
     // The registry-position rows are garbage from here: the batch is collectable while the sink loads it.
     this.#winners.clear();
     const files = [...this.files].sort();

@@ -162,7 +162,8 @@ export class ParallelObjectReader {
           }
           mainIndex.set(c.index, columns.indexOf(column.name) as number);
         }
-        const values: (CellValue | undefined)[] = [];
+        // Sized once: cells come in flattening order, not column order, and growing by each jump cost copies.
+        const values = new Array<CellValue | undefined>(columns.size);
         const { cells } = r;
         for (let k = start; k < start + count; k++) {
           const w = cells.index[k] as number;
