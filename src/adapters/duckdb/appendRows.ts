@@ -9,6 +9,7 @@ import {
   VARCHAR,
 } from '@duckdb/node-api';
 import duckdb from '@duckdb/node-bindings';
+import { endianness } from 'node:os';
 import type { ColumnType } from '../../core/schema/ColumnType.js';
 import type { RowValues } from '../../ports/TableSink.js';
 
@@ -53,17 +54,29 @@ export function appendRows(
   if (picked.length > 0) flush();
 }
 
+/**
+ * DuckDB keeps a string of at most 12 bytes inside its 16-byte `duckdb_string_t` (duckdb.h: a uint32 length, then
+ * the bytes, zero-padded). Such strings (~50 of a telemetry row's ~60: units, states, makes) are written into one
+ * buffer copied to the vector at once; only longer ones cross to the C API one by one (each a native call and a
+ * UTF-8 conversion: most of the append's CPU). The length is written as bytes in the machine's order: little-endian.
+ */
+const INLINE_BYTES = 12;
+const STRING_T_BYTES = 16;
+const INLINE_STRINGS = endianness() === 'LE';
+
 /** Scratch arrays for one chunk, reused by every column. */
 class ChunkBuffers {
   readonly doubles: Float64Array<ArrayBuffer>;
   readonly bigints: BigInt64Array<ArrayBuffer>;
   readonly bytes: Uint8Array<ArrayBuffer>;
+  readonly strings: Uint8Array<ArrayBuffer>;
   readonly validity: Uint8Array<ArrayBuffer>;
 
   constructor(capacity: number) {
     this.doubles = new Float64Array(capacity);
     this.bigints = new BigInt64Array(capacity);
     this.bytes = new Uint8Array(capacity);
+    this.strings = new Uint8Array(capacity * STRING_T_BYTES);
     // DuckDB's validity mask: one bit per row in 64-bit words, least significant bit first (1 = valid).
     this.validity = new Uint8Array(Math.ceil(capacity / 64) * 8);
   }
@@ -86,14 +99,30 @@ function writeColumn(
     return true;
   };
   switch (type) {
-    case 'VARCHAR':
+    case 'VARCHAR': {
+      if (!INLINE_STRINGS) {
+        for (let i = 0; i < n; i++) {
+          const v = value(i);
+          if (isNull(i, v)) continue;
+          if (typeof v !== 'string') throw mismatch(type, v);
+          duckdb.vector_assign_string_element(vector, i, v);
+        }
+        break;
+      }
+      const out = buffers.strings;
+      out.fill(0, 0, n * STRING_T_BYTES);
+      const long: number[] = [];
       for (let i = 0; i < n; i++) {
         const v = value(i);
         if (isNull(i, v)) continue;
         if (typeof v !== 'string') throw mismatch(type, v);
-        duckdb.vector_assign_string_element(vector, i, v);
+        if (!inlineAscii(out, i * STRING_T_BYTES, v)) long.push(i);
       }
+      // NULL and long (or non-ASCII) entries are zeros here: those strings are assigned after the copy, over them.
+      duckdb.copy_data_to_vector(vector, 0, out.buffer, 0, n * STRING_T_BYTES);
+      for (const i of long) duckdb.vector_assign_string_element(vector, i, value(i) as string);
       break;
+    }
     case 'DOUBLE': {
       const out = buffers.doubles;
       for (let i = 0; i < n; i++) {
@@ -135,6 +164,22 @@ function writeColumn(
   // Written even without NULLs: a reused chunk's mask may still hold the previous chunk's.
   duckdb.vector_ensure_validity_writable(vector);
   duckdb.copy_data_to_vector_validity(vector, 0, validity.buffer, 0, Math.ceil(n / 64) * 8);
+}
+
+/** Writes `text` as an inlined `duckdb_string_t` at `at` when it is ASCII of at most 12 bytes; false otherwise. */
+function inlineAscii(out: Uint8Array, at: number, text: string): boolean {
+  const length = text.length;
+  if (length > INLINE_BYTES) return false;
+  for (let k = 0; k < length; k++) {
+    const c = text.charCodeAt(k);
+    if (c > 0x7f) {
+      out.fill(0, at, at + STRING_T_BYTES); // its UTF-8 bytes are the C API's to make (assigned after the copy)
+      return false;
+    }
+    out[at + 4 + k] = c;
+  }
+  out[at] = length; // uint32 little-endian, below 256
+  return true;
 }
 
 function mismatch(type: ColumnType, value: unknown): TypeError {

@@ -1,4 +1,5 @@
 import { DuckDBInstance } from '@duckdb/node-api';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type AppendColumn, appendRows } from '../../../src/adapters/duckdb/appendRows.js';
 import type { RowValues } from '../../../src/ports/TableSink.js';
@@ -65,6 +66,33 @@ describe('appendRows', () => {
     // Act + Assess
     await expect(appendInto(COLUMNS, [['v', true, 'not a number', 1, 1, 'x']])).rejects.toThrow(
       /a DOUBLE column cannot hold the string "not a number"/,
+    );
+  });
+
+  it('gives back any text as appended: short ASCII (kept inside the string entry), long, non-ASCII, empty', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(
+          fc.option(
+            fc.oneof(
+              fc.string({ maxLength: 13 }),
+              fc.string({ unit: 'grapheme', maxLength: 14 }),
+              fc.constantFrom('', 'CHARGING', 'exactly12by', 'exactly-12-b', 'thirteen-char', 'kWh', '°C'),
+            ),
+            { nil: null },
+          ),
+          { minLength: 1, maxLength: 2_500 },
+        ),
+        async (texts) => {
+          // Prepare: a chunk holds 2,048 rows, so longer arrays also cross a chunk
+          const rows: RowValues[] = texts.map((t) => ['v', null, null, null, null, t]);
+          // Act
+          const got = await appendInto(COLUMNS, rows);
+          // Assess
+          expect(got.map((r) => r.s)).toEqual(texts);
+        },
+      ),
+      { numRuns: 25 },
     );
   });
 });
