@@ -36,7 +36,7 @@ Options:
   --raw-prefix P    where pending raw objects are (default raw/telemetry/ locally, telemetry/ in a bucket)
   --sink NAME       duckdb (default) or databricks (TELEMETRY_DATABRICKS_* settings, see docs/databricks.md)
   --batch-events N  events per load transaction (default 10000; bounds memory)
-  --workers N       threads that flatten raw objects (default 0: main thread; 2 on 2 cores: ~1.2x, twice the memory)
+  --workers N       threads that flatten raw objects (default 0: main thread; 2 on 2 cores: ~1.4x, ~1.35x the memory)
   --json            print the summary as JSON
   --wait            wait for another run using the same data folder to finish (default: stop with its PID)
   --fail-on-quarantine  exit 1 when any record or object was quarantined (the summary says where they are)

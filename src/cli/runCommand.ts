@@ -56,7 +56,7 @@ Options:
                    or AWS account needed; see docs/databricks.md#from-a-laptop-stage-to-a-volume
   --events N       sample size when no --input is given (default 3000)
   --batch-events N events per load transaction (default 10000; bounds memory)
-  --workers N      threads that flatten raw objects (default 0: main thread; 2 on 2 cores: ~1.2x, twice the memory)
+  --workers N      threads that flatten raw objects (default 0: main thread; 2 on 2 cores: ~1.4x, ~1.35x the memory)
   --json           print the summary as JSON
   --wait           wait for another run using the same data folder to finish (default: stop with its PID)
   --fail-on-quarantine  exit 1 when any record or damaged input file was quarantined (default: only when nothing
