@@ -1,3 +1,4 @@
+import { endianness } from 'node:os';
 import {
   BIGINT,
   BOOLEAN,
@@ -9,7 +10,6 @@ import {
   VARCHAR,
 } from '@duckdb/node-api';
 import duckdb from '@duckdb/node-bindings';
-import { endianness } from 'node:os';
 import type { ColumnType } from '../../core/schema/ColumnType.js';
 import type { RowValues } from '../../ports/TableSink.js';
 

@@ -334,8 +334,7 @@ function hashCells(names: readonly string[], values: readonly FlatRow[string][])
     const r = sorted[i] as number;
     const v = valueByRank[r];
     if (v === null || pipelineRank[r] === 1) continue;
-    text +=
-      typeof v === 'string' ? `${textPrefix[r]}${v}\u0001` : `${numberPrefix[r]}${String(v)}\u0001`;
+    text += typeof v === 'string' ? `${textPrefix[r]}${v}\u0001` : `${numberPrefix[r]}${String(v)}\u0001`;
   }
   return hash('sha1', text, 'hex');
 }
