@@ -58,7 +58,8 @@ export function appendRows(
  * DuckDB keeps a string of at most 12 bytes inside its 16-byte `duckdb_string_t` (duckdb.h: a uint32 length, then
  * the bytes, zero-padded). Such strings (~50 of a telemetry row's ~60: units, states, makes) are written into one
  * buffer copied to the vector at once; only longer ones cross to the C API one by one (each a native call and a
- * UTF-8 conversion: most of the append's CPU). The length is written as bytes in the machine's order: little-endian.
+ * UTF-8 conversion: most of the append's CPU). The length is written little-endian: on a big-endian machine every
+ * string goes through the C API.
  */
 const INLINE_BYTES = 12;
 const STRING_T_BYTES = 16;
@@ -100,15 +101,6 @@ function writeColumn(
   };
   switch (type) {
     case 'VARCHAR': {
-      if (!INLINE_STRINGS) {
-        for (let i = 0; i < n; i++) {
-          const v = value(i);
-          if (isNull(i, v)) continue;
-          if (typeof v !== 'string') throw mismatch(type, v);
-          duckdb.vector_assign_string_element(vector, i, v);
-        }
-        break;
-      }
       const out = buffers.strings;
       out.fill(0, 0, n * STRING_T_BYTES);
       const long: number[] = [];
@@ -116,7 +108,7 @@ function writeColumn(
         const v = value(i);
         if (isNull(i, v)) continue;
         if (typeof v !== 'string') throw mismatch(type, v);
-        if (!inlineAscii(out, i * STRING_T_BYTES, v)) long.push(i);
+        if (!INLINE_STRINGS || !inlineAscii(out, i * STRING_T_BYTES, v)) long.push(i);
       }
       // NULL and long (or non-ASCII) entries are zeros here: those strings are assigned after the copy, over them.
       duckdb.copy_data_to_vector(vector, 0, out.buffer, 0, n * STRING_T_BYTES);
