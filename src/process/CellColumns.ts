@@ -1,5 +1,7 @@
-/** A cell's value as flattening makes it (TIMESTAMPs are epoch milliseconds; a huge BIGINT is its exact text). */
-export type CellValue = string | number | boolean | null;
+import type { FlatRow } from '../core/flatten/flattenEvent.js';
+
+/** A cell's value: a flattened row's value (TIMESTAMPs are epoch milliseconds; a huge BIGINT is its exact text). */
+export type CellValue = FlatRow[string];
 
 const NULL = 0;
 const FALSE = 1;
